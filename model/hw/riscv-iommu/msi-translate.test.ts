@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import type { Hop } from '../../types/hop.ts';
+import { rw } from '../../types/page-map.ts';
+import { write32 } from '../../types/write.ts';
+import { deliverRiscv } from '../riscv.ts';
+import { bareDc, testRiscv } from '../riscv-fixture.ts';
+import type { DeviceContext } from './config.ts';
+import { deposit, extract } from './extract.ts';
+import { basicPte, mrifPte } from './msi-pte.ts';
+import { msiTranslate } from './msi-translate.ts';
+
+// Reference-model test 25 ("MSI write-through mode"): mask 0xFF, pattern 0x280000, GPA
+// 0x280000003000 → interrupt file I = 3, PTE at msiptp.PPN·4096 + 3·16. Here the pattern is the
+// IMSIC S-file region (page 0x28000) so a basic PTE can point at a real file.
+const PT = 0x9_0000n; // MSI page table PPN
+const dcFlat = (over: Partial<DeviceContext> = {}) =>
+  bareDc({
+    iohgatp: { MODE: 'Sv48x4', GSCID: 1, pages: new Map() },
+    msiptp: { MODE: 1, PPN: PT },
+    msi_addr_mask: 0xffn,
+    msi_addr_pattern: 0x28000n,
+    ...over,
+  });
+const pteAt = (i: bigint) => (PT << 12n) | (i * 16n);
+const S_FILE = (h: bigint) => 0x28000n + h * 8n; // PPN of hart h's S-file
+const rid = 0x10;
+const platform = (ptes: [bigint, ReturnType<typeof basicPte>][], over = {}) =>
+  testRiscv({ ddt: new Map([[rid, dcFlat()]]), msiPtes: new Map(ptes), ...over });
+
+describe('extract (IOMMU spec MSI address translation step 5; ref model extract())', () => {
+  it('packs the bits of x selected by y toward bit 0: abcdefgh, 10100110 → 0000acfg', () => {
+    expect(extract(0b10110101n, 0b10100110n)).toBe(0b1110n); // a=1 c=1 f=1 g=0
+    expect(extract(0b01001010n, 0b10100110n)).toBe(0b0001n); // a=0 c=0 f=0 g=1
+  });
+  it('is inverted by deposit over the same mask', () => {
+    for (const v of [0n, 1n, 5n, 0xfn]) expect(extract(deposit(v, 0b10100110n), 0b10100110n)).toBe(v);
+  });
+});
+
+describe('MSI address translation fault sequence (ref model test 25; hw-msi-facts §1.6)', () => {
+  const gpa = 0x2800_3000n; // I = 3
+  const at = (p: ReturnType<typeof platform>) => deliverRiscv(p, write32(rid, gpa, 5));
+  it('261 when the PTE read takes an access fault', () => {
+    expect(at(platform([], { accessFault: new Set([pteAt(3n)]) }))).toMatchObject({
+      kind: 'fault',
+      code: 261,
+    });
+  });
+  it('261 when the PTE address is wider than the physical address space', () => {
+    const p = testRiscv({
+      capabilities: { MSI_FLAT: true, MSI_MRIF: true, PAS: 48, gStage: 'Sv48x4' },
+      ddt: new Map([[rid, dcFlat({ msiptp: { MODE: 1, PPN: 1n << 40n } })]]),
+    });
+    expect(at(p)).toMatchObject({ kind: 'fault', cause: 'MSI_PTE_LOAD_ACCESS_FAULT' });
+  });
+  it('270 when the PTE read returns poison', () => {
+    expect(at(platform([], { poisoned: new Set([pteAt(3n)]) }))).toMatchObject({ code: 270 });
+  });
+  it('262 when the PTE is not valid (absent memory reads as zero)', () => {
+    expect(at(platform([]))).toMatchObject({ cause: 'MSI_PTE_NOT_VALID', code: 262 });
+  });
+  it('263 for M = 0, M = 2, reserved bits in basic mode, and C = 1', () => {
+    for (const dw0 of [0b001n, 0b101n, 0b111n | (1n << 3n), 0b111n | (1n << 63n)]) {
+      expect(at(platform([[pteAt(3n), { dw0, dw1: 0n }]]))).toMatchObject({ code: 263 });
+    }
+  });
+  it('succeeds with a valid basic PTE: the write goes to PPN << 12 | A[11:0]', () => {
+    expect(at(platform([[pteAt(3n), basicPte(S_FILE(1n))]]))).toEqual({
+      kind: 'interrupt',
+      controller: 'imsic',
+      target: '0.1',
+      file: 'S',
+      identity: 5,
+    });
+  });
+  it('raises cause 1 for a read-for-execute that hits an interrupt file (iommu issue #206)', () => {
+    const p = platform([[pteAt(3n), basicPte(S_FILE(1n))]]);
+    const dc = p.iommu.ddt.get(rid) ?? dcFlat();
+    expect(msiTranslate(p.iommu, dc, gpa, 'exec', 0, 4, undefined)).toMatchObject({ outcome: { code: 1 } });
+  });
+});
+
+describe('MSI PTE addressing (IOMMU spec MSI address translation steps 6-7)', () => {
+  it('forms the PTE address with OR, not addition, so a misaligned table aliases', () => {
+    // 9-bit mask → 512 entries; PPN odd → PPN<<12 | 0x1000 collides with I = 256 (256·16 = 0x1000).
+    const odd = 0x9_0001n;
+    const dc = dcFlat({ msi_addr_mask: 0x1ffn, msi_addr_pattern: 0x28000n, msiptp: { MODE: 1, PPN: odd } });
+    const p = testRiscv({
+      ddt: new Map([[rid, dc]]),
+      msiPtes: new Map([[(odd << 12n) | 0x1000n, basicPte(S_FILE(2n))]]),
+    });
+    // I = 256 → OR address = odd<<12 | 0x1000 = odd<<12 (bit 12 already set): PTE found.
+    expect(deliverRiscv(p, write32(rid, 0x2810_0000n, 4))).toMatchObject({
+      kind: 'interrupt',
+      target: '0.2',
+    });
+  });
+});
+
+describe('stage ordering (IOMMU spec steps 17-19; linux-msi-facts invariant 16)', () => {
+  it('tests the first-stage output, not the IOVA, against the MSI pattern', () => {
+    const dc = dcFlat({ fsc: { MODE: 'Sv39', pages: new Map([[0x1n, rw(0x28003n)]]) } });
+    const p = testRiscv({ ddt: new Map([[rid, dc]]), msiPtes: new Map([[pteAt(3n), basicPte(S_FILE(0n))]]) });
+    expect(deliverRiscv(p, write32(rid, 0x1000n, 7))).toMatchObject({
+      kind: 'interrupt',
+      target: '0.0',
+      identity: 7,
+    });
+  });
+  it('faults a write to the raw IMSIC address when the first stage does not map it (RFC v2 patch 05)', () => {
+    const dc = dcFlat({ fsc: { MODE: 'Sv39', pages: new Map() } });
+    const p = testRiscv({ ddt: new Map([[rid, dc]]), msiPtes: new Map([[pteAt(3n), basicPte(S_FILE(0n))]]) });
+    expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 7))).toMatchObject({ kind: 'fault', code: 15 });
+  });
+  it('never uses the G-stage for an interrupt-file address (step 18 skips step 19)', () => {
+    // The G-stage maps the MSI GPA to RAM; the MSI table still wins.
+    const dc = dcFlat({ iohgatp: { MODE: 'Sv48x4', GSCID: 1, pages: new Map([[0x28003n, rw(0x80000n)]]) } });
+    const p = testRiscv({ ddt: new Map([[rid, dc]]), msiPtes: new Map([[pteAt(3n), basicPte(S_FILE(3n))]]) });
+    expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 9))).toMatchObject({
+      kind: 'interrupt',
+      target: '0.3',
+    });
+  });
+  it('translates a non-matching GPA through the G-stage, and faults 23 when unmapped', () => {
+    const dc = dcFlat({ iohgatp: { MODE: 'Sv48x4', GSCID: 1, pages: new Map([[0x5n, rw(0x80005n)]]) } });
+    const p = testRiscv({ ddt: new Map([[rid, dc]]) });
+    expect(deliverRiscv(p, write32(rid, 0x5010n, 1))).toEqual({ kind: 'memory', pa: 0x8000_5010n, data: 1 });
+    expect(deliverRiscv(p, write32(rid, 0x6000n, 1))).toMatchObject({ kind: 'fault', code: 23 });
+  });
+});
+
+describe('basic mode never validates the data (hw-msi-facts §1.5, §2.4)', () => {
+  it('passes any data through: the IMSIC pends whatever identity the device wrote', () => {
+    const p = platform([[pteAt(0n), basicPte(S_FILE(0n))]]);
+    for (const data of [1, 2, 40, 63]) {
+      expect(deliverRiscv(p, write32(rid, 0x2800_0000n, data))).toMatchObject({
+        kind: 'interrupt',
+        identity: data,
+      });
+    }
+  });
+  it('traces the hops: first stage, MSI match, basic PTE, IMSIC', () => {
+    const trace: Hop[] = [];
+    deliverRiscv(platform([[pteAt(0n), basicPte(S_FILE(0n))]]), write32(rid, 0x2800_0000n, 1), trace);
+    expect(trace.map((h) => h.step)).toEqual(['first-stage-bare', 'msi-match', 'msi-pte-basic', 'seteipnum']);
+  });
+});
+
+describe('MRIF mode (AIA IOMMU MRIF mode; hw-msi-facts §1.4-1.5)', () => {
+  const mrif = mrifPte(0x7000_0200n, S_FILE(2n), 0x412);
+  it('records identity D in the MRIF and sends NID to the notice page', () => {
+    const out = deliverRiscv(platform([[pteAt(3n), mrif]]), write32(rid, 0x2800_3000n, 17));
+    expect(out).toMatchObject({ controller: 'mrif', target: '0x70000200', identity: 17 });
+    // NID 0x412 exceeds the S-file's 63 identities: the notice itself is ignored by the IMSIC.
+    expect(out).toMatchObject({ notice: { kind: 'dropped', reason: 'imsic-unimplemented-identity' } });
+  });
+  it('accepts and discards D > 2047 or an offset with A[11:3] ≠ 0', () => {
+    const p = platform([[pteAt(3n), mrif]]);
+    expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 2048))).toEqual({
+      kind: 'dropped',
+      reason: 'mrif-not-an-msi',
+    });
+    expect(deliverRiscv(p, write32(rid, 0x2800_3008n, 1))).toEqual({
+      kind: 'dropped',
+      reason: 'mrif-not-an-msi',
+    });
+  });
+  it('does not filter D = 0 (faux pending bit)', () => {
+    expect(deliverRiscv(platform([[pteAt(3n), mrif]]), write32(rid, 0x2800_3000n, 0))).toMatchObject({
+      identity: 0,
+    });
+  });
+  it('aborts a non-32-bit access as unsupported', () => {
+    const w = { ...write32(rid, 0x2800_3000n, 1), size: 2 as const };
+    expect(deliverRiscv(platform([[pteAt(3n), mrif]]), w)).toMatchObject({
+      cause: 'MRIF_UNSUPPORTED_ACCESS',
+    });
+  });
+  it('is misconfigured (263) without capabilities.MSI_MRIF', () => {
+    const p = platform([[pteAt(3n), mrif]], {
+      capabilities: { MSI_FLAT: true, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' },
+    });
+    expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 1))).toMatchObject({ code: 263 });
+  });
+});

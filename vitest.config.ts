@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+import CountReporter from './properties/count-reporter.ts';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**'],
+    pool: 'threads',
+    reporters: ['default', new CountReporter()],
+  },
+});
