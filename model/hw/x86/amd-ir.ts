@@ -1,0 +1,148 @@
+import { match } from 'ts-pattern';
+import { z } from 'zod';
+import { hex } from '../../types/addr.ts';
+import { hop, type Trace } from '../../types/hop.ts';
+import { type FaultCause, fault, type Outcome } from '../../types/outcome.ts';
+import { parseWith } from '../../types/validate.ts';
+import type { Write } from '../../types/write.ts';
+import {
+  AMDVI_IR_GUEST_MODE,
+  AMDVI_IR_INTCTL_RESERVED,
+  AMDVI_IR_NOT_ALLOWED,
+  AMDVI_IR_TARGET_ABORT,
+} from './causes.ts';
+import { apicTarget, DELIVERY_MODE, deliveryModeOf, lapicFromCompat } from './window.ts';
+
+const BLOCK = 'amd-ir';
+const REF_MSI = 'QEMU hw/i386/amd_iommu.c amdvi_int_remap_msi';
+const REF_INTCTL = 'QEMU hw/i386/amd_iommu.c __amdvi_int_remap_msi';
+const REF_LEGACY = 'QEMU hw/i386/amd_iommu.c amdvi_int_remap_legacy';
+
+/** IntCtl values of DTE bits 189:188 (QEMU AMDVI_IR_INTCTL_ABORT/PASS/REMAP; 3 is reserved). */
+export const AMDVI_IR_INTCTL = { ABORT: 0, PASS: 1, REMAP: 2, RESERVED: 3 } as const;
+
+/** Index into the per-device interrupt table: MSI data[10:0] (QEMU AMDVI_IRTE_OFFSET 0x7ff). */
+export const AMDVI_IRTE_OFFSET = 0x7ff;
+
+/** IRTE fields the decision depends on (QEMU union irte / struct irte_ga). */
+export const AmdIrteSchema = z.object({
+  /** RemapEn (QEMU `valid`). */
+  remapEn: z.boolean(),
+  vector: z.number().int().min(0).max(0xff),
+  /** 8-bit, or 32-bit with x2APIC (XTSup); the model takes it as given. */
+  destination: z.number().int().min(0).max(0xffffffff),
+  /** GA mode guest posting; not modelled, rejected as QEMU's legacy path does. */
+  guestMode: z.boolean().default(false),
+});
+export type AmdIrte = z.infer<typeof AmdIrteSchema>;
+
+/** The interrupt-remapping part of a Device Table Entry (DTE bits 191:128; hw-msi-facts §4.3). */
+export const DteSchema = z.object({
+  /** IV: interrupt map valid (DTE bit 128). */
+  iv: z.boolean(),
+  intCtl: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
+  /** This device's own interrupt remapping table; IntTabLen/out-of-range is not modelled. */
+  irt: z.map(z.number().int().min(0).max(AMDVI_IRTE_OFFSET), AmdIrteSchema),
+  /** NMIPass / INITPass / EIntPass (DTE bits 186 / 184 / 185). */
+  pass: z.object({ nmi: z.boolean(), init: z.boolean(), extint: z.boolean() }),
+});
+export type Dte = z.infer<typeof DteSchema>;
+
+export const AmdIrConfigSchema = z.object({
+  /** Device table, keyed by DeviceID (= requester id). */
+  devices: z.map(z.number().int().min(0).max(0xffff), DteSchema),
+});
+export type AmdIrConfig = z.infer<typeof AmdIrConfigSchema>;
+
+export const parseAmdIrConfig = (input: unknown) => parseWith(AmdIrConfigSchema, input);
+
+const amdFault = (
+  cause: FaultCause,
+  trace: Trace,
+  step: string,
+  ref: string,
+  facts: Record<string, string | number | boolean>,
+): Outcome => {
+  hop(trace, { block: BLOCK, step, ref, facts: { ...facts, fault: cause.name } });
+  return fault('amd-vi', cause);
+};
+
+/** IntCtl = 2: look the data's index up in the requester's own table (amdvi_int_remap_legacy). */
+const remap = (dte: Dte, w: Write, trace: Trace): Outcome => {
+  const index = w.data & AMDVI_IRTE_OFFSET;
+  // An index the config does not list reads as an all-zero IRTE, i.e. RemapEn = 0.
+  const e = dte.irt.get(index);
+  hop(trace, {
+    block: BLOCK,
+    step: 'irte-lookup',
+    ref: REF_LEGACY,
+    facts: { rid: hex(w.rid), index, found: e !== undefined },
+  });
+  if (e === undefined || !e.remapEn) {
+    return amdFault(AMDVI_IR_TARGET_ABORT, trace, 'remap-disabled', REF_LEGACY, { index });
+  }
+  if (e.guestMode) return amdFault(AMDVI_IR_GUEST_MODE, trace, 'guest-mode', REF_LEGACY, { index });
+  hop(trace, {
+    block: BLOCK,
+    step: 'remapped',
+    ref: REF_LEGACY,
+    facts: { index, dest: e.destination, vector: e.vector },
+  });
+  return { kind: 'interrupt', controller: 'lapic', target: apicTarget(e.destination), identity: e.vector };
+};
+
+/**
+ * An interrupt request (a write inside 0xFEE00000–0xFEEFFFFF) through AMD-Vi interrupt remapping,
+ * as hw-msi-facts §6.4 (QEMU amdvi_mem_ir_write → amdvi_int_remap_msi). The table is selected by
+ * the requester's DTE, never by the data: the data only indexes within that device's table.
+ * Simplification: QEMU's extra "dest_mode must be 0" check on NMI/INIT/ExtINT is not modelled.
+ */
+export const amdInterrupt = (cfg: AmdIrConfig, w: Write, trace: Trace): Outcome => {
+  // 1. Find the DTE by DeviceID = requester id. A rid with no DTE in the config reads as an all-zero
+  //    DTE (IV = 0 → forwarded unremapped); QEMU's IOAPIC devid fallback is only for requests with no
+  //    requester id, which a modelled Write never is. (Linux init_device_table sets IV on every devid.)
+  const dte = cfg.devices.get(w.rid);
+  hop(trace, {
+    block: BLOCK,
+    step: 'dte-lookup',
+    ref: REF_MSI,
+    facts: { rid: hex(w.rid), found: dte !== undefined, iv: dte?.iv ?? false },
+  });
+  if (dte === undefined || !dte.iv) return lapicFromCompat(w.addr, w.data, trace);
+
+  // 2. Delivery mode from data[10:8].
+  const dlm = deliveryModeOf(w.data);
+  switch (dlm) {
+    // 3. Fixed or arbitrated: apply IntCtl.
+    case DELIVERY_MODE.FIXED:
+    case DELIVERY_MODE.LOWEST_PRIORITY:
+      hop(trace, { block: BLOCK, step: 'intctl', ref: REF_INTCTL, facts: { intCtl: dte.intCtl } });
+      return match(dte.intCtl)
+        .with(AMDVI_IR_INTCTL.ABORT, () =>
+          amdFault(AMDVI_IR_TARGET_ABORT, trace, 'intctl-abort', REF_INTCTL, { dlm }),
+        )
+        .with(AMDVI_IR_INTCTL.PASS, () => lapicFromCompat(w.addr, w.data, trace))
+        .with(AMDVI_IR_INTCTL.REMAP, () => remap(dte, w, trace))
+        .with(AMDVI_IR_INTCTL.RESERVED, () =>
+          amdFault(AMDVI_IR_INTCTL_RESERVED, trace, 'intctl-reserved', REF_INTCTL, {}),
+        )
+        .exhaustive();
+    // 4. NMI / INIT / ExtINT: forwarded unchanged only if the DTE's pass bit is set.
+    case DELIVERY_MODE.NMI:
+    case DELIVERY_MODE.INIT:
+    case DELIVERY_MODE.EXTINT: {
+      const passed =
+        dlm === DELIVERY_MODE.NMI
+          ? dte.pass.nmi
+          : dlm === DELIVERY_MODE.INIT
+            ? dte.pass.init
+            : dte.pass.extint;
+      hop(trace, { block: BLOCK, step: 'pass-bit', ref: REF_MSI, facts: { dlm, passed } });
+      if (passed) return lapicFromCompat(w.addr, w.data, trace);
+      return amdFault(AMDVI_IR_NOT_ALLOWED, trace, 'not-passed', REF_MSI, { dlm });
+    }
+    // SMI and the reserved delivery modes (3, 6) are refused.
+    default:
+      return amdFault(AMDVI_IR_NOT_ALLOWED, trace, 'delivery-mode-refused', REF_MSI, { dlm });
+  }
+};

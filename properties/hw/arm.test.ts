@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ArmPlatform, deliverArm, parseArmPlatform } from '../../model/hw/arm.ts';
+import { inItsTranslationFrame } from '../../model/hw/arm-gic/its.ts';
+import { inV2mFrame } from '../../model/hw/arm-gic/v2m.ts';
+import { SMMUV3_CAUSES } from '../../model/hw/arm-smmuv3/causes.ts';
+import type { Hop } from '../../model/types/hop.ts';
+import type { Outcome } from '../../model/types/outcome.ts';
+import type { Write } from '../../model/types/write.ts';
+import { armCaseArb } from '../arbitraries/hw/arm.ts';
+import { HW_RUNS, SEED } from '../settings.ts';
+
+/** Every interrupt names a controller/target/identity that exists in the config (hw-msi-facts §6.2). */
+const interruptExists = (p: ArmPlatform, w: Write, o: Extract<Outcome, { kind: 'interrupt' }>): boolean => {
+  switch (o.controller) {
+    case 'its-lpi':
+    case 'its-vlpi': {
+      // The ITE must be the one at (this rid's sideband DeviceID, EventID = data) (hw-msi-facts §3.2).
+      const deviceId = p.rids.get(w.rid)?.deviceId;
+      if (deviceId === undefined) return false;
+      return p.its.some((its) => {
+        const ite = its.deviceTable.get(deviceId)?.itt.get(w.data);
+        if (ite === undefined) return false;
+        if (ite.type === 'physical') {
+          const cte = its.collections.get(ite.icid);
+          return (
+            o.controller === 'its-lpi' &&
+            cte !== undefined &&
+            o.target === `rd${cte.rdbase}` &&
+            o.identity === ite.intid
+          );
+        }
+        const vte = its.vpes.get(ite.vpeid);
+        return (
+          o.controller === 'its-vlpi' &&
+          vte !== undefined &&
+          o.target === `vpe${ite.vpeid}@rd${vte.rdbase}` &&
+          o.identity === ite.vintid
+        );
+      });
+    }
+    case 'gic-spi':
+      return (
+        o.target === 'dist' &&
+        o.identity === (w.data & 0x3ff) &&
+        p.v2m.some((f) => o.identity >= f.firstSpi && o.identity < f.firstSpi + f.numSpis)
+      );
+    case 'imsic':
+    case 'mrif':
+    case 'lapic':
+    case 'posted':
+      return false;
+    default: {
+      const never: never = o.controller;
+      return never;
+    }
+  }
+};
+
+const COVERAGE_SEED = 20261121;
+const SMMU_CAUSE_NAMES = new Set<string>(SMMUV3_CAUSES.map((c) => c.name));
+
+describe('Arm hardware totality (hw-msi-facts §6.2)', () => {
+  it('deliverArm never throws on random SMMUv3/ITS/GICv2m platforms and writes; interrupts exist in the config, faults are SMMUv3 events, memory writes never land in a doorbell frame', () => {
+    fc.assert(
+      fc.property(armCaseArb, ({ platform, writes }) => {
+        expect(parseArmPlatform(platform).ok).toBe(true);
+        for (const w of writes) {
+          const trace: Hop[] = [];
+          const o = deliverArm(platform, w, trace);
+          expect(trace.length).toBeGreaterThan(0);
+          switch (o.kind) {
+            case 'interrupt':
+              expect(interruptExists(platform, w, o)).toBe(true);
+              break;
+            case 'fault':
+              expect(o.arch).toBe('smmuv3');
+              expect(SMMU_CAUSE_NAMES.has(o.cause)).toBe(true);
+              break;
+            case 'memory':
+              expect(o.data).toBe(w.data);
+              expect(platform.its.some((its) => inItsTranslationFrame(its, o.pa))).toBe(false);
+              expect(platform.v2m.some((f) => inV2mFrame(f, o.pa))).toBe(false);
+              break;
+            case 'dropped':
+              break;
+            default: {
+              const never: never = o;
+              throw new Error(`unexpected outcome ${JSON.stringify(never)}`);
+            }
+          }
+        }
+      }),
+      { seed: SEED, numRuns: HW_RUNS },
+    );
+  });
+
+  it('the generators reach every outcome kind and every Arm drop reason of hw-msi-facts §6.2 (guards the property against vacuity; fixed seed)', () => {
+    // A coverage check of the generators, not a property: its seed is fixed so that it does not
+    // flake when MSISPEC_SEED changes (rare paths such as vLPIs appear a few times per 300 cases).
+    const seen = new Set<string>();
+    for (const { platform, writes } of fc.sample(armCaseArb, { seed: COVERAGE_SEED, numRuns: 300 })) {
+      for (const w of writes) {
+        const o = deliverArm(platform, w);
+        seen.add(o.kind === 'dropped' ? o.reason : o.kind === 'interrupt' ? o.controller : o.kind);
+      }
+    }
+    expect([...seen].sort()).toEqual(
+      [
+        'memory',
+        'fault',
+        'its-lpi',
+        'its-vlpi',
+        'gic-spi',
+        'its-disabled',
+        'its-deviceid-out-of-range',
+        'its-unmapped-deviceid',
+        'its-eventid-out-of-range',
+        'its-unmapped-eventid',
+        'its-unmapped-collection',
+        'its-unmapped-vpe',
+        'its-vintid-out-of-range',
+        'its-translater-not-register',
+        'v2m-spi-out-of-frame',
+        'v2m-not-setspi',
+      ].sort(),
+    );
+  });
+});
