@@ -1,0 +1,134 @@
+import { match } from 'ts-pattern';
+import { addIrq, deviceOf, groupOf } from '../../platform/edit.ts';
+import {
+  FIRST_DEVICE_VECTOR,
+  IMSIC_IDS,
+  IMSIC_IPI_ID,
+  ITS_DOORBELL,
+  LPI_BASE,
+  V2M_DOORBELL,
+  V2M_FIRST_SPI,
+  V2M_NUM_SPIS,
+  X86_MSI_BASE,
+  X86_SYSTEM_VECTORS,
+} from '../../platform/layout.ts';
+import type { HwIrq, Irq, MsiMsg, State } from '../../platform/state.ts';
+import { ownerKey } from '../../platform/state.ts';
+import { PAGE_MASK } from '../../types/addr.ts';
+import type { ErrnoName } from '../errno.ts';
+import { iommu_dma_prepare_msi, type MsiIova } from '../iommu/dma-iommu.ts';
+import { imsicDoorbell } from './doorbell.ts';
+
+export type IrqStep = { ok: true; state: State; irq: Irq } | { ok: false; errno: ErrnoName };
+
+const lowestFree = (used: Set<number>, from: number, to: number): number | undefined => {
+  for (let i = from; i < to; i++) if (!used.has(i)) return i;
+  return undefined;
+};
+
+/** IMSIC identities in use on hart `hart`'s S-file (imsic_vector_alloc: per-CPU irq_matrix; 1 is the IPI). */
+export const freeEiid = (s: State, hart: number): number | undefined =>
+  lowestFree(
+    new Set(
+      s.irqs
+        .filter((q) => q.hw.chip === 'imsic' && q.hw.file === 'S' && q.hart === hart)
+        .map((q) => (q.hw.chip === 'imsic' ? q.hw.eiid : 0)),
+    ),
+    IMSIC_IPI_ID + 1,
+    IMSIC_IDS + 1,
+  );
+
+/** x86 vector matrix: a free device vector on CPU `hart`, never a system vector (irq_vectors.h). */
+export const freeCpuVector = (s: State, hart: number): number | undefined => {
+  const used = new Set<number>(Object.values(X86_SYSTEM_VECTORS));
+  for (const q of s.irqs) if (q.hart === hart && 'vector' in q.hw) used.add(q.hw.vector);
+  return lowestFree(used, FIRST_DEVICE_VECTOR, 0xef);
+};
+
+/** VT-d remappable-format address for IRTE `handle` with SHV = 1 (hw-msi-facts §4.2). */
+export const vtdRemappableAddr = (handle: number): bigint =>
+  X86_MSI_BASE |
+  (BigInt(handle & 0x7fff) << 5n) |
+  (BigInt((handle >> 15) & 1) << 2n) |
+  (1n << 4n) |
+  (1n << 3n);
+/** x86 compatibility format: destination APIC id in address bits 19:12. */
+export const compatAddr = (apic: number): bigint => X86_MSI_BASE | (BigInt(apic) << 12n);
+
+/**
+ * The doorbell address for a translated irqchip (ITS, GICv2m): iommu_dma_prepare_msi, or with
+ * userspace-supplied IOVAs (seed 003) the IOVA userspace gave for this vector; a missing one is an
+ * error, never a kernel allocation.
+ */
+const armDoorbell = (s: State, device: number, vector: number, phys: bigint): MsiIova => {
+  const dev = deviceOf(s, device);
+  const assigned = groupOf(s, dev.group).owner.kind !== 'host';
+  if (s.policy.msiIova === 'userspace-per-vector' && assigned) {
+    const iova = dev.userMsiIova.get(vector);
+    if (iova === undefined) return { ok: false, errno: 'EINVAL' };
+    return { ok: true, state: s, addr: iova | (phys & PAGE_MASK) };
+  }
+  return iommu_dma_prepare_msi(s, device, phys);
+};
+
+/**
+ * msi_domain_alloc_irqs for one vector of `device`, affined to `hart`, on behalf of `owner`: the
+ * irqchip picks the hardware identity, composes the message (imsic_irq_compose_vector_msg,
+ * its_irq_compose_msi_msg, gicv2m_compose_msi_msg, intel/amd IR compose) and the device's
+ * MSI table entry is written.
+ */
+export const allocIrq = (s: State, device: number, vector: number, hart: number): IrqStep => {
+  const owner = ownerKey(groupOf(s, deviceOf(s, device).group).owner);
+  const hw = s.hardware;
+  const finish = (r: MsiIova, hwIrq: HwIrq, data: number): IrqStep => {
+    if (!r.ok) return r;
+    const msg: MsiMsg = { addr: r.addr, data };
+    const [state, irq] = addIrq(r.state, { device, vector, hart, owner, via: 'host', hw: hwIrq, msg });
+    return { ok: true, state, irq };
+  };
+  return match(hw)
+    .with({ arch: 'riscv' }, (): IrqStep => {
+      const eiid = freeEiid(s, hart);
+      if (eiid === undefined) return { ok: false, errno: 'ENOSPC' };
+      return finish(
+        imsicDoorbell(s, device, hart, s.nextIrq, false),
+        { chip: 'imsic', file: 'S', eiid },
+        eiid,
+      );
+    })
+    .with({ arch: 'arm', irqchip: 'gicv3-its' }, (): IrqStep => {
+      const lpi = LPI_BASE + s.nextIrq;
+      return finish(
+        armDoorbell(s, device, vector, ITS_DOORBELL),
+        { chip: 'its', event: vector, lpi },
+        vector,
+      );
+    })
+    .with({ arch: 'arm', irqchip: 'gicv2m' }, (): IrqStep => {
+      const used = new Set(s.irqs.map((q) => (q.hw.chip === 'v2m' ? q.hw.spi : -1)));
+      const spi = lowestFree(used, V2M_FIRST_SPI, V2M_FIRST_SPI + V2M_NUM_SPIS);
+      if (spi === undefined) return { ok: false, errno: 'ENOSPC' };
+      return finish(armDoorbell(s, device, vector, V2M_DOORBELL), { chip: 'v2m', spi }, spi);
+    })
+    .with({ arch: 'x86' }, (x): IrqStep => {
+      const vec = freeCpuVector(s, hart);
+      if (vec === undefined) return { ok: false, errno: 'ENOSPC' };
+      const ok = (addr: bigint): MsiIova => ({ ok: true, state: s, addr });
+      return match(x.ir)
+        .with('vtd', () => {
+          const used = new Set(s.irqs.map((q) => (q.hw.chip === 'vtd' ? q.hw.irte : -1)));
+          const irte = lowestFree(used, 0, 0x10000) ?? 0;
+          return finish(ok(vtdRemappableAddr(irte)), { chip: 'vtd', irte, vector: vec }, 0);
+        })
+        .with('amd', () => {
+          const used = new Set(
+            s.irqs.filter((q) => q.device === device).map((q) => (q.hw.chip === 'amd' ? q.hw.index : -1)),
+          );
+          const index = lowestFree(used, 0, 0x800) ?? 0;
+          return finish(ok(X86_MSI_BASE), { chip: 'amd', index, vector: vec }, index);
+        })
+        .with('none', () => finish(ok(compatAddr(hart)), { chip: 'lapic', vector: vec }, vec))
+        .exhaustive();
+    })
+    .exhaustive();
+};

@@ -1,0 +1,65 @@
+import { match } from 'ts-pattern';
+import { deviceOf, setDevice } from '../../platform/edit.ts';
+import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
+import type { State } from '../../platform/state.ts';
+import { iommu_dma_prepare_msi, type MsiIova } from '../iommu/dma-iommu.ts';
+
+/**
+ * How an IMSIC doorbell becomes the address a device writes, for the design's doorbell policy
+ * (model/kernel/policy.ts). `fromAffinity` marks a call from irq_set_affinity: any mapping it creates
+ * is recorded, because that path runs in atomic context (seed 002).
+ */
+export const imsicDoorbell = (
+  s0: State,
+  device: number,
+  hart: number,
+  irq: number,
+  fromAffinity: boolean,
+): MsiIova => {
+  const phys = imsicPage(s0.topology.harts, hart, 'S') << 12n;
+  const record = (s: State, page: bigint): State =>
+    fromAffinity ? { ...s, atomicMappings: [...s.atomicMappings, { irq, page }] } : s;
+  return match(s0.policy.doorbells)
+    .with(
+      'raw-physical',
+      'hw-window',
+      'msi-table-all',
+      'msi-table-guest-files',
+      (): MsiIova => ({ ok: true, state: s0, addr: phys }),
+    )
+    .with('msi-table-affinity', (): MsiIova => {
+      // RFC v2 patch 08: add the MSI PTE of the hart the IRQ is affined to.
+      const dev = deviceOf(s0, device);
+      const index = msiFileIndex(hart, 0);
+      if (dev.msiTable.get(index) === phys >> 12n) return { ok: true, state: s0, addr: phys };
+      const s = setDevice(s0, { ...dev, msiTable: new Map(dev.msiTable).set(index, phys >> 12n) });
+      return { ok: true, state: record(s, phys >> 12n), addr: phys };
+    })
+    .with('map-all-at-attach', 'prepare-msi', (): MsiIova => preparing(s0, device, [hart], hart, record))
+    .with(
+      'prepare-msi-all-imsics',
+      (): MsiIova => preparing(s0, device, [...Array(s0.topology.harts).keys()], hart, record),
+    )
+    .exhaustive();
+};
+
+/** iommu_dma_prepare_msi for each of `harts`' pages; returns the address for `target`. */
+const preparing = (
+  s0: State,
+  device: number,
+  harts: number[],
+  target: number,
+  record: (s: State, page: bigint) => State,
+): MsiIova => {
+  let s = s0;
+  let addr: bigint | undefined;
+  for (const h of harts) {
+    const before = s.domains;
+    const r = iommu_dma_prepare_msi(s, device, imsicPage(s.topology.harts, h, 'S') << 12n);
+    if (!r.ok) return r;
+    s = r.state.domains === before ? r.state : record(r.state, r.addr >> 12n);
+    if (h === target) addr = r.addr;
+  }
+  if (addr === undefined) throw new Error('model inconsistency: target hart not prepared');
+  return { ok: true, state: s, addr };
+};

@@ -1,0 +1,49 @@
+import { addIrq, deviceOf, groupOf, irqOf, setDevice } from '../../platform/edit.ts';
+import { imsicPage, msiFileIndex, vmGuestFile } from '../../platform/layout.ts';
+import type { State } from '../../platform/state.ts';
+import { ownerKey } from '../../platform/state.ts';
+import { err, OK } from '../errno.ts';
+import { irq_set_affinity } from '../irq/affinity.ts';
+import { allocIrq } from '../irq/alloc.ts';
+import type { Step } from '../vfio/assign.ts';
+
+/**
+ * A VM programs the MSI of `vector` toward vCPU `vcpu`. With irqbypass guest files
+ * (msi-table-guest-files; RFC v2 patches 10-17, kvm_riscv_vcpu_aia_imsic_update) the device's MSI
+ * table maps the guest's vIMSIC page for that vCPU to the VM's guest interrupt file on the hart, and
+ * the guest's identity is written unchanged. Otherwise the VMM traps the MSI-X write and the host
+ * allocates (or re-targets) a host vector whose handler forwards to the VM (vfio_msix_vector_do_use,
+ * KVM irqfd).
+ */
+export const guest_program_msi = (s0: State, device: number, vector: number, vcpu: number): Step => {
+  const dev = deviceOf(s0, device);
+  const owner = groupOf(s0, dev.group).owner;
+  if (owner.kind !== 'vm' || vector >= dev.vectors) return { state: s0, result: err('EINVAL') };
+  if (s0.policy.doorbells === 'msi-table-guest-files') {
+    const file = vmGuestFile(owner.index);
+    const table = new Map(dev.msiTable).set(msiFileIndex(vcpu, 0), imsicPage(s0.topology.harts, vcpu, file));
+    let s = setDevice(s0, { ...dev, msiTable: table });
+    s = { ...s, irqs: s.irqs.filter((q) => !(q.device === device && q.vector === vector)) };
+    const eiid = vector + 1;
+    // The guest's vIMSIC S-file for vCPU h sits at the host S-file layout in guest physical space.
+    const msg = { addr: imsicPage(s.topology.harts, vcpu, 'S') << 12n, data: eiid };
+    [s] = addIrq(s, {
+      device,
+      vector,
+      hart: vcpu,
+      owner: ownerKey(owner),
+      via: 'guest',
+      hw: { chip: 'imsic', file, eiid },
+      msg,
+    });
+    return { state: s, result: OK };
+  }
+  if (irqOf(s0, device, vector) !== undefined) {
+    const r = irq_set_affinity(s0, device, vector, vcpu);
+    return r.ok ? { state: r.state, result: OK } : { state: s0, result: err(r.errno) };
+  }
+  const r = allocIrq(s0, device, vector, vcpu);
+  return r.ok
+    ? { state: r.state, result: { ok: true, value: r.irq.irq } }
+    : { state: s0, result: err(r.errno) };
+};

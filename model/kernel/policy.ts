@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { SPEC_VERSIONS } from '../hw/riscv-iommu/config.ts';
+
+/**
+ * The hardware a design runs on, reduced to the choices that change MSI delivery. The concrete
+ * platform configuration (addresses, tables) is built from this by model/platform/hw-view.ts.
+ */
+export const HardwareSchema = z.discriminatedUnion('arch', [
+  z.object({
+    arch: z.literal('riscv'),
+    /** capabilities.MSI_FLAT: the DC has msiptp / msi_addr_mask / msi_addr_pattern. */
+    msiFlat: z.boolean(),
+    /** Which revision of the IOMMU spec's DC checks the hardware follows (hw-msi-facts §1.8). */
+    specVersion: z.enum(SPEC_VERSIONS),
+  }),
+  z.object({
+    arch: z.literal('arm'),
+    /** The MSI controller behind the SMMUv3. */
+    irqchip: z.enum(['gicv3-its', 'gicv2m']),
+  }),
+  z.object({
+    arch: z.literal('x86'),
+    ir: z.enum(['vtd', 'amd', 'none']),
+    /** VT-d only: IRTE source-id verification (Linux `set_msi_sid`; off with intremap=nosid). */
+    vtdSourceIdCheck: z.boolean(),
+    /** VT-d only: compatibility-format MSIs blocked (GCMD.CFI cleared by iommu_enable_irq_remapping). */
+    compatFormatBlocked: z.boolean(),
+  }),
+]);
+export type Hardware = z.infer<typeof HardwareSchema>;
+
+/**
+ * How MSI doorbells become reachable through the device's translation:
+ * - `prepare-msi`: the irqchip calls iommu_dma_prepare_msi for its one doorbell (GIC ITS / v2m).
+ * - `hw-window`: a fixed untranslated window decoded by the IOMMU (x86 0xFEE00000).
+ * - `raw-physical`: the irqchip composes the physical page and never asks the IOMMU (upstream IMSIC).
+ * - `map-all-at-attach`: every IMSIC S-file page is mapped into the SW_MSI window when a translating
+ *   domain is attached (seed 000, "series1").
+ * - `prepare-msi-all-imsics`: the IMSIC irqchip calls iommu_dma_prepare_msi for every IMSIC page when
+ *   an IRQ is allocated (seed 002; iommu_dma_prepare_msi_list in the 2026-08 series).
+ * - `msi-table-affinity`: the device's MSI page table maps the S-files of the harts its IRQs are
+ *   affined to, updated on alloc and irq_set_affinity; paging domains identity-map all IMSICs in S1
+ *   (RFC v2 patches 05 and 08).
+ * - `msi-table-all`: the MSI page table maps every host IMSIC file (HW_MSI aperture matching
+ *   DC.msi_addr_*; seed 000, Jason's S2 proposal).
+ * - `msi-table-guest-files`: the MSI page table maps only the guest interrupt files of the VM the
+ *   device is assigned to (irqbypass, RFC v2 patches 10-17).
+ */
+export const DOORBELL_POLICIES = [
+  'prepare-msi',
+  'hw-window',
+  'raw-physical',
+  'map-all-at-attach',
+  'prepare-msi-all-imsics',
+  'msi-table-affinity',
+  'msi-table-all',
+  'msi-table-guest-files',
+] as const;
+export type DoorbellPolicy = (typeof DOORBELL_POLICIES)[number];
+
+/** The MSI-related reserved regions the IOMMU driver's get_resv_regions reports for every device. */
+export const MSI_REGION_POLICIES = [
+  'sw-msi',
+  'hw-msi',
+  'none',
+  'direct-relaxable-imsic',
+  'hw-msi-and-sw-msi',
+] as const;
+
+export const PolicySchema = z.object({
+  /** Default domain type of host-owned groups (IOMMU_DMA on: dma; off or iommu.passthrough=1: identity). */
+  defaultDomain: z.enum(['identity', 'dma']),
+  /** Translation stage paging domains use (RISC-V: first stage S1 or G-stage S2; Arm SMMUv3 uses S1). */
+  pagingStage: z.enum(['s1', 's2']),
+  msiRegion: z.enum(MSI_REGION_POLICIES),
+  doorbells: z.enum(DOORBELL_POLICIES),
+  /** The MSI irq domain sets IRQ_DOMAIN_FLAG_ISOLATED_MSI. */
+  isolatedMsiClaim: z.boolean(),
+  /**
+   * When a DIRECT region sets dev->iommu->require_direct: `always` (iommu_create_device_direct_mappings
+   * after seed 001's patch) or `dma-default-only` (before it: only when the domain is a DMA domain).
+   */
+  requiresDirect: z.enum(['always', 'dma-default-only']),
+  /**
+   * How MSI IOVAs are chosen in an UNMANAGED domain: `cookie` (VFIO's MSI cookie at the SW_MSI base,
+   * iommufd's sw_msi), `holes` (IOMMU_DOMAIN_MIXED: allocated between user mappings, seed 004) or
+   * `userspace-per-vector` (VFIO_IRQ_SET_DATA_MSI_IOVA, seed 003).
+   */
+  msiIova: z.enum(['cookie', 'holes', 'userspace-per-vector']),
+  /** Arm nesting: a VM's S1 sits over the host S2; the VMM publishes an identity RMR for the doorbell IPA or not. */
+  nestedGuest: z.enum(['none', 'rmr', 'no-rmr']),
+  /** The IOMMU driver reports IOMMU_CAP_CACHE_COHERENCY (iommufd_device_bind requires it). */
+  cacheCoherencyCap: z.boolean(),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+/** What the model needs of a design: its hardware and its kernel policy. */
+export interface DesignCore {
+  readonly id: string;
+  readonly hardware: Hardware;
+  readonly policy: Policy;
+}

@@ -1,0 +1,67 @@
+import { hartTarget } from '../hw/riscv-aia/imsic.ts';
+import type { Outcome } from '../types/outcome.ts';
+import { IMSIC_IPI_ID, X86_SYSTEM_VECTORS } from './layout.ts';
+import type { Irq, State } from './state.ts';
+
+/**
+ * Who an interrupt belongs to. `irq` when it lands on an allocated Linux IRQ (or a VM's guest
+ * vector); otherwise the owner of the interrupt file / vector space it hit: the host for its IPIs,
+ * system vectors, M-level files and unallocated identities; a VM for its own guest files.
+ */
+export type Attribution =
+  | { readonly kind: 'irq'; readonly irq: Irq; readonly owner: string }
+  | { readonly kind: 'ipi' | 'system-vector' | 'machine-file' | 'unallocated'; readonly owner: string }
+  | { readonly kind: 'guest-file'; readonly owner: string; readonly file: string };
+
+type Interrupt = Extract<Outcome, { kind: 'interrupt' }>;
+
+/** The hardware outcome an IRQ is expected to produce, as a lookup key. */
+const key = (controller: string, target: string, file: string | undefined, identity: number): string =>
+  `${controller}|${target}|${file ?? ''}|${identity}`;
+
+export const expectedKey = (s: State, q: Irq): string => {
+  switch (q.hw.chip) {
+    case 'imsic':
+      return key('imsic', hartTarget(0, q.hart), q.hw.file, q.hw.eiid);
+    case 'its':
+      return key('its-lpi', `rd${q.hart}`, undefined, q.hw.lpi);
+    case 'v2m':
+      return key('gic-spi', 'dist', undefined, q.hw.spi);
+    case 'vtd':
+    case 'amd':
+    case 'lapic':
+      return key('lapic', `apic${q.hart}`, undefined, q.hw.vector);
+    default: {
+      const never: never = q.hw;
+      throw new Error(`model inconsistency: ${JSON.stringify(never)} in ${s.design}`);
+    }
+  }
+};
+
+export const outcomeKey = (o: Interrupt): string => key(o.controller, o.target, o.file, o.identity);
+
+const cache = new WeakMap<State, Map<string, Irq>>();
+const irqIndex = (s: State): Map<string, Irq> => {
+  const hit = cache.get(s);
+  if (hit !== undefined) return hit;
+  const m = new Map(s.irqs.map((q) => [expectedKey(s, q), q] as const));
+  cache.set(s, m);
+  return m;
+};
+
+/** Attributes an interrupt outcome in state `s`. */
+export const attribute = (s: State, o: Interrupt): Attribution => {
+  const q = irqIndex(s).get(outcomeKey(o));
+  if (q !== undefined) return { kind: 'irq', irq: q, owner: q.owner };
+  if (o.controller === 'imsic') {
+    if (o.file === 'M') return { kind: 'machine-file', owner: 'host' };
+    if (o.file === 'S') return { kind: o.identity === IMSIC_IPI_ID ? 'ipi' : 'unallocated', owner: 'host' };
+    const vm = Number(o.file?.slice(1)) - 1;
+    if (vm < s.topology.vms) return { kind: 'guest-file', owner: `vm:${vm}`, file: o.file ?? '' };
+    return { kind: 'unallocated', owner: 'host' };
+  }
+  if (o.controller === 'lapic' && Object.values(X86_SYSTEM_VECTORS).includes(o.identity as 0xfd)) {
+    return { kind: 'system-vector', owner: 'host' };
+  }
+  return { kind: 'unallocated', owner: 'host' };
+};

@@ -1,0 +1,185 @@
+import { match } from 'ts-pattern';
+import type { ArmPlatform } from '../hw/arm.ts';
+import type { Platform } from '../hw/deliver.ts';
+import type { RiscvPlatform } from '../hw/riscv.ts';
+import type { DeviceContext } from '../hw/riscv-iommu/config.ts';
+import { basicPte, type MsiPte } from '../hw/riscv-iommu/msi-pte.ts';
+import type { X86Platform } from '../hw/x86/index.ts';
+import type { PageMap } from '../types/page-map.ts';
+import { domainOf, groupOf } from './edit.ts';
+import {
+  IMSIC_MSI_MASK,
+  IMSIC_MSI_PATTERN,
+  ITS_BASE,
+  imsicConfig,
+  MSI_PT_PPN,
+  V2M_BASE,
+  V2M_FIRST_SPI,
+  V2M_NUM_SPIS,
+} from './layout.ts';
+import type { Device, Domain, Mapping, State } from './state.ts';
+
+/**
+ * The hardware configuration a kernel state programs: device contexts / stream table entries /
+ * DMA tables from each group's domain, MSI page tables, ITS tables, IRTEs. Built once per state.
+ */
+const toPageMap = (pages: ReadonlyMap<bigint, Mapping>): PageMap => {
+  const m: PageMap = new Map();
+  for (const [iova, e] of pages) m.set(iova, { ppn: e.ppn, r: true, w: true, x: false });
+  return m;
+};
+const domainOfDevice = (s: State, dev: Device): Domain => domainOf(s, groupOf(s, dev.group).domain);
+const isTranslating = (d: Domain): boolean =>
+  d.type === 'DMA' || d.type === 'UNMANAGED' || d.type === 'NESTED';
+const msiTableBase = (dev: Device): bigint => (MSI_PT_PPN + BigInt(dev.index)) << 12n;
+
+const riscvView = (
+  s: State,
+  msiFlat: boolean,
+  specVersion: RiscvPlatform['iommu']['specVersion'],
+): RiscvPlatform => {
+  const useTable = s.policy.doorbells.startsWith('msi-table');
+  const ddt = new Map<number, DeviceContext>();
+  const msiPtes = new Map<bigint, MsiPte>();
+  for (const dev of s.devices) {
+    const d = domainOfDevice(s, dev);
+    const pages = toPageMap(d.pages);
+    const paging = isTranslating(d);
+    ddt.set(dev.rid, {
+      tc: { V: d.type !== 'BLOCKED', PDTV: false },
+      fsc: paging && d.stage === 's1' ? { MODE: 'Sv39', pages } : { MODE: 'Bare', pages: new Map() },
+      iohgatp:
+        paging && d.stage === 's2'
+          ? { MODE: 'Sv48x4', GSCID: d.id, pages }
+          : { MODE: 'Bare', GSCID: 0, pages: new Map() },
+      msiptp: useTable ? { MODE: 1, PPN: msiTableBase(dev) >> 12n } : { MODE: 0, PPN: 0n },
+      msi_addr_mask: useTable ? IMSIC_MSI_MASK : 0n,
+      msi_addr_pattern: useTable ? IMSIC_MSI_PATTERN : 0n,
+    });
+    for (const [i, ppn] of dev.msiTable) msiPtes.set(msiTableBase(dev) | (i * 16n), basicPte(ppn));
+  }
+  return {
+    arch: 'riscv',
+    iommu: {
+      specVersion,
+      capabilities: { MSI_FLAT: msiFlat, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' },
+      ddtp: { iommu_mode: 'DDT' },
+      ddt,
+      msiPtes,
+      accessFault: new Set(),
+      poisoned: new Set(),
+    },
+    imsic: imsicConfig(s.topology.harts),
+  };
+};
+
+const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
+  const streams: ArmPlatform['smmu']['streams'] = new Map();
+  const rids: ArmPlatform['rids'] = new Map();
+  for (const dev of s.devices) {
+    const d = domainOfDevice(s, dev);
+    rids.set(dev.rid, { sid: dev.rid, deviceId: dev.rid });
+    const ste = match(d.type)
+      .with('IDENTITY', () => ({ config: 'bypass' as const }))
+      .with('BLOCKED', () => ({ config: 'abort' as const }))
+      .with('DMA', 'UNMANAGED', () => ({ config: 's1' as const, s1: toPageMap(d.pages) }))
+      .with('NESTED', () => ({
+        config: 'nested' as const,
+        s1: toPageMap(d.pages),
+        s2: toPageMap(d.parent === undefined ? new Map() : domainOf(s, d.parent).pages),
+      }))
+      .exhaustive();
+    streams.set(dev.rid, ste);
+  }
+  const deviceTable: ArmPlatform['its'][number]['deviceTable'] = new Map();
+  for (const dev of s.devices) {
+    const itt = new Map();
+    for (const q of s.irqs) {
+      if (q.device === dev.index && q.hw.chip === 'its')
+        itt.set(q.hw.event, { type: 'physical', intid: q.hw.lpi, icid: q.hart });
+    }
+    // MAPD with 2^(size+1) = 8 events: more than the 4 vectors a device may have.
+    deviceTable.set(dev.rid, { size: 2, itt });
+  }
+  const collections = new Map(
+    Array.from({ length: s.topology.harts }, (_, h) => [h, { rdbase: h }] as const),
+  );
+  return {
+    arch: 'arm',
+    smmu: { streams },
+    its:
+      irqchip === 'gicv3-its'
+        ? [{ base: ITS_BASE, enabled: true, dtEntries: 0x10000, deviceTable, collections, vpes: new Map() }]
+        : [],
+    v2m: irqchip === 'gicv2m' ? [{ base: V2M_BASE, firstSpi: V2M_FIRST_SPI, numSpis: V2M_NUM_SPIS }] : [],
+    rids,
+  };
+};
+
+const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86Platform => {
+  const dma: X86Platform['dma'] = new Map();
+  for (const dev of s.devices) {
+    const d = domainOfDevice(s, dev);
+    dma.set(
+      dev.rid,
+      d.type === 'IDENTITY' ? { mode: 'passthrough' } : { mode: 'translate', map: toPageMap(d.pages) },
+    );
+  }
+  const ir = match(hw.ir)
+    .with('vtd', (): X86Platform['ir'] => {
+      const irt: Extract<X86Platform['ir'], { kind: 'vtd' }>['irt'] = new Map();
+      for (const q of s.irqs) {
+        if (q.hw.chip !== 'vtd') continue;
+        const rid = s.devices[q.device]?.rid ?? 0;
+        // set_msi_sid: SVT=1, SQ=0 with the device's requester id; intremap=nosid: SVT=0. xAPIC: dest in bits 15:8.
+        irt.set(q.hw.irte, {
+          im: 0,
+          present: true,
+          fpd: false,
+          vector: q.hw.vector,
+          dest: q.hart << 8,
+          svt: hw.vtdSourceIdCheck ? 1 : 0,
+          sq: 0,
+          sid: rid,
+          reservedSet: false,
+        });
+      }
+      return { kind: 'vtd', ires: true, cfis: !hw.compatFormatBlocked, eime: false, irtSize: 0x10000, irt };
+    })
+    .with('amd', (): X86Platform['ir'] => {
+      const devices: Extract<X86Platform['ir'], { kind: 'amd' }>['devices'] = new Map();
+      for (const dev of s.devices) {
+        const irt = new Map();
+        for (const q of s.irqs) {
+          if (q.device === dev.index && q.hw.chip === 'amd')
+            irt.set(q.hw.index, {
+              remapEn: true,
+              vector: q.hw.vector,
+              destination: q.hart,
+              guestMode: false,
+            });
+        }
+        // amd_iommu: IV set and IntCtl = remap for every device (set_dte_irq_entry).
+        devices.set(dev.rid, { iv: true, intCtl: 2, irt, pass: { nmi: false, init: false, extint: false } });
+      }
+      return { kind: 'amd', devices };
+    })
+    .with('none', (): X86Platform['ir'] => ({ kind: 'none' }))
+    .exhaustive();
+  return { arch: 'x86', ir, dma };
+};
+
+const cache = new WeakMap<State, Platform>();
+
+/** The hardware platform state `s` has programmed (memoised per state object). */
+export const hwView = (s: State): Platform => {
+  const hit = cache.get(s);
+  if (hit !== undefined) return hit;
+  const p = match(s.hardware)
+    .with({ arch: 'riscv' }, (h): Platform => riscvView(s, h.msiFlat, h.specVersion))
+    .with({ arch: 'arm' }, (h): Platform => armView(s, h.irqchip))
+    .with({ arch: 'x86' }, (h): Platform => x86View(s, h))
+    .exhaustive();
+  cache.set(s, p);
+  return p;
+};

@@ -1,0 +1,57 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { type InputError, parseWith } from '../../model/types/validate.ts';
+import { DESIGN_IDS, type Design, type DesignId, DesignSchema } from './schema.ts';
+
+/** A design file that failed to load: which file, and the first error in it. */
+export class DesignError extends Error {
+  constructor(
+    readonly file: string,
+    readonly error: InputError,
+  ) {
+    super(
+      `${file}: ${error.path}: ${error.message}${error.allowed ? ` (allowed: ${error.allowed.join(', ')})` : ''}`,
+    );
+  }
+}
+
+export const DESIGNS_DIR = new URL('.', import.meta.url).pathname;
+
+/** Parses one design file; a file that fails validation is rejected whole, with the JSON path. */
+export const loadDesignFile = (file: string): Design => {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DesignError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
+  }
+  const r = parseWith(DesignSchema, json);
+  if (!r.ok) throw new DesignError(file, r.error);
+  if (`${r.value.id}.json` !== basename(file)) {
+    throw new DesignError(file, { path: '$.id', message: `id ${r.value.id} does not match the file name` });
+  }
+  return r.value;
+};
+
+let catalogue: ReadonlyMap<DesignId, Design> | undefined;
+
+/** Every design in spec/designs, validated; fails on the first bad file or a missing id. */
+export const loadDesigns = (dir = DESIGNS_DIR): ReadonlyMap<DesignId, Design> => {
+  if (dir === DESIGNS_DIR && catalogue !== undefined) return catalogue;
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  const designs = new Map(files.map((f) => loadDesignFile(join(dir, f))).map((d) => [d.id, d] as const));
+  for (const id of DESIGN_IDS) {
+    if (!designs.has(id))
+      throw new DesignError(join(dir, `${id}.json`), { path: '$', message: 'missing design file' });
+  }
+  if (dir === DESIGNS_DIR) catalogue = designs;
+  return designs;
+};
+
+export const getDesign = (id: DesignId): Design => {
+  const d = loadDesigns().get(id);
+  if (d === undefined) throw new Error(`unknown design ${id}`);
+  return d;
+};

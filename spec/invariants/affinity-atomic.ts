@@ -1,0 +1,20 @@
+import { hex } from '../../model/types/addr.ts';
+import type { Invariant } from './types.ts';
+
+export const affinityAtomic: Invariant = {
+  id: 'affinity-atomic',
+  title: 'irq_set_affinity creates no IOMMU mapping',
+  statement:
+    'irq_set_affinity never needs a new IOMMU mapping (page table entry or MSI page-table entry): every page an IRQ may target through affinity changes was mapped when the IRQ was prepared.',
+  rationale:
+    'irq_set_affinity runs in atomic context; IOMMU mappings cannot be allocated there. Where the MSI address encodes the target CPU (RISC-V IMSIC, x86 compatibility format) every possible target must be reachable beforehand.',
+  sources: [
+    'seed 002: "we can\'t create/alloc them at irq-set-affinity time which runs in atomic context" (Andrew Jones, 2026-05-12)',
+    'linux-msi-facts, invariant 15',
+  ],
+  check: (_design, s) =>
+    s.atomicMappings.map((m) => ({
+      invariant: 'affinity-atomic',
+      witness: { kind: 'atomic-mapping', irq: m.irq, page: hex(m.page << 12n) },
+    })),
+};

@@ -1,0 +1,32 @@
+import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
+import type { Invariant } from './types.ts';
+
+export const assignmentGate: Invariant = {
+  id: 'assignment-gate',
+  title: 'Assignment needs isolated MSI or the unsafe opt-in',
+  statement:
+    'A VFIO type1 attach or iommufd bind of a group succeeds only if every device of the group has isolated MSI or allow_unsafe_interrupts is set, and when it is refused with -EPERM neither holds.',
+  rationale:
+    "The gate is the AND over the group's devices (iommu_group_has_isolated_msi); checking only one device, or checking at another time than attach, lets a non-isolated device in.",
+  sources: [
+    'drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group (linux-msi-facts §1.5)',
+    'drivers/iommu/iommufd/device.c iommufd_device_bind (linux-msi-facts §1.6)',
+    'linux-msi-facts, invariant 2',
+  ],
+  check: (_design, s) => {
+    const last = s.last;
+    if (last === undefined || last.op.op !== 'vfio_group_assign') return [];
+    const isolated = iommu_group_has_isolated_msi(s, last.op.group);
+    const allowed = isolated || last.op.unsafe;
+    const wrong =
+      (last.result.ok && !allowed) || (!last.result.ok && last.result.errno === 'EPERM' && allowed);
+    if (!wrong) return [];
+    const result = last.result.ok ? 'ok' : `-${last.result.errno}`;
+    return [
+      {
+        invariant: 'assignment-gate',
+        witness: { kind: 'gate', group: last.op.group, isolated, unsafe: last.op.unsafe, result },
+      },
+    ];
+  },
+};

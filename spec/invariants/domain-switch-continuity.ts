@@ -1,0 +1,24 @@
+import { groupOf } from '../../model/platform/edit.ts';
+import { checkDelivery } from './msi-delivery.ts';
+import type { Invariant } from './types.ts';
+
+export const domainSwitchContinuity: Invariant = {
+  id: 'domain-switch-continuity',
+  title: 'MSIs survive a domain replace',
+  statement:
+    "After a group's domain is replaced (iommufd_device_replace), every MSI already programmed for its devices still arrives, without reprogramming the device.",
+  rationale:
+    "iommufd installs the group's MSI pages into the new domain before the switch, at the same per-fd IOVA (iommufd_group_setup_msi); designs whose MSI IOVAs are per domain lose their MSIs here.",
+  sources: [
+    'drivers/iommu/iommufd/device.c iommufd_group_setup_msi (linux-msi-facts §1.6)',
+    'linux-msi-facts, invariant 11',
+  ],
+  check: (_design, s) => {
+    const last = s.last;
+    if (last === undefined || last.op.op !== 'iommu_replace_domain' || !last.result.ok) return [];
+    const devices = groupOf(s, last.op.group).devices;
+    return s.irqs
+      .filter((q) => devices.includes(q.device))
+      .flatMap((q) => checkDelivery(s, q, 'domain-switch-continuity') ?? []);
+  },
+};

@@ -1,0 +1,39 @@
+import { expectedKey } from '../../model/platform/attribution.ts';
+import { deliverFrom } from '../../model/platform/deliver.ts';
+import type { Irq, State } from '../../model/platform/state.ts';
+import { hex } from '../../model/types/addr.ts';
+import { jsonOutcome } from './json.ts';
+import type { Invariant, InvariantId, Violation } from './types.ts';
+
+/** Delivers IRQ `q`'s programmed message from its device; a violation if it does not land on `q`. */
+export const checkDelivery = (s: State, q: Irq, invariant: InvariantId): Violation | undefined => {
+  const r = deliverFrom(s, q.device, q.msg.addr, q.msg.data);
+  if (r.attribution?.kind === 'irq' && r.attribution.irq.irq === q.irq) return undefined;
+  return {
+    invariant,
+    witness: {
+      kind: 'delivery',
+      irq: q.irq,
+      device: q.device,
+      bdf: s.devices[q.device]?.bdf ?? '?',
+      msg: { addr: hex(q.msg.addr), data: q.msg.data },
+      expected: expectedKey(s, q),
+      outcome: jsonOutcome(r.outcome),
+    },
+  };
+};
+
+export const msiDelivery: Invariant = {
+  id: 'msi-delivery',
+  title: 'Every programmed MSI arrives',
+  statement:
+    'Every MSI message the kernel programmed — for a host driver, a VFIO userspace driver or a guest — when written by its device reaches the IRQ it was allocated for, on its current affinity target, in every reachable state.',
+  rationale:
+    "An MSI that faults in the IOMMU or lands in someone else's interrupt is a lost or misdirected interrupt; on RISC-V without an MSI aperture every device MSI faults once a paging domain is attached.",
+  sources: [
+    'linux-msi-facts §4.1 (RISC-V upstream: with a paging domain, IMSIC writes fault)',
+    'linux-msi-facts, invariants 10, 15, 17',
+    'seed 002: DIRECT_RELAXABLE IMSIC maps leave VFIO without interrupts (Jason Gunthorpe, 2026-05-12)',
+  ],
+  check: (_design, s) => s.irqs.flatMap((q) => checkDelivery(s, q, 'msi-delivery') ?? []),
+};

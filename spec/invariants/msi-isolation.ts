@@ -1,0 +1,30 @@
+import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
+import { ownerKey } from '../../model/platform/state.ts';
+import type { Invariant, Violation } from './types.ts';
+import { assignedGroups, writeWitness } from './witness.ts';
+import { reachableInterrupts } from './write-space.ts';
+
+export const msiIsolation: Invariant = {
+  id: 'msi-isolation',
+  title: 'Isolated MSI is true of the hardware',
+  statement:
+    "In a group the kernel judges isolated (iommu_group_has_isolated_msi() is true) and has handed to a VFIO or iommufd owner, no write of any address and any data by any device of the group raises an interrupt owned outside that owner: not a host IRQ, IPI or unallocated host vector, and not another owner's IRQ.",
+  rationale:
+    'IRQ_DOMAIN_FLAG_ISOLATED_MSI promises that hardware on the path validates that an MSI names an interrupt the device is authorised to trigger; VFIO and iommufd skip allow_unsafe_interrupts on that promise. Limiting which harts or interrupt files a device reaches is not isolation: any writer of an IMSIC file pends any identity in it. "Outside" is judged per owner, the security domain VFIO protects.',
+  sources: [
+    'kernel/irq/msi.c msi_device_has_isolated_msi() kdoc (linux-msi-facts §2)',
+    'seed 000: "IRQ_DOMAIN_FLAG_ISOLATED_MSI has nothing to do with HARTs" (Jason Gunthorpe, 2025-09-22)',
+    'linux-msi-facts, invariants 1 and 18',
+  ],
+  check: (_design, s) => {
+    const out: Violation[] = [];
+    for (const g of assignedGroups(s)) {
+      if (!iommu_group_has_isolated_msi(s, g.id)) continue;
+      for (const d of g.devices) {
+        const hit = reachableInterrupts(s, d).find((h) => h.attribution.owner !== ownerKey(g.owner));
+        if (hit !== undefined) out.push({ invariant: 'msi-isolation', witness: writeWitness(s, g, d, hit) });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,37 @@
+import { hex } from '../../model/types/addr.ts';
+import type { Invariant, Violation } from './types.ts';
+
+export const msiWindowBounds: Invariant = {
+  id: 'msi-window-bounds',
+  title: 'Kernel-chosen MSI IOVAs stay in the SW_MSI window',
+  statement:
+    'Every MSI IOVA the kernel allocates in a VFIO or iommufd domain (MSI cookie, iommufd sw_msi) lies inside the IOMMU_RESV_SW_MSI window of a device attached to it.',
+  rationale:
+    "The SW_MSI window is the only range userspace is told to keep free; an MSI page outside it can land where the VMM later maps guest memory. The dma-iommu MSI cookie allocator and iommufd's 64-entry map do not check the window length (as read).",
+  sources: [
+    'drivers/iommu/dma-iommu.c iommu_dma_get_msi_page, iommu_get_msi_cookie (linux-msi-facts §1.4)',
+    'drivers/iommu/iommufd/driver.c iommufd_sw_msi (linux-msi-facts §1.6)',
+    'seed 004 (IOMMU_DOMAIN_MIXED: MSI IOVAs in holes between user mappings)',
+    'linux-msi-facts, invariant 10',
+  ],
+  check: (_design, s) => {
+    const out: Violation[] = [];
+    for (const d of s.domains) {
+      if (d.owner === 'host' || d.type !== 'UNMANAGED') continue;
+      const windows = s.groups
+        .filter((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id)
+        .flatMap((g) => g.devices.flatMap((i) => s.devices[i]?.resv ?? []))
+        .filter((r) => r.type === 'SW_MSI');
+      for (const [phys, iova] of d.msiPages) {
+        const a = iova << 12n;
+        if (windows.some((w) => a >= w.start && a + 0x1000n <= w.start + w.length)) continue;
+        const window = windows.map((w) => `${hex(w.start)}+${hex(w.length)}`).join(', ') || 'none reported';
+        out.push({
+          invariant: 'msi-window-bounds',
+          witness: { kind: 'msi-iova', domain: d.id, iova: hex(a), doorbell: hex(phys << 12n), window },
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,39 @@
+import type { Invariant, Violation } from './types.ts';
+
+export const stageConsistency: Invariant = {
+  id: 'stage-consistency',
+  title: 'RISC-V: the MSI region matches the translation stage',
+  statement:
+    'On RISC-V, a device attached to a paging domain reports the MSI region that matches the stage the domain uses: G-stage (S2) paging ⇒ IOMMU_RESV_MSI matching DC.msi_addr_*, first-stage (S1) paging ⇒ IOMMU_RESV_SW_MSI.',
+  rationale:
+    'The MSI table is consulted on the first-stage output: with S1 paging an MSI must go through the page table first (an aperture, SW_MSI, as on Arm); with only S2 the IOVA is the GPA the MSI table decodes (a fixed HW_MSI window). A mismatch leaves MSIs faulting or unmanaged.',
+  sources: [
+    'seed 000: "If you run the driver like this then it should use IOMMU_RESV_SW_MSI … here you\'d use HW_MSI" (Jason Gunthorpe, 2025-09-22)',
+    'RISC-V IOMMU spec, Process to translate an IOVA, steps 17-19',
+    'linux-msi-facts, invariant 16',
+  ],
+  check: (_design, s) => {
+    if (s.hardware.arch !== 'riscv') return [];
+    const out: Violation[] = [];
+    for (const dev of s.devices) {
+      const d = s.domains[s.groups[dev.group]?.domain ?? -1];
+      if (d === undefined || (d.type !== 'DMA' && d.type !== 'UNMANAGED')) continue;
+      const kinds = dev.resv.map((r) => r.type);
+      const want = d.stage === 's2' ? 'MSI' : 'SW_MSI';
+      const other = d.stage === 's2' ? 'SW_MSI' : 'MSI';
+      if (!kinds.includes(want) || kinds.includes(other)) {
+        out.push({
+          invariant: 'stage-consistency',
+          witness: {
+            kind: 'regions',
+            device: dev.index,
+            bdf: dev.bdf,
+            regions: kinds,
+            problem: `${d.stage.toUpperCase()} paging domain needs ${want}`,
+          },
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,116 @@
+import { match } from 'ts-pattern';
+import { deposit } from '../../model/hw/riscv-iommu/extract.ts';
+import { vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
+import type { Attribution } from '../../model/platform/attribution.ts';
+import { deliverFrom } from '../../model/platform/deliver.ts';
+import { domainOf, groupOf } from '../../model/platform/edit.ts';
+import {
+  IMSIC_IPI_ID,
+  IMSIC_MSI_MASK,
+  IMSIC_MSI_PATTERN,
+  ITS_DOORBELL,
+  imsicPage,
+  V2M_DOORBELL,
+  V2M_FIRST_SPI,
+  X86_MSI_BASE,
+  X86_SYSTEM_VECTORS,
+} from '../../model/platform/layout.ts';
+import type { State } from '../../model/platform/state.ts';
+import type { Outcome } from '../../model/types/outcome.ts';
+
+/** A write that landed on an interrupt, with who owns it. */
+export interface Hit {
+  readonly addr: bigint;
+  readonly data: number;
+  readonly outcome: Extract<Outcome, { kind: 'interrupt' }>;
+  readonly attribution: Attribution;
+}
+
+const OFFSETS = [0x0n, 0x40n];
+
+/**
+ * The pages a device's write can usefully target, computed from the state rather than guessed:
+ * every interrupt-controller page (reachable as-is through identity, Bare or untranslated paths),
+ * every IOVA mapped in the device's domain (and a NESTED domain's parent), every GPA its MSI page
+ * table decodes, and on x86 the window addresses of every IRTE handle and APIC.
+ */
+export const candidateAddrs = (s: State, device: number): bigint[] => {
+  const pages = new Set<bigint>();
+  const addrs = new Set<bigint>();
+  const dom = domainOf(s, groupOf(s, s.devices[device]?.group ?? 0).domain);
+  for (const p of dom.pages.keys()) pages.add(p);
+  if (dom.parent !== undefined) for (const p of domainOf(s, dom.parent).pages.keys()) pages.add(p);
+  const dev = s.devices[device];
+  if (dev !== undefined)
+    for (const i of dev.msiTable.keys()) pages.add(IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
+  match(s.hardware)
+    .with({ arch: 'riscv' }, () => {
+      for (let h = 0; h < s.topology.harts; h++) {
+        for (const f of ['M', 'S', 'G1', 'G2', 'G3'] as const) pages.add(imsicPage(s.topology.harts, h, f));
+      }
+    })
+    .with({ arch: 'arm' }, () => {
+      pages.add(ITS_DOORBELL >> 12n);
+      pages.add(V2M_DOORBELL >> 12n);
+    })
+    .with({ arch: 'x86' }, () => {
+      for (const q of s.irqs) if (q.hw.chip === 'vtd') addrs.add(vtdRemappableAddr(q.hw.irte));
+      for (let h = 0; h < s.topology.harts; h++) addrs.add(X86_MSI_BASE | (BigInt(h) << 12n));
+    })
+    .exhaustive();
+  for (const p of pages) for (const off of OFFSETS) addrs.add((p << 12n) | off);
+  return [...addrs];
+};
+
+/** Data values worth writing: every identity any IRQ was given, plus the host's own (IPI, system vectors, first SPI). */
+export const candidateData = (s: State): number[] => {
+  const data = new Set<number>([
+    0,
+    1,
+    2,
+    3,
+    IMSIC_IPI_ID,
+    V2M_FIRST_SPI,
+    ...Object.values(X86_SYSTEM_VECTORS),
+  ]);
+  for (const q of s.irqs) {
+    data.add(q.msg.data);
+    if (q.hw.chip === 'imsic') data.add(q.hw.eiid);
+    if (q.hw.chip === 'its') data.add(q.hw.event);
+    if (q.hw.chip === 'v2m') data.add(q.hw.spi);
+    if ('vector' in q.hw) data.add(q.hw.vector);
+  }
+  return [...data].sort((a, b) => a - b);
+};
+
+const cache = new WeakMap<State, Map<number, Hit[]>>();
+
+/**
+ * Every interrupt device `device` can raise in state `s`, with one witness write each. A probe with
+ * the first data value tells whether an address reaches an interrupt controller at all (memory and
+ * faults do not depend on the data on any modelled path); only those addresses are tried with
+ * every data value.
+ */
+export const reachableInterrupts = (s: State, device: number): Hit[] => {
+  let perState = cache.get(s);
+  if (perState === undefined) {
+    perState = new Map();
+    cache.set(s, perState);
+  }
+  const known = perState.get(device);
+  if (known !== undefined) return known;
+  const hits: Hit[] = [];
+  const data = candidateData(s);
+  for (const addr of candidateAddrs(s, device)) {
+    const probe = deliverFrom(s, device, addr, data[0] ?? 0).outcome;
+    if (probe.kind === 'memory' || probe.kind === 'fault') continue;
+    for (const d of data) {
+      const r = deliverFrom(s, device, addr, d);
+      if (r.outcome.kind === 'interrupt' && r.attribution !== undefined) {
+        hits.push({ addr, data: d, outcome: r.outcome, attribution: r.attribution });
+      }
+    }
+  }
+  perState.set(device, hits);
+  return hits;
+};
