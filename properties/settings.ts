@@ -15,3 +15,17 @@ const intFromEnv = (name: string, fallback: number): number => {
 export const SEED = intFromEnv('MSISPEC_SEED', 20261121);
 /** Runs per hardware totality property. */
 export const HW_RUNS = intFromEnv('MSISPEC_HW_RUNS', 300);
+/** Operations per generated scenario, at most. */
+export const MAX_OPS = intFromEnv('MSISPEC_MAX_OPS', 10);
+/** Scenarios per design × invariant pair in the gate. */
+export const GATE_RUNS = intFromEnv('MSISPEC_RUNS', 40);
+
+/** A per-pair seed derived from SEED and the pair's name (FNV-1a), so pairs are independent and replayable. */
+export const pairSeed = (seed: number, ...names: string[]): number => {
+  let h = 0x811c9dc5 ^ seed;
+  for (const c of names.join('/')) {
+    h ^= c.charCodeAt(0);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+};

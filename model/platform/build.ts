@@ -1,5 +1,6 @@
 import { attachGroup } from '../kernel/iommu/attach.ts';
 import { allocDomain } from '../kernel/iommu/domain.ts';
+import { resetMsiTables } from '../kernel/iommu/msi-table.ts';
 import { deviceResvRegions } from '../kernel/iommu/resv.ts';
 import type { DesignCore } from '../kernel/policy.ts';
 import { RAM_BASE_PAGE } from './layout.ts';
@@ -47,7 +48,7 @@ export const build = (design: DesignCore, topology: Topology): State => {
       owner: { kind: 'host' },
       defaultType: design.policy.defaultDomain,
     };
-    s = attachGroup({ ...s1, groups: [...s1.groups, group] }, id, domain);
+    s = resetMsiTables(attachGroup({ ...s1, groups: [...s1.groups, group] }, id, domain), id);
   }
   return s;
 };

@@ -45,6 +45,9 @@ const riscvView = (
     const d = domainOfDevice(s, dev);
     const pages = toPageMap(d.pages);
     const paging = isTranslating(d);
+    // The driver programs msiptp only where the spec allows it: from spec 20260222 on, msiptp must
+    // be Off while the G-stage is Bare (hw-msi-facts §1.8); v1.0 hardware takes it with any stage.
+    const table = useTable && (specVersion === 'v1.0' || (paging && d.stage === 's2'));
     ddt.set(dev.rid, {
       tc: { V: d.type !== 'BLOCKED', PDTV: false },
       fsc: paging && d.stage === 's1' ? { MODE: 'Sv39', pages } : { MODE: 'Bare', pages: new Map() },
@@ -52,9 +55,9 @@ const riscvView = (
         paging && d.stage === 's2'
           ? { MODE: 'Sv48x4', GSCID: d.id, pages }
           : { MODE: 'Bare', GSCID: 0, pages: new Map() },
-      msiptp: useTable ? { MODE: 1, PPN: msiTableBase(dev) >> 12n } : { MODE: 0, PPN: 0n },
-      msi_addr_mask: useTable ? IMSIC_MSI_MASK : 0n,
-      msi_addr_pattern: useTable ? IMSIC_MSI_PATTERN : 0n,
+      msiptp: table ? { MODE: 1, PPN: msiTableBase(dev) >> 12n } : { MODE: 0, PPN: 0n },
+      msi_addr_mask: table ? IMSIC_MSI_MASK : 0n,
+      msi_addr_pattern: table ? IMSIC_MSI_PATTERN : 0n,
     });
     for (const [i, ppn] of dev.msiTable) msiPtes.set(msiTableBase(dev) | (i * 16n), basicPte(ppn));
   }

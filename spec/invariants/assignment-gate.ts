@@ -1,4 +1,5 @@
 import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
+import { groupOf } from '../../model/platform/edit.ts';
 import type { Invariant } from './types.ts';
 
 export const assignmentGate: Invariant = {
@@ -18,8 +19,10 @@ export const assignmentGate: Invariant = {
     if (last === undefined || last.op.op !== 'vfio_group_assign') return [];
     const isolated = iommu_group_has_isolated_msi(s, last.op.group);
     const allowed = isolated || last.op.unsafe;
-    const wrong =
-      (last.result.ok && !allowed) || (!last.result.ok && last.result.errno === 'EPERM' && allowed);
+    // -EPERM is also iommu_device_claim_dma_owner's answer for a group another owner holds.
+    const heldByOther = groupOf(s, last.op.group).owner.kind !== 'host';
+    const refusedForIsolation = !last.result.ok && last.result.errno === 'EPERM' && !heldByOther;
+    const wrong = (last.result.ok && !allowed) || (refusedForIsolation && allowed);
     if (!wrong) return [];
     const result = last.result.ok ? 'ok' : `-${last.result.errno}`;
     return [

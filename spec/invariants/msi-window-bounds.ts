@@ -22,6 +22,9 @@ export const msiWindowBounds: Invariant = {
         .filter((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id)
         .flatMap((g) => g.devices.flatMap((i) => s.devices[i]?.resv ?? []))
         .filter((r) => r.type === 'SW_MSI');
+      // A domain no device is attached to any more cannot be judged against a window.
+      const attached = s.groups.some((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id);
+      if (!attached) continue;
       for (const [phys, iova] of d.msiPages) {
         const a = iova << 12n;
         if (windows.some((w) => a >= w.start && a + 0x1000n <= w.start + w.length)) continue;

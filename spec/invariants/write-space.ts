@@ -111,6 +111,10 @@ export const reachableInterrupts = (s: State, device: number): Hit[] => {
       }
     }
   }
+  // Another device's IRQ makes the clearest witness; then IPIs and system vectors; then the rest.
+  const rank = (h: Hit): number =>
+    h.attribution.kind === 'irq' ? 0 : h.attribution.kind === 'unallocated' ? 2 : 1;
+  hits.sort((a, b) => rank(a) - rank(b));
   perState.set(device, hits);
   return hits;
 };

@@ -3,13 +3,13 @@ import { imsicPage } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 import { iommu_dma_prepare_msi } from './dma-iommu.ts';
 import { createDirectMappings, isPaging, mapImsicsIdentity } from './domain.ts';
-import { resetMsiTable } from './msi-table.ts';
 
 /**
  * Attaches every device of `group` to `domainId` (__iommu_group_set_domain), with what the kernel
  * and the design do around it: direct mappings (iommu_create_device_direct_mappings), the RFC v2
  * patch 05 IMSIC identity maps of first-stage paging domains, series1's mapping of every IMSIC
- * page into the SW_MSI window, and the device's MSI page table. Refusals are checked by callers.
+ * page into the SW_MSI window. Refusals are checked by callers; the MSI page table follows the
+ * group's owner, not its domain (resetMsiTables).
  */
 export const attachGroup = (s0: State, group: number, domainId: number): State => {
   let s = s0;
@@ -29,6 +29,5 @@ export const attachGroup = (s0: State, group: number, domainId: number): State =
       if (r.ok) s = r.state;
     }
   }
-  for (const d of g.devices) s = resetMsiTable(s, d);
   return s;
 };

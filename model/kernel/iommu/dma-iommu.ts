@@ -9,11 +9,13 @@ import { overlaps } from './resv.ts';
 
 export type MsiIova = { ok: true; state: State; addr: bigint } | { ok: false; errno: ErrnoName };
 
+/** Reserved regions of every device attached to `d`. */
+const attachedResv = (s: State, d: Domain) =>
+  s.devices.filter((dev) => s.groups[dev.group]?.domain === d.id).flatMap((dev) => dev.resv);
+
 /** The lowest or highest free IOVA page of `d` not inside a reserved region of its devices. */
 const freeIovaPage = (s: State, d: Domain, from: bigint, step: 1n | -1n): bigint => {
-  const resv = s.devices
-    .filter((dev) => domainOf(s, groupOf(s, dev.group).domain).id === d.id)
-    .flatMap((dev) => dev.resv);
+  const resv = attachedResv(s, d);
   for (let p = from; p > 0n; p += step) {
     const clash = d.pages.has(p) || resv.some((r) => r.type !== 'SW_MSI' && overlaps(r, p << 12n, 0x1000n));
     if (!clash) return p;
@@ -30,6 +32,15 @@ const getMsiPage = (s: State, domainId: number, physPage: bigint): { state: Stat
   const d = domainOf(s, domainId);
   const known = d.msiPages.get(physPage);
   if (known !== undefined) return { state: s, iovaPage: known };
+  // iova_reserve_iommu_regions → cookie_init_hw_msi_region: in a DMA_IOVA domain every granule of
+  // an IOMMU_RESV_MSI region is a ready msi page with iova == phys, and nothing is mapped.
+  const hwMsi = attachedResv(s, d).some((r) => r.type === 'MSI' && overlaps(r, physPage << 12n, 0x1000n));
+  if (d.cookie.type === 'DMA_IOVA' && hwMsi) {
+    return {
+      state: setDomain(s, { ...d, msiPages: new Map(d.msiPages).set(physPage, physPage) }),
+      iovaPage: physPage,
+    };
+  }
   const [iovaPage, cookie] = match(d.cookie)
     // DMA_IOVA: the domain's IOVA allocator, top-down below 4 GiB; SW_MSI is not reserved in it
     // ("We ARE the software that manages these!", iova_reserve_iommu_regions).

@@ -22,3 +22,7 @@ export const resetMsiTable = (s0: State, device: number): State => {
       : new Map<bigint, bigint>();
   return setDevice(s0, { ...dev, msiTable: table });
 };
+
+/** resetMsiTable for every device of `group`: called when the group changes owner. */
+export const resetMsiTables = (s: State, group: number): State =>
+  groupOf(s, group).devices.reduce((acc, d) => resetMsiTable(acc, d), s);

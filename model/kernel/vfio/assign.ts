@@ -13,6 +13,7 @@ import { pageOf } from '../../types/addr.ts';
 import { err, type KResult, OK } from '../errno.ts';
 import { attachGroup } from '../iommu/attach.ts';
 import { allocDomain } from '../iommu/domain.ts';
+import { resetMsiTables } from '../iommu/msi-table.ts';
 import { overlaps } from '../iommu/resv.ts';
 import { iommufdGroupSetupMsi } from '../iommufd/sw-msi.ts';
 import { iommu_group_has_isolated_msi } from '../irq/isolated.ts';
@@ -41,13 +42,8 @@ const resvConflict = (pages: ReadonlyMap<bigint, Mapping>, regions: ResvRegion[]
 export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
   const g = groupOf(s0, op.group);
   const refuse = (e: Parameters<typeof err>[0]): Step => ({ state: s0, result: err(e) });
-  if (g.owner.kind !== 'host') return refuse('EBUSY');
-  // iommufd_device_bind: IOMMU_CAP_CACHE_COHERENCY is required.
-  if (op.backend === 'iommufd' && !s0.policy.cacheCoherencyCap) return refuse('EINVAL');
-  // __iommu_take_dma_ownership attaches the blocking domain: refused for require_direct devices.
-  if (g.devices.some((d) => deviceOf(s0, d).requireDirect)) return refuse('EINVAL');
-  // vfio_iommu_type1_attach_group / iommufd_device_bind: isolated MSI or allow_unsafe_interrupts.
-  if (!op.unsafe && !iommu_group_has_isolated_msi(s0, op.group)) return refuse('EPERM');
+  const claimRefused = g.devices.some((d) => deviceOf(s0, d).requireDirect);
+  const isolatedOrUnsafe = op.unsafe || iommu_group_has_isolated_msi(s0, op.group);
   const owner: Owner = {
     kind: op.to === 'guest' ? 'vm' : 'userspace',
     index: op.owner,
@@ -56,21 +52,48 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
   };
   const key = ownerKey(owner);
   const regions = groupResv(s0, op.group);
+  const existing = s0.ioas.get(key);
+  const shared = existing === undefined ? undefined : s0.domains[existing];
+  const conflict = shared !== undefined && resvConflict(shared.pages, regions);
+  if (op.backend === 'type1') {
+    // vfio_group_ioctl_set_container: a group already in a container is -EINVAL; then
+    // iommu_group_claim_dma_owner → __iommu_take_dma_ownership attaches the blocking domain,
+    // refused for require_direct devices (-EINVAL).
+    if (g.owner.kind !== 'host' || claimRefused) return refuse('EINVAL');
+    // vfio_iommu_type1_attach_group: vfio_iommu_resv_conflict (-EINVAL) before the isolated-MSI check (-EPERM).
+    if (conflict) return refuse('EINVAL');
+    if (!isolatedOrUnsafe) return refuse('EPERM');
+  } else {
+    // iommufd_device_bind: IOMMU_CAP_CACHE_COHERENCY (-EINVAL), then iommu_device_claim_dma_owner
+    // (-EPERM while another owner holds the group), then isolated MSI (-EPERM) — as read, the
+    // require_direct refusal of the blocking domain comes with the claim (-EINVAL).
+    if (!s0.policy.cacheCoherencyCap) return refuse('EINVAL');
+    if (g.owner.kind !== 'host') return refuse('EPERM');
+    if (!isolatedOrUnsafe) return refuse('EPERM');
+    if (claimRefused) return refuse('EINVAL');
+    // iopt_table_enforce_dev_resv_regions, per device: "Drivers must offer sane combinations" (-EINVAL).
+    for (const d of g.devices) {
+      const kinds = deviceOf(s0, d).resv.map((r) => r.type);
+      const sw = kinds.filter((k) => k === 'SW_MSI').length;
+      if ((kinds.includes('MSI') && sw > 0) || sw > 1) return refuse('EINVAL');
+    }
+    // iopt_reserve_iova: a reserved range over an existing user mapping (-EADDRINUSE).
+    if (conflict) return refuse('EADDRINUSE');
+  }
   const hwMsi = regions.some((r) => r.type === 'MSI');
   const swMsi = regions.filter((r) => r.type === 'SW_MSI');
-  // iopt_table_enforce_dev_resv_regions: "Drivers must offer sane combinations".
-  if (op.backend === 'iommufd' && ((hwMsi && swMsi.length > 0) || swMsi.length > 1)) return refuse('EINVAL');
   let s = s0;
   let ioas = s.ioas.get(key);
   if (ioas !== undefined) {
-    const shared = s.domains[ioas];
     // An owner keeps one IOAS/container per backend; mixing backends for one owner is refused.
     const sharedBackend = s.groups.find((x) => x.owner.kind !== 'host' && ownerKey(x.owner) === key)?.owner;
-    if (sharedBackend !== undefined && sharedBackend.kind !== 'host' && sharedBackend.backend !== op.backend)
+    if (
+      sharedBackend !== undefined &&
+      sharedBackend.kind !== 'host' &&
+      sharedBackend.backend !== op.backend
+    ) {
       return refuse('EINVAL');
-    // vfio_iommu_resv_conflict → -EINVAL; iopt_reserve_iova → -EADDRINUSE.
-    if (shared !== undefined && resvConflict(shared.pages, regions))
-      return refuse(op.backend === 'type1' ? 'EINVAL' : 'EADDRINUSE');
+    }
   } else {
     const cookie: Cookie =
       op.backend === 'iommufd'
@@ -106,7 +129,7 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
   s = setGroup(s, { ...groupOf(s, op.group), owner });
   const first = g.devices[0];
   if (op.backend === 'iommufd' && first !== undefined) s = iommufdGroupSetupMsi(s, key, first, ioas);
-  s = attachGroup(s, op.group, target);
+  s = resetMsiTables(attachGroup(s, op.group, target), op.group);
   return { state: s, result: OK };
 };
 
@@ -121,7 +144,7 @@ export const vfio_group_release = (s0: State, group: number): Step => {
   let s = dropIrqsOf(s0, g.devices);
   s = setGroup(s, { ...groupOf(s, group), owner: { kind: 'host' } });
   const [s2, id] = allocDomain(s, g.defaultType === 'dma' ? 'DMA' : 'IDENTITY', 'host');
-  return { state: attachGroup(s2, group, id), result: OK };
+  return { state: resetMsiTables(attachGroup(s2, group, id), group), result: OK };
 };
 
 /** A host group's default domain type changes (sysfs iommu_group/type): the driver is unbound first. */
@@ -131,5 +154,5 @@ export const iommu_attach_group = (s0: State, group: number, type: 'identity' | 
   let s = dropIrqsOf(s0, g.devices);
   s = setGroup(s, { ...g, defaultType: type });
   const [s2, id] = allocDomain(s, type === 'dma' ? 'DMA' : 'IDENTITY', 'host');
-  return { state: attachGroup(s2, group, id), result: OK };
+  return { state: resetMsiTables(attachGroup(s2, group, id), group), result: OK };
 };

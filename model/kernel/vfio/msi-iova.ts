@@ -34,7 +34,7 @@ export const vfio_set_msi_iova = (s0: State, device: number, vector: number, iov
   if (domains.some((d) => d.pages.has(page) && d.pages.get(page)?.ppn !== doorbell))
     return { state: s0, result: err('EEXIST') };
   let s = s0;
-  for (const d of domains) s = setDomain(s, mapPage(d, page, { ppn: doorbell, origin: 'msi' }));
+  for (const d of domains) s = setDomain(s, mapPage(d, page, { ppn: doorbell, origin: 'user' }));
   s = setDevice(s, {
     ...deviceOf(s, device),
     userMsiIova: new Map(dev.userMsiIova).set(vector, page << 12n),

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { ScenarioSchema } from '../model/platform/scenario.ts';
+import { DESIGN_IDS } from '../spec/designs/schema.ts';
+import { INVARIANT_IDS } from '../spec/invariants/types.ts';
+import { WitnessSchema } from '../spec/invariants/witness-schema.ts';
+
+/**
+ * A stored counterexample: the shrunk Scenario, the violation it produced, and how it was found.
+ * `expected` means the verdict table records this violation; `new` means a run found it and a
+ * person has yet to review it.
+ */
+export const CounterexampleSchema = z
+  .object({
+    invariant: z.enum(INVARIANT_IDS),
+    design: z.enum(DESIGN_IDS),
+    status: z.enum(['expected', 'new']),
+    scenario: ScenarioSchema,
+    violation: z.object({
+      /** Index of the op after which the invariant first failed (-1: at boot). */
+      afterOp: z.number().int().min(-1),
+      witness: WitnessSchema,
+    }),
+    found: z.object({
+      seed: z.number().int(),
+      /** fast-check's counterexample path, for `fc.assert(..., { seed, path })`. */
+      path: z.string(),
+      /** Scenarios generated until the first failure; shrink steps taken. */
+      runs: z.number().int().min(1),
+      shrinks: z.number().int().min(0),
+    }),
+    /** Day it was found (YYYY-MM-DD) and the msispec version that found it. */
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    msispec: z.string(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.scenario.design !== c.design)
+      ctx.addIssue({ code: 'custom', path: ['scenario', 'design'], message: `must be ${c.design}` });
+  });
+export type Counterexample = z.infer<typeof CounterexampleSchema>;

@@ -1,0 +1,62 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { type InputError, parseWith } from '../model/types/validate.ts';
+import { type Counterexample, CounterexampleSchema } from './schema.ts';
+
+export const COUNTEREXAMPLES_DIR = new URL('.', import.meta.url).pathname;
+
+/** The file a counterexample of (invariant, design) lives in, relative to counterexamples/. */
+export const counterexamplePath = (invariant: string, design: string): string =>
+  `${invariant}/${design}.json`;
+
+export class CounterexampleError extends Error {
+  constructor(
+    readonly file: string,
+    readonly error: InputError,
+  ) {
+    super(
+      `${file}: ${error.path}: ${error.message}${error.allowed ? ` (allowed: ${error.allowed.join(', ')})` : ''}`,
+    );
+  }
+}
+
+/** Parses one counterexample file; a malformed file is an error naming the file and the JSON path. */
+export const readCounterexample = (file: string): Counterexample => {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CounterexampleError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
+  }
+  const r = parseWith(CounterexampleSchema, json);
+  if (!r.ok) throw new CounterexampleError(file, r.error);
+  return r.value;
+};
+
+/** Every counterexample file under `dir` (relative paths `<invariant>/<design>.json`). */
+export const listCounterexamples = (dir = COUNTEREXAMPLES_DIR): string[] =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) =>
+      readdirSync(join(dir, e.name))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `${e.name}/${f}`),
+    )
+    .sort();
+
+/** Writes `text` to `file` atomically: a temporary file in the same folder, then a rename. */
+export const writeAtomic = (file: string, text: string): void => {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+};
+
+export const writeCounterexample = (c: Counterexample, dir = COUNTEREXAMPLES_DIR): string => {
+  const file = join(dir, counterexamplePath(c.invariant, c.design));
+  writeAtomic(file, `${JSON.stringify(CounterexampleSchema.parse(c), null, 2)}\n`);
+  return relative(process.cwd(), file);
+};
+
+export const counterexampleExists = (invariant: string, design: string, dir = COUNTEREXAMPLES_DIR): boolean =>
+  existsSync(join(dir, counterexamplePath(invariant, design)));

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { build } from '../../platform/build.ts';
+import { deviceDomain, deviceOf } from '../../platform/edit.ts';
+import { directRegionPage } from '../../platform/layout.ts';
+import { armIts, topo, x86 } from '../testing.ts';
+
+describe('iommu_create_device_direct_mappings (drivers/iommu/iommu.c; linux-msi-facts §1.3; invariant 7)', () => {
+  it('a DMA default domain identity-maps DIRECT and DIRECT_RELAXABLE regions (iommu_is_dma_domain)', () => {
+    const s = build(
+      x86('vtd', { defaultDomain: 'dma' }),
+      topo([{ resv: ['direct'] }, { resv: ['direct-relaxable'] }]),
+    );
+    for (const d of [0, 1]) {
+      expect(deviceDomain(s, d).type).toBe('DMA');
+      expect(deviceDomain(s, d).pages.get(directRegionPage(d))).toEqual({
+        ppn: directRegionPage(d),
+        origin: 'direct',
+      });
+    }
+  });
+
+  it('an IDENTITY default domain gets no direct mapping but a DIRECT region still sets require_direct (side effect on every call)', () => {
+    const s = build(armIts({ requiresDirect: 'always' }), topo([{ resv: ['direct'] }]));
+    expect(deviceDomain(s, 0).pages.size).toBe(0);
+    expect(deviceOf(s, 0).requireDirect).toBe(true);
+  });
+
+  it('a DIRECT_RELAXABLE region never sets require_direct', () => {
+    const s = build(armIts({ defaultDomain: 'dma' }), topo([{ resv: ['direct-relaxable'] }]));
+    expect(deviceOf(s, 0).requireDirect).toBe(false);
+  });
+
+  it('before seed 001 patch (dma-default-only) require_direct is recorded only on DMA domains', () => {
+    const id = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
+    const dma = build(
+      armIts({ requiresDirect: 'dma-default-only', defaultDomain: 'dma' }),
+      topo([{ resv: ['direct'] }]),
+    );
+    expect(deviceOf(id, 0).requireDirect).toBe(false);
+    expect(deviceOf(dma, 0).requireDirect).toBe(true);
+  });
+});

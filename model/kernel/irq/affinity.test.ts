@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { deliverFrom } from '../../platform/deliver.ts';
+import { deviceOf, irqOf } from '../../platform/edit.ts';
+import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
+import type { State } from '../../platform/state.ts';
+import { bits } from '../../types/addr.ts';
+import { affinity, alloc, armIts, armV2m, assign, riscv, run, setup, topo, x86 } from '../testing.ts';
+
+const irq0 = (s: State) => {
+  const q = irqOf(s, 0, 0);
+  if (q === undefined) throw new Error('device 0 vector 0 not allocated');
+  return q;
+};
+const fire = (s: State) => deliverFrom(s, 0, irq0(s).msg.addr, irq0(s).msg.data);
+/** Host device 0 with vector 0 allocated on hart 0, then moved to hart 1. */
+const moved = (design: Parameters<typeof setup>[0]) => {
+  const before = setup(design, topo([{}], { harts: 2 }), [alloc(0)]);
+  const { state, results } = run(before, [affinity(0, 0, 1)]);
+  expect(results).toEqual([{ ok: true }]);
+  return { before, after: state };
+};
+
+describe('irq_set_affinity on address-encoded targets rewrites the MSI address (linux-msi-facts §3, §4; invariant 15)', () => {
+  it('RISC-V IMSIC: the address moves to the new hart S-file page 0x28004000 with a new identity (imsic_irq_set_affinity, imsic_irq_compose_vector_msg)', () => {
+    const { before, after } = moved(riscv('raw-physical', { msiRegion: 'none' }));
+    expect(irq0(before).msg.addr).toBe(0x2800_0000n);
+    expect(irq0(after).msg.addr).toBe(imsicPage(2, 1, 'S') << 12n);
+    expect(irq0(after).msg.addr).toBe(0x2800_4000n);
+    expect(irq0(after).hw).toEqual({ chip: 'imsic', file: 'S', eiid: irq0(after).msg.data });
+    expect(fire(after)).toMatchObject({ outcome: { kind: 'interrupt' }, attribution: { kind: 'irq' } });
+    expect(fire(after).attribution).toMatchObject({ irq: { hart: 1 } });
+  });
+
+  it('x86 without IR: compatibility format, destination APIC id in address bits 19:12, vector in data (hw-msi-facts §4; __irq_msi_compose_msg)', () => {
+    const { before, after } = moved(x86('none'));
+    expect(irq0(before).msg.addr).toBe(0xfee0_0000n);
+    expect(irq0(after).msg.addr).toBe(0xfee0_1000n);
+    expect(bits(irq0(after).msg.addr, 19, 12)).toBe(1n);
+    const hw = irq0(after).hw;
+    expect(hw.chip === 'lapic' && hw.vector).toBe(irq0(after).msg.data);
+    expect(fire(after).outcome).toMatchObject({ kind: 'interrupt', controller: 'lapic', target: 'apic1' });
+  });
+});
+
+describe('irq_set_affinity on remapped / CPU-independent doorbells keeps the message (its_set_affinity MOVI, gicv2m, intel_ir_set_affinity, amd_ir_set_affinity; invariant 15)', () => {
+  it('GICv3 ITS: message unchanged, the collection moves, the LPI lands on redistributor 1 (its_set_affinity → MOVI)', () => {
+    const { before, after } = moved(armIts());
+    expect(irq0(after).msg).toEqual(irq0(before).msg);
+    expect(irq0(after).hart).toBe(1);
+    expect(fire(after).outcome).toMatchObject({ kind: 'interrupt', controller: 'its-lpi', target: 'rd1' });
+    expect(fire(after).attribution).toMatchObject({ kind: 'irq', irq: { hart: 1 } });
+  });
+
+  it('GICv2m: message unchanged (the SPI is routed by the distributor, not the doorbell address)', () => {
+    const { before, after } = moved(armV2m());
+    expect(irq0(after).msg).toEqual(irq0(before).msg);
+    expect(irq0(after).hart).toBe(1);
+  });
+
+  it('VT-d IR: the remappable-format message is unchanged, the IRTE destination follows (intel_ir_set_affinity → modify_irte)', () => {
+    const { before, after } = moved(x86('vtd'));
+    expect(irq0(after).msg).toEqual(irq0(before).msg);
+    expect(fire(after).outcome).toMatchObject({ kind: 'interrupt', controller: 'lapic', target: 'apic1' });
+    expect(fire(after).attribution).toMatchObject({ kind: 'irq', irq: { hart: 1 } });
+  });
+
+  it('AMD IR: message unchanged, the IRTE destination follows (amd_ir_set_affinity → modify_irte_ga)', () => {
+    const { before, after } = moved(x86('amd'));
+    expect(irq0(after).msg).toEqual(irq0(before).msg);
+    expect(fire(after).outcome).toMatchObject({ kind: 'interrupt', controller: 'lapic', target: 'apic1' });
+  });
+});
+
+describe('irq_set_affinity runs in atomic context: mappings it needs are recorded (seed 002; invariant affinity-atomic)', () => {
+  it('msi-table-affinity writes the new hart MSI PTE during irq_set_affinity (RFC v2 patch 08) and drops the old one', () => {
+    const { before, after } = moved(riscv('msi-table-affinity', { msiRegion: 'hw-msi' }));
+    expect(before.atomicMappings).toEqual([]);
+    expect(after.atomicMappings).toEqual([{ irq: irq0(after).irq, page: imsicPage(2, 1, 'S') }]);
+    const table = deviceOf(after, 0).msiTable;
+    expect(table.get(msiFileIndex(1, 0))).toBe(imsicPage(2, 1, 'S'));
+    expect(table.has(msiFileIndex(0, 0))).toBe(false);
+  });
+
+  it('prepare-msi-all-imsics maps every IMSIC page at allocation, so irq_set_affinity maps nothing (seed 002, iommu_dma_prepare_msi per IMSIC page)', () => {
+    const { before, after } = moved(riscv('prepare-msi-all-imsics', { defaultDomain: 'dma' }));
+    expect(before.domains[0]?.pages.size).toBe(2);
+    expect(after.atomicMappings).toEqual([]);
+    expect(irq0(after).msg.addr).toBe(0xffff_e000n);
+    expect(fire(after).attribution).toMatchObject({ kind: 'irq', irq: { hart: 1 } });
+  });
+
+  it('prepare-msi for the affined hart only maps the new page inside irq_set_affinity on a DMA domain (the atomic-context problem of seed 002)', () => {
+    const { after } = moved(riscv('prepare-msi', { defaultDomain: 'dma' }));
+    expect(after.atomicMappings).toEqual([{ irq: irq0(after).irq, page: 0xf_fffen }]);
+  });
+});
+
+describe('irq_set_affinity / guest_program_msi refusals (step; kernel/irq/manage.c, vfio-pci + KVM irqfd)', () => {
+  const vmOwned = () =>
+    setup(x86('vtd'), topo([{}], { harts: 2, vms: 1 }), [
+      assign(0, 'type1', { to: 'guest', owner: 0 }),
+      { op: 'guest_program_msi', device: 0, vector: 0, vcpu: 0 },
+    ]);
+
+  it('irq_set_affinity on a VM-owned device is -EINVAL: the guest retargets through guest_program_msi', () => {
+    const s = vmOwned();
+    expect(irqOf(s, 0, 0)?.owner).toBe('vm:0');
+    const { state, results } = run(s, [
+      affinity(0, 0, 1),
+      { op: 'guest_program_msi', device: 0, vector: 0, vcpu: 1 },
+    ]);
+    expect(results).toEqual([{ ok: false, errno: 'EINVAL' }, { ok: true }]);
+    expect(irqOf(state, 0, 0)?.hart).toBe(1);
+  });
+
+  it('guest_program_msi on a device not owned by a VM is -EINVAL (host-owned and userspace-owned)', () => {
+    const s = setup(x86('vtd'), topo([{}, {}], { harts: 2, vms: 1 }), [assign(1, 'type1')]);
+    expect(
+      run(s, [
+        { op: 'guest_program_msi', device: 0, vector: 0, vcpu: 0 },
+        { op: 'guest_program_msi', device: 1, vector: 0, vcpu: 0 },
+      ]).results,
+    ).toEqual([
+      { ok: false, errno: 'EINVAL' },
+      { ok: false, errno: 'EINVAL' },
+    ]);
+  });
+
+  it('irq_set_affinity on a vector that was never allocated is -EINVAL (no irq_desc)', () => {
+    const s = setup(armIts(), topo([{}]));
+    expect(run(s, [affinity(0, 1, 1)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+});

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { build } from '../../platform/build.ts';
+import { deviceOf, domainOf, groupOf } from '../../platform/edit.ts';
+import { directRegionPage, SW_MSI_BASE } from '../../platform/layout.ts';
+import type { State } from '../../platform/state.ts';
+import { iommu_group_has_isolated_msi } from '../irq/isolated.ts';
+import { alloc, armIts, armV2m, assign, map, run, setup, topo, x86 } from '../testing.ts';
+
+const BACKENDS = ['type1', 'iommufd'] as const;
+const ownerDomain = (s: State, group: number) => domainOf(s, groupOf(s, group).domain);
+
+describe('vfio_group_assign: attach with an overlapping user mapping (linux-msi-facts §1.5, §1.6; invariant 5)', () => {
+  // Owner 0 holds group 0 and maps the page of device 1's firmware region (0xd0001000); device 1 is
+  // claimable because requires_direct is only recorded for DMA domains (the default here is identity).
+  const design = armIts({ requiresDirect: 'dma-default-only' });
+  const withUserMap = (backend: (typeof BACKENDS)[number], resv: 'direct' | 'direct-relaxable') =>
+    setup(design, topo([{}, { resv: [resv] }]), [assign(0, backend), map(0, directRegionPage(1) << 12n)]);
+
+  it('type1 refuses with -EINVAL a group whose DIRECT region overlaps an existing user mapping (vfio_iommu_type1_attach_group → vfio_iommu_resv_conflict)', () => {
+    const s = withUserMap('type1', 'direct');
+    const { state, results } = run(s, [assign(1, 'type1')]);
+    expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+    expect(groupOf(state, 1).owner.kind).toBe('host');
+  });
+
+  it('iommufd refuses with -EADDRINUSE a group whose DIRECT region overlaps an existing IOAS area (iommufd_device_attach_reserved_iova → iopt_reserve_iova)', () => {
+    const s = withUserMap('iommufd', 'direct');
+    const { state, results } = run(s, [assign(1, 'iommufd')]);
+    expect(results).toEqual([{ ok: false, errno: 'EADDRINUSE' }]);
+    expect(groupOf(state, 1).owner.kind).toBe('host');
+  });
+
+  it.each(BACKENDS)(
+    '%s: the same attach succeeds when the user has not mapped the region (the refusal is the overlap, not the region)',
+    (backend) => {
+      const s = setup(design, topo([{}, { resv: ['direct'] }]), [assign(0, backend), map(0, 0x1000_0000n)]);
+      expect(run(s, [assign(1, backend)]).results).toEqual([{ ok: true }]);
+    },
+  );
+
+  it.each(BACKENDS)(
+    '%s ignores a DIRECT_RELAXABLE region under a user mapping: attach succeeds (vfio_iommu_resv_conflict / iopt_table_enforce_dev_resv_regions skip RELAXABLE; invariant 6)',
+    (backend) => {
+      const s = withUserMap(backend, 'direct-relaxable');
+      const { state, results } = run(s, [assign(1, backend)]);
+      expect(results).toEqual([{ ok: true }]);
+      expect(ownerDomain(state, 1).pages.get(directRegionPage(1))?.origin).toBe('user');
+    },
+  );
+});
+
+describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_direct_mappings, __iommu_device_set_domain; §1.3; invariants 6, 7; seed 001)', () => {
+  it.each(BACKENDS)(
+    '%s assigns a device with a DIRECT_RELAXABLE region and its UNMANAGED domain gets no direct mapping (USB/GPU RMRR stays assignable)',
+    (backend) => {
+      const s0 = build(armIts({ defaultDomain: 'dma' }), topo([{ resv: ['direct-relaxable'] }]));
+      expect(deviceOf(s0, 0).requireDirect).toBe(false);
+      const { state, results } = run(s0, [assign(0, backend)]);
+      expect(results).toEqual([{ ok: true }]);
+      expect(ownerDomain(state, 0).type).toBe('UNMANAGED');
+      expect(ownerDomain(state, 0).pages.has(directRegionPage(0))).toBe(false);
+    },
+  );
+
+  it.each(BACKENDS)(
+    '%s cannot claim a device with a DIRECT region: -EINVAL (__iommu_take_dma_ownership → __iommu_device_set_domain refuses blocking domain for require_direct)',
+    (backend) => {
+      const s0 = build(armIts({ requiresDirect: 'always' }), topo([{ resv: ['direct'] }]));
+      expect(deviceOf(s0, 0).requireDirect).toBe(true);
+      const { state, results } = run(s0, [assign(0, backend)]);
+      expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+      expect(groupOf(state, 0).owner.kind).toBe('host');
+    },
+  );
+
+  it('a two-device group with one DIRECT device cannot be claimed as a whole (iommu_group_claim_dma_owner attaches the group to the blocking domain)', () => {
+    const s0 = build(armIts(), topo([{ group: 0 }, { group: 0, resv: ['direct'] }]));
+    expect(run(s0, [assign(0, 'type1')]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+
+  it.each(BACKENDS)(
+    '%s claims a DIRECT device on an identity default domain when requires_direct is recorded for DMA domains only (the bug seed 001 patch fixes)',
+    (backend) => {
+      const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
+      expect(deviceOf(s0, 0).requireDirect).toBe(false);
+      expect(run(s0, [assign(0, backend)]).results).toEqual([{ ok: true }]);
+    },
+  );
+
+  it('dma-default-only: after iommu_attach_group to a DMA domain require_direct is set and the claim fails -EINVAL (iommu_create_device_direct_mappings on a DMA domain)', () => {
+    const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
+    const { state, results } = run(s0, [
+      { op: 'iommu_attach_group', group: 0, domain: 'dma' },
+      assign(0, 'type1'),
+      assign(0, 'iommufd'),
+    ]);
+    expect(results).toEqual([{ ok: true }, { ok: false, errno: 'EINVAL' }, { ok: false, errno: 'EINVAL' }]);
+    expect(deviceOf(state, 0).requireDirect).toBe(true);
+  });
+
+  it('dma-default-only: require_direct stays set after returning to an identity domain (dev->iommu->require_direct is never cleared)', () => {
+    const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
+    const r = run(s0, [
+      { op: 'iommu_attach_group', group: 0, domain: 'dma' },
+      { op: 'iommu_attach_group', group: 0, domain: 'identity' },
+      assign(0, 'type1'),
+    ]);
+    expect(r.results).toEqual([{ ok: true }, { ok: true }, { ok: false, errno: 'EINVAL' }]);
+  });
+});
+
+describe('vfio_group_assign: isolated MSI gate (vfio_iommu_type1_attach_group, iommufd_device_bind; §1.5, §1.6, §2; invariant 2)', () => {
+  it.each(BACKENDS)(
+    '%s refuses a group without isolated MSI with -EPERM ("No interrupt remapping support")',
+    (backend) => {
+      const { state, results } = run(build(armV2m(), topo([{}])), [assign(0, backend)]);
+      expect(results).toEqual([{ ok: false, errno: 'EPERM' }]);
+      expect(groupOf(state, 0).owner.kind).toBe('host');
+    },
+  );
+
+  it.each(BACKENDS)('%s accepts the same group with allow_unsafe_interrupts set', (backend) => {
+    const { state, results } = run(build(armV2m(), topo([{}])), [assign(0, backend, { unsafe: true })]);
+    expect(results).toEqual([{ ok: true }]);
+    expect(groupOf(state, 0).owner).toEqual({ kind: 'userspace', index: 0, backend, unsafe: true });
+  });
+
+  it.each([
+    ['x86-no-ir', x86('none')],
+    ['x86-vtd', x86('vtd')],
+  ] as const)(
+    '%s: type1 succeeds iff the irq domain claims ISOLATED_MSI (IRQ_DOMAIN_FLAG_ISOLATED_MSI replaced IOMMU_CAP_INTR_REMAP; §1.1)',
+    (_name, design) => {
+      const expected = design.policy.isolatedMsiClaim ? { ok: true } : { ok: false, errno: 'EPERM' };
+      expect(run(build(design, topo([{}])), [assign(0, 'type1')]).results).toEqual([expected]);
+    },
+  );
+
+  it('type1 claims DMA ownership before the isolation check: a DIRECT device without isolated MSI gets -EINVAL, not -EPERM (VFIO_GROUP_SET_CONTAINER → iommu_group_claim_dma_owner precedes vfio_iommu_type1_attach_group)', () => {
+    const s0 = build(armV2m(), topo([{ resv: ['direct'] }]));
+    expect(run(s0, [assign(0, 'type1')]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+
+  it('iommufd refuses bind with -EINVAL without IOMMU_CAP_CACHE_COHERENCY, even with allow_unsafe_interrupts; type1 does not require it (iommufd_device_bind)', () => {
+    const s0 = build(armIts({ cacheCoherencyCap: false }), topo([{}]));
+    expect(run(s0, [assign(0, 'iommufd', { unsafe: true })]).results).toEqual([
+      { ok: false, errno: 'EINVAL' },
+    ]);
+    expect(run(s0, [assign(0, 'type1')]).results).toEqual([{ ok: true }]);
+  });
+
+  it('iommu_group_has_isolated_msi over a two-device group follows the irq domain claim (drivers/iommu/iommu.c; every device shares one MSI domain in the model, so a mixed group cannot be built)', () => {
+    const group = topo([{ group: 0 }, { group: 0 }]);
+    expect(iommu_group_has_isolated_msi(build(armIts(), group), 0)).toBe(true);
+    expect(iommu_group_has_isolated_msi(build(armV2m(), group), 0)).toBe(false);
+    expect(run(build(armV2m(), group), [assign(0, 'type1')]).results).toEqual([
+      { ok: false, errno: 'EPERM' },
+    ]);
+  });
+});
+
+describe('vfio_group_assign: HW MSI and SW_MSI together (iopt_table_enforce_dev_resv_regions, vfio_iommu_has_sw_msi; invariant 9)', () => {
+  const both = armIts({ msiRegion: 'hw-msi-and-sw-msi' });
+
+  it('iommufd attach fails -EINVAL when a device reports both MSI and SW_MSI ("Drivers must offer sane combinations")', () => {
+    const { state, results } = run(build(both, topo([{}])), [assign(0, 'iommufd')]);
+    expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+    expect(groupOf(state, 0).owner.kind).toBe('host');
+  });
+
+  it('type1 accepts the group and creates no MSI cookie: HW MSI takes precedence (vfio_iommu_has_sw_msi)', () => {
+    const { state, results } = run(build(both, topo([{}])), [assign(0, 'type1')]);
+    expect(results).toEqual([{ ok: true }]);
+    expect(ownerDomain(state, 0).cookie).toEqual({ type: 'NONE' });
+  });
+
+  it('type1 with only SW_MSI gets an MSI cookie at the SW_MSI base (iommu_get_msi_cookie(domain, resv_msi_base))', () => {
+    const { state } = run(build(armIts(), topo([{}])), [assign(0, 'type1')]);
+    expect(ownerDomain(state, 0).cookie).toEqual({ type: 'DMA_MSI', base: SW_MSI_BASE, next: SW_MSI_BASE });
+  });
+
+  it('two groups of one owner share one UNMANAGED domain (vfio_iommu_type1_attach_group reuses a compatible domain of the container) and the host driver vectors are freed (vfio-pci takes the device: pci_free_irq_vectors of the unbound driver)', () => {
+    const s = setup(armIts(), topo([{}, {}]), [alloc(0)]);
+    expect(s.irqs).toHaveLength(1);
+    const { state, results } = run(s, [assign(0, 'type1'), assign(1, 'type1')]);
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    expect(groupOf(state, 0).domain).toBe(groupOf(state, 1).domain);
+    expect(state.irqs).toEqual([]);
+  });
+});

@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import type { Op, Topology } from '../../model/platform/scenario.ts';
+
+/**
+ * IOVAs worth mapping: the SW_MSI window, the x86 interrupt window, an IMSIC S-file page, a
+ * firmware direct region page, and ordinary low pages (where IOMMU_DOMAIN_MIXED puts MSI pages).
+ */
+export const IOVA_PALETTE = [
+  '0x1000',
+  '0x2000',
+  '0x10000',
+  '0x8000000',
+  '0x8001000',
+  '0xfee00000',
+  '0x28000000',
+  '0xd0000000',
+  '0xd0001000',
+] as const;
+
+/**
+ * An op before it is fitted to a topology: indices are small naturals, reduced modulo the
+ * topology's sizes by `fitOp`, so ops and topology shrink independently and every op stays valid.
+ */
+export type RawOp = Op;
+
+const n = fc.nat({ max: 3 });
+const iova = fc.constantFrom(...IOVA_PALETTE);
+
+/** Ops over the whole Op union, weighted toward the ones that build interesting states. */
+export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('msi_domain_alloc_irqs' as const), device: n }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('vfio_group_assign' as const),
+      group: n,
+      backend: fc.constantFrom('type1' as const, 'iommufd' as const),
+      to: fc.constantFrom('userspace' as const, 'guest' as const),
+      owner: fc.nat({ max: 1 }),
+      unsafe: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('irq_set_affinity' as const), device: n, vector: n, hart: n }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant('guest_program_msi' as const), device: n, vector: n, vcpu: n }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('iommu_map' as const), group: n, iova }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('vfio_set_msi_iova' as const), device: n, vector: n, iova }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('vfio_group_release' as const), group: n }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('iommu_attach_group' as const),
+      group: n,
+      domain: fc.constantFrom('identity' as const, 'dma' as const),
+    }),
+  },
+);
+
+/** Fits a raw op to `t`: every index modulo the matching size. A guest assignment without VMs becomes userspace. */
+export const fitOp = (o: RawOp, t: Topology): Op => {
+  const groups = new Set(t.devices.map((d) => d.group)).size;
+  const devices = t.devices.length;
+  const fit = (i: number, size: number) => i % size;
+  switch (o.op) {
+    case 'msi_domain_alloc_irqs':
+      return { ...o, device: fit(o.device, devices) };
+    case 'vfio_group_assign':
+      return t.vms === 0
+        ? { ...o, group: fit(o.group, groups), to: 'userspace' }
+        : { ...o, group: fit(o.group, groups), owner: o.to === 'guest' ? fit(o.owner, t.vms) : o.owner };
+    case 'irq_set_affinity':
+      return { ...o, device: fit(o.device, devices), hart: fit(o.hart, t.harts) };
+    case 'guest_program_msi':
+      return { ...o, device: fit(o.device, devices), vcpu: fit(o.vcpu, t.harts) };
+    case 'vfio_set_msi_iova':
+      return { ...o, device: fit(o.device, devices) };
+    case 'iommu_map':
+    case 'iommu_replace_domain':
+    case 'vfio_group_release':
+    case 'iommu_attach_group':
+      return { ...o, group: fit(o.group, groups) };
+    default: {
+      const never: never = o;
+      return never;
+    }
+  }
+};

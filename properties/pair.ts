@@ -1,0 +1,55 @@
+import fc from 'fast-check';
+import type { DesignCore } from '../model/kernel/policy.ts';
+import type { Scenario } from '../model/platform/scenario.ts';
+import type { Invariant, Violation } from '../spec/invariants/types.ts';
+import { replay } from '../spec/replay.ts';
+import { scenarioArb } from './arbitraries/scenario.ts';
+
+export interface Found {
+  readonly scenario: Scenario;
+  readonly violation: Violation;
+  /** The op after which the violation appeared (-1: at boot). */
+  readonly index: number;
+  readonly seed: number;
+  /** fast-check's replay path of the shrunk counterexample. */
+  readonly path: string;
+  /** Scenarios generated until the first failure, and shrink steps taken. */
+  readonly runs: number;
+  readonly shrinks: number;
+}
+
+export type PairResult =
+  | { readonly violated: false; readonly runs: number; readonly seed: number }
+  | ({ readonly violated: true } & Found);
+
+/**
+ * Runs `runs` random scenarios of `design` and judges `invariant` after every step; on a violation
+ * fast-check shrinks the scenario. Deterministic for a given seed.
+ */
+export const checkPair = (
+  design: DesignCore,
+  invariant: Invariant,
+  seed: number,
+  runs: number,
+): PairResult => {
+  const holds = (s: Scenario): boolean => replay(design, s, [invariant]).violation === undefined;
+  const details = fc.check(fc.property(scenarioArb(design.id), holds), { seed, numRuns: runs });
+  const scenario = details.counterexample?.[0];
+  if (!details.failed || scenario === undefined) return { violated: false, runs: details.numRuns, seed };
+  const r = replay(design, scenario, [invariant]);
+  if (r.violation === undefined) {
+    throw new Error(
+      `shrunk counterexample for ${invariant.id} on ${design.id} does not replay (seed ${seed})`,
+    );
+  }
+  return {
+    violated: true,
+    scenario,
+    violation: r.violation.violation,
+    index: r.violation.index,
+    seed,
+    path: details.counterexamplePath ?? '',
+    runs: details.numRuns,
+    shrinks: details.numShrinks,
+  };
+};
