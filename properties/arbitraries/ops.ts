@@ -69,25 +69,25 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
 export const fitOp = (o: RawOp, t: Topology): Op => {
   const groups = new Set(t.devices.map((d) => d.group)).size;
   const devices = t.devices.length;
-  const fit = (i: number, size: number) => i % size;
+  const wrap = (i: number, size: number) => i % size;
   switch (o.op) {
     case 'msi_domain_alloc_irqs':
-      return { ...o, device: fit(o.device, devices) };
+      return { ...o, device: wrap(o.device, devices) };
     case 'vfio_group_assign':
       return t.vms === 0
-        ? { ...o, group: fit(o.group, groups), to: 'userspace' }
-        : { ...o, group: fit(o.group, groups), owner: o.to === 'guest' ? fit(o.owner, t.vms) : o.owner };
+        ? { ...o, group: wrap(o.group, groups), to: 'userspace' }
+        : { ...o, group: wrap(o.group, groups), owner: o.to === 'guest' ? wrap(o.owner, t.vms) : o.owner };
     case 'irq_set_affinity':
-      return { ...o, device: fit(o.device, devices), hart: fit(o.hart, t.harts) };
+      return { ...o, device: wrap(o.device, devices), hart: wrap(o.hart, t.harts) };
     case 'guest_program_msi':
-      return { ...o, device: fit(o.device, devices), vcpu: fit(o.vcpu, t.harts) };
+      return { ...o, device: wrap(o.device, devices), vcpu: wrap(o.vcpu, t.harts) };
     case 'vfio_set_msi_iova':
-      return { ...o, device: fit(o.device, devices) };
+      return { ...o, device: wrap(o.device, devices) };
     case 'iommu_map':
     case 'iommu_replace_domain':
     case 'vfio_group_release':
     case 'iommu_attach_group':
-      return { ...o, group: fit(o.group, groups) };
+      return { ...o, group: wrap(o.group, groups) };
     default: {
       const never: never = o;
       return never;
