@@ -18,7 +18,7 @@ export const HW_RUNS = intFromEnv('MSISPEC_HW_RUNS', 300);
 /** Operations per generated scenario, at most. */
 export const MAX_OPS = intFromEnv('MSISPEC_MAX_OPS', 10);
 /** Scenarios per design × invariant pair in the gate. */
-export const GATE_RUNS = intFromEnv('MSISPEC_RUNS', 40);
+export const GATE_RUNS = intFromEnv('MSISPEC_RUNS', 200);
 
 /** A per-pair seed derived from SEED and the pair's name (FNV-1a), so pairs are independent and replayable. */
 export const pairSeed = (seed: number, ...names: string[]): number => {

@@ -135,6 +135,6 @@ export interface State {
   readonly swMsiMaps: ReadonlyMap<string, ReadonlyMap<bigint, number>>;
   readonly nextRamPage: bigint;
   readonly atomicMappings: readonly AtomicMapping[];
-  /** The last operation and what the kernel returned for it. */
-  readonly last?: { readonly op: Op; readonly result: KResult };
+  /** The last operation, what the kernel returned for it, and the state it was applied to (without its own `last`). */
+  readonly last?: { readonly op: Op; readonly result: KResult; readonly before: State };
 }

@@ -59,5 +59,6 @@ export const step = (s0: State, op: Op): { state: State; result: KResult } => {
     .with({ op: 'guest_program_msi' }, (o) => guest_program_msi(s, o.device, o.vector, o.vcpu))
     .with({ op: 'vfio_set_msi_iova' }, (o) => vfio_set_msi_iova(s, o.device, o.vector, BigInt(o.iova)))
     .exhaustive();
-  return { state: { ...r.state, last: { op, result: r.result } }, result: r.result };
+  const { last: _dropped, ...before } = s0;
+  return { state: { ...r.state, last: { op, result: r.result, before } }, result: r.result };
 };

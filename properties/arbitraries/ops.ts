@@ -65,11 +65,12 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   },
 );
 
-/** Fits a raw op to `t`: every index modulo the matching size. A guest assignment without VMs becomes userspace. */
+/** Fits a raw op to `t`: every index modulo the matching size (vectors: the device's own count). A guest assignment without VMs becomes userspace. */
 export const fitOp = (o: RawOp, t: Topology): Op => {
   const groups = new Set(t.devices.map((d) => d.group)).size;
   const devices = t.devices.length;
   const wrap = (i: number, size: number) => i % size;
+  const vectorsOf = (device: number) => t.devices[device]?.vectors ?? 1;
   switch (o.op) {
     case 'msi_domain_alloc_irqs':
       return { ...o, device: wrap(o.device, devices) };
@@ -77,12 +78,18 @@ export const fitOp = (o: RawOp, t: Topology): Op => {
       return t.vms === 0
         ? { ...o, group: wrap(o.group, groups), to: 'userspace' }
         : { ...o, group: wrap(o.group, groups), owner: o.to === 'guest' ? wrap(o.owner, t.vms) : o.owner };
-    case 'irq_set_affinity':
-      return { ...o, device: wrap(o.device, devices), hart: wrap(o.hart, t.harts) };
-    case 'guest_program_msi':
-      return { ...o, device: wrap(o.device, devices), vcpu: wrap(o.vcpu, t.harts) };
-    case 'vfio_set_msi_iova':
-      return { ...o, device: wrap(o.device, devices) };
+    case 'irq_set_affinity': {
+      const device = wrap(o.device, devices);
+      return { ...o, device, vector: wrap(o.vector, vectorsOf(device)), hart: wrap(o.hart, t.harts) };
+    }
+    case 'guest_program_msi': {
+      const device = wrap(o.device, devices);
+      return { ...o, device, vector: wrap(o.vector, vectorsOf(device)), vcpu: wrap(o.vcpu, t.harts) };
+    }
+    case 'vfio_set_msi_iova': {
+      const device = wrap(o.device, devices);
+      return { ...o, device, vector: wrap(o.vector, vectorsOf(device)) };
+    }
     case 'iommu_map':
     case 'iommu_replace_domain':
     case 'vfio_group_release':

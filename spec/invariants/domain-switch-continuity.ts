@@ -1,4 +1,5 @@
 import { groupOf } from '../../model/platform/edit.ts';
+import type { Irq } from '../../model/platform/state.ts';
 import { checkDelivery } from './msi-delivery.ts';
 import type { Invariant } from './types.ts';
 
@@ -6,7 +7,7 @@ export const domainSwitchContinuity: Invariant = {
   id: 'domain-switch-continuity',
   title: 'MSIs survive a domain replace',
   statement:
-    "After a group's domain is replaced (iommufd_device_replace), every MSI already programmed for its devices still arrives, without reprogramming the device.",
+    "After a group's domain is replaced (iommufd_device_replace), every MSI of its devices that arrived before the switch still arrives, without reprogramming the device.",
   rationale:
     "iommufd installs the group's MSI pages into the new domain before the switch, at the same per-fd IOVA (iommufd_group_setup_msi); designs whose MSI IOVAs are per domain lose their MSIs here.",
   sources: [
@@ -17,8 +18,11 @@ export const domainSwitchContinuity: Invariant = {
     const last = s.last;
     if (last === undefined || last.op.op !== 'iommu_replace_domain' || !last.result.ok) return [];
     const devices = groupOf(s, last.op.group).devices;
+    // Only MSIs that arrived before the switch are owed after it; the others are msi-delivery's.
+    const arrivedBefore = (q: Irq): boolean =>
+      checkDelivery(last.before, q, 'domain-switch-continuity') === undefined;
     return s.irqs
-      .filter((q) => devices.includes(q.device))
+      .filter((q) => devices.includes(q.device) && arrivedBefore(q))
       .flatMap((q) => checkDelivery(s, q, 'domain-switch-continuity') ?? []);
   },
 };

@@ -20,11 +20,8 @@ export const vfio_set_msi_iova = (s0: State, device: number, vector: number, iov
     return { state: s0, result: err('EINVAL') };
   }
   const page = pageOf(iova);
-  if (
-    dev.resv.some(
-      (r) => r.type !== 'DIRECT_RELAXABLE' && r.type !== 'SW_MSI' && overlaps(r, page << 12n, 0x1000n),
-    )
-  ) {
+  // The doorbell area is an ordinary IOAS mapping: iopt_check_iova refuses any reserved range (-EINVAL).
+  if (dev.resv.some((r) => r.type !== 'DIRECT_RELAXABLE' && overlaps(r, page << 12n, 0x1000n))) {
     return { state: s0, result: err('EINVAL') };
   }
   const doorbell = pageOf(

@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import type { DesignCore } from '../model/kernel/policy.ts';
+import { build } from '../model/platform/build.ts';
+import { OP_KINDS, type OpKind } from '../model/platform/scenario.ts';
+import { step } from '../model/platform/step.ts';
+import { scenarioArb } from './arbitraries/scenario.ts';
+
+export interface OpCount {
+  generated: number;
+  ok: number;
+  /** Refusals by errno name. */
+  refused: Record<string, number>;
+}
+
+/** Replays `samples` generated scenarios of `design` and counts, per op kind, successes and refusals. */
+export const opCoverage = (design: DesignCore, seed: number, samples: number): Record<OpKind, OpCount> => {
+  const counts = Object.fromEntries(OP_KINDS.map((k) => [k, { generated: 0, ok: 0, refused: {} }])) as Record<
+    OpKind,
+    OpCount
+  >;
+  for (const scenario of fc.sample(scenarioArb(design.id), { seed, numRuns: samples })) {
+    let s = build(design, scenario.topology);
+    for (const op of scenario.ops) {
+      const r = step(s, op);
+      s = r.state;
+      const c = counts[op.op];
+      c.generated++;
+      if (r.result.ok) c.ok++;
+      else c.refused[r.result.errno] = (c.refused[r.result.errno] ?? 0) + 1;
+    }
+  }
+  return counts;
+};
+
+/**
+ * Ops that cannot succeed on some designs, with the reason; every other op kind must succeed at
+ * least once on every design.
+ */
+export const cannotSucceed = (design: DesignCore, op: OpKind): string | undefined => {
+  if (op === 'vfio_set_msi_iova' && design.policy.msiIova !== 'userspace-per-vector') {
+    return 'VFIO_IRQ_SET_DATA_MSI_IOVA exists only in the seed 003 design';
+  }
+  if (op === 'iommu_replace_domain' && !design.policy.cacheCoherencyCap) {
+    return 'iommufd_device_bind needs IOMMU_CAP_CACHE_COHERENCY, so no group is ever iommufd-owned';
+  }
+  return undefined;
+};
