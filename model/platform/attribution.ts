@@ -1,6 +1,7 @@
 import { hartTarget } from '../hw/riscv-aia/imsic.ts';
 import type { Outcome } from '../types/outcome.ts';
 import { IMSIC_IPI_ID, X86_SYSTEM_VECTORS } from './layout.ts';
+import { structuralMemo } from './memo.ts';
 import type { Irq, State } from './state.ts';
 
 /**
@@ -40,14 +41,7 @@ export const expectedKey = (s: State, q: Irq): string => {
 
 export const outcomeKey = (o: Interrupt): string => key(o.controller, o.target, o.file, o.identity);
 
-const cache = new WeakMap<State, Map<string, Irq>>();
-const irqIndex = (s: State): Map<string, Irq> => {
-  const hit = cache.get(s);
-  if (hit !== undefined) return hit;
-  const m = new Map(s.irqs.map((q) => [expectedKey(s, q), q] as const));
-  cache.set(s, m);
-  return m;
-};
+const irqIndex = structuralMemo((s: State) => new Map(s.irqs.map((q) => [expectedKey(s, q), q] as const)));
 
 /** Attributes an interrupt outcome in state `s`. */
 export const attribute = (s: State, o: Interrupt): Attribution => {

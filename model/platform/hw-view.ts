@@ -17,6 +17,7 @@ import {
   V2M_FIRST_SPI,
   V2M_NUM_SPIS,
 } from './layout.ts';
+import { structuralMemo } from './memo.ts';
 import type { Device, Domain, Mapping, State } from './state.ts';
 
 /**
@@ -172,17 +173,11 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
   return { arch: 'x86', ir, dma };
 };
 
-const cache = new WeakMap<State, Platform>();
-
-/** The hardware platform state `s` has programmed (memoised per state object). */
-export const hwView = (s: State): Platform => {
-  const hit = cache.get(s);
-  if (hit !== undefined) return hit;
-  const p = match(s.hardware)
+/** The hardware platform state `s` has programmed (memoised on the state's structure). */
+export const hwView: (s: State) => Platform = structuralMemo((s) =>
+  match(s.hardware)
     .with({ arch: 'riscv' }, (h): Platform => riscvView(s, h.msiFlat, h.specVersion))
     .with({ arch: 'arm' }, (h): Platform => armView(s, h.irqchip))
     .with({ arch: 'x86' }, (h): Platform => x86View(s, h))
-    .exhaustive();
-  cache.set(s, p);
-  return p;
-};
+    .exhaustive(),
+);

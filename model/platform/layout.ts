@@ -14,7 +14,7 @@ export const IMSIC_GUEST_INDEX_BITS = 2; // 3 guest files per hart (GEILEN = 3)
 export const IMSIC_IDS = 63;
 /** Identity 1 of every S-file is the IPI (irq-riscv-imsic-state.h IMSIC_IPI_ID). */
 export const IMSIC_IPI_ID = 1;
-export const imsicConfig = (harts: number): ImsicConfig => ({
+const buildImsicConfig = (harts: number): ImsicConfig => ({
   mBase: 0x2400_0000n,
   sBase: 0x2800_0000n,
   mHartShift: 12,
@@ -32,6 +32,13 @@ export const imsicConfig = (harts: number): ImsicConfig => ({
     geilen: (1 << IMSIC_GUEST_INDEX_BITS) - 1,
   })),
 });
+const imsicConfigs = new Map<number, ImsicConfig>();
+/** The platform's IMSIC layout for `harts` harts (one shared value per hart count). */
+export const imsicConfig = (harts: number): ImsicConfig => {
+  let c = imsicConfigs.get(harts);
+  if (c === undefined) imsicConfigs.set(harts, (c = buildImsicConfig(harts)));
+  return c;
+};
 /** The host page of hart `h`'s file: S, or guest file G<i>. */
 export const imsicPage = (harts: number, hart: number, file: ImsicFile): bigint =>
   pageOf(imsicFileAddr(imsicConfig(harts), 0, hart, file));

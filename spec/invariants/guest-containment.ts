@@ -1,7 +1,22 @@
+import { structuralMemo } from '../../model/platform/memo.ts';
+import type { State } from '../../model/platform/state.ts';
 import { ownerKey } from '../../model/platform/state.ts';
 import type { Invariant, Violation } from './types.ts';
 import { assignedGroups, writeWitness } from './witness.ts';
 import { reachableInterrupts } from './write-space.ts';
+
+const judge = structuralMemo((s: State): Violation[] => {
+  const out: Violation[] = [];
+  for (const g of assignedGroups(s)) {
+    if (g.owner.kind !== 'vm') continue;
+    for (const d of g.devices) {
+      const hit = reachableInterrupts(s, d).find((h) => h.attribution.owner !== ownerKey(g.owner));
+      if (hit !== undefined)
+        out.push({ invariant: 'guest-containment', witness: writeWitness(s, g, d, hit) });
+    }
+  }
+  return out;
+});
 
 export const guestContainment: Invariant = {
   id: 'guest-containment',
@@ -15,16 +30,6 @@ export const guestContainment: Invariant = {
     'kernel/irq/msi.c msi_device_has_isolated_msi() kdoc: VM → hypervisor, VM → other VM',
     'seed 002: guest devices must not reach host IMSICs (Andrew Jones, 2026-05-12)',
   ],
-  check: (_design, s) => {
-    const out: Violation[] = [];
-    for (const g of assignedGroups(s)) {
-      if (g.owner.kind !== 'vm') continue;
-      for (const d of g.devices) {
-        const hit = reachableInterrupts(s, d).find((h) => h.attribution.owner !== ownerKey(g.owner));
-        if (hit !== undefined)
-          out.push({ invariant: 'guest-containment', witness: writeWitness(s, g, d, hit) });
-      }
-    }
-    return out;
-  },
+  // A function of the state's structure alone: memoised, so a refused op costs nothing here.
+  check: (_design, s) => judge(s),
 };

@@ -15,6 +15,7 @@ import {
   X86_MSI_BASE,
   X86_SYSTEM_VECTORS,
 } from '../../model/platform/layout.ts';
+import { structuralMemo } from '../../model/platform/memo.ts';
 import type { State } from '../../model/platform/state.ts';
 import type { Outcome } from '../../model/types/outcome.ts';
 
@@ -26,7 +27,12 @@ export interface Hit {
   readonly attribution: Attribution;
 }
 
-const OFFSETS = [0x0n, 0x40n];
+/**
+ * Offsets within a doorbell page where a write can mean anything: IMSIC seteipnum_le (0x0; the
+ * platform implements no seteipnum_be), GITS_TRANSLATER and MSI_SETSPI_NS (0x40 in their pages).
+ * Every other offset of those pages is ignored by the hardware.
+ */
+const offsetsFor = (s: State): readonly bigint[] => (s.hardware.arch === 'riscv' ? [0x0n] : [0x40n]);
 
 /**
  * The pages a device's write can usefully target, computed from the state rather than guessed:
@@ -58,7 +64,8 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
       for (let h = 0; h < s.topology.harts; h++) addrs.add(X86_MSI_BASE | (BigInt(h) << 12n));
     })
     .exhaustive();
-  for (const p of pages) for (const off of OFFSETS) addrs.add((p << 12n) | off);
+  const offsets = offsetsFor(s);
+  for (const p of pages) for (const off of offsets) addrs.add((p << 12n) | off);
   return [...addrs];
 };
 
@@ -83,27 +90,39 @@ export const candidateData = (s: State): number[] => {
   return [...data].sort((a, b) => a - b);
 };
 
-const cache = new WeakMap<State, Map<number, Hit[]>>();
+/** What each candidate address does with data 0, per device: shared by the write-based invariants. */
+export interface Probe {
+  readonly addr: bigint;
+  readonly outcome: Outcome;
+}
+const probes = structuralMemo((_s: State) => new Map<number, Probe[]>());
+export const probeWrites = (s: State, device: number): Probe[] => {
+  const perState = probes(s);
+  const known = perState.get(device);
+  if (known !== undefined) return known;
+  const out = candidateAddrs(s, device).map((addr) => ({
+    addr,
+    outcome: deliverFrom(s, device, addr, 0).outcome,
+  }));
+  perState.set(device, out);
+  return out;
+};
+
+const perStructure = structuralMemo((_s: State) => new Map<number, Hit[]>());
 
 /**
- * Every interrupt device `device` can raise in state `s`, with one witness write each. A probe with
- * the first data value tells whether an address reaches an interrupt controller at all (memory and
- * faults do not depend on the data on any modelled path); only those addresses are tried with
- * every data value.
+ * Every interrupt device `device` can raise in state `s`, with one witness write each. The probe
+ * with data 0 tells whether an address reaches an interrupt controller at all (memory and faults do
+ * not depend on the data on any modelled path); only those addresses are tried with every data value.
  */
 export const reachableInterrupts = (s: State, device: number): Hit[] => {
-  let perState = cache.get(s);
-  if (perState === undefined) {
-    perState = new Map();
-    cache.set(s, perState);
-  }
+  const perState = perStructure(s);
   const known = perState.get(device);
   if (known !== undefined) return known;
   const hits: Hit[] = [];
   const data = candidateData(s);
-  for (const addr of candidateAddrs(s, device)) {
-    const probe = deliverFrom(s, device, addr, data[0] ?? 0).outcome;
-    if (probe.kind === 'memory' || probe.kind === 'fault') continue;
+  for (const { addr, outcome } of probeWrites(s, device)) {
+    if (outcome.kind === 'memory' || outcome.kind === 'fault') continue;
     for (const d of data) {
       const r = deliverFrom(s, device, addr, d);
       if (r.outcome.kind === 'interrupt' && r.attribution !== undefined) {
