@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { type InputError, parseWith } from '../model/types/validate.ts';
+import { parseWith } from '../model/types/validate.ts';
+import { InputFileError } from '../spec/input-error.ts';
 import { type Counterexample, CounterexampleSchema } from './schema.ts';
 
 export const COUNTEREXAMPLES_DIR = new URL('.', import.meta.url).pathname;
@@ -9,16 +10,7 @@ export const COUNTEREXAMPLES_DIR = new URL('.', import.meta.url).pathname;
 export const counterexamplePath = (invariant: string, design: string): string =>
   `${invariant}/${design}.json`;
 
-export class CounterexampleError extends Error {
-  constructor(
-    readonly file: string,
-    readonly error: InputError,
-  ) {
-    super(
-      `${file}: ${error.path}: ${error.message}${error.allowed ? ` (allowed: ${error.allowed.join(', ')})` : ''}`,
-    );
-  }
-}
+export class CounterexampleError extends InputFileError {}
 
 /** Parses one counterexample file; a malformed file is an error naming the file and the JSON path. */
 export const readCounterexample = (file: string): Counterexample => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseWith } from '../model/types/validate.ts';
 import { DESIGN_IDS, type DesignId } from './designs/schema.ts';
+import { InputFileError } from './input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from './invariants/types.ts';
 
 /**
@@ -36,7 +37,13 @@ export type Verdicts = Record<DesignId, Record<InvariantId, Verdict>>;
 export const VERDICTS_FILE = new URL('./verdicts.json', import.meta.url).pathname;
 
 export const loadVerdicts = (file = VERDICTS_FILE): Verdicts => {
-  const r = parseWith(VerdictsSchema, JSON.parse(readFileSync(file, 'utf8')));
-  if (!r.ok) throw new Error(`${file}: ${r.error.path}: ${r.error.message}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputFileError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
+  }
+  const r = parseWith(VerdictsSchema, json);
+  if (!r.ok) throw new InputFileError(file, r.error);
   return r.value as Verdicts;
 };

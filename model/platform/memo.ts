@@ -7,17 +7,22 @@ import type { State } from './state.ts';
  */
 export const structuralMemo = <T>(compute: (s: State) => T): ((s: State) => T) => {
   const root = new WeakMap<object, WeakMap<object, WeakMap<object, WeakMap<object, T>>>>();
+  /** The map under `key` in `parent`, created on first use. */
+  const child = <K extends object, V>(parent: WeakMap<K, V>, key: K, make: () => V): V => {
+    const hit = parent.get(key);
+    if (hit !== undefined) return hit;
+    const made = make();
+    parent.set(key, made);
+    return made;
+  };
   return (s) => {
-    let a = root.get(s.devices);
-    if (a === undefined) root.set(s.devices, (a = new WeakMap()));
-    let b = a.get(s.groups);
-    if (b === undefined) a.set(s.groups, (b = new WeakMap()));
-    let c = b.get(s.domains);
-    if (c === undefined) b.set(s.domains, (c = new WeakMap()));
-    const hit = c.get(s.irqs);
+    const byGroups = child(root, s.devices, () => new WeakMap());
+    const byDomains = child(byGroups, s.groups, () => new WeakMap());
+    const byIrqs = child(byDomains, s.domains, () => new WeakMap<object, T>());
+    const hit = byIrqs.get(s.irqs);
     if (hit !== undefined) return hit;
     const v = compute(s);
-    c.set(s.irqs, v);
+    byIrqs.set(s.irqs, v);
     return v;
   };
 };

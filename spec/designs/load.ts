@@ -1,19 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { type InputError, parseWith } from '../../model/types/validate.ts';
+import { parseWith } from '../../model/types/validate.ts';
+import { InputFileError } from '../input-error.ts';
 import { DESIGN_IDS, type Design, type DesignId, DesignSchema } from './schema.ts';
 
 /** A design file that failed to load: which file, and the first error in it. */
-export class DesignError extends Error {
-  constructor(
-    readonly file: string,
-    readonly error: InputError,
-  ) {
-    super(
-      `${file}: ${error.path}: ${error.message}${error.allowed ? ` (allowed: ${error.allowed.join(', ')})` : ''}`,
-    );
-  }
-}
+export class DesignError extends InputFileError {}
 
 export const DESIGNS_DIR = new URL('.', import.meta.url).pathname;
 

@@ -1,0 +1,155 @@
+import type { Counterexample } from '../../counterexamples/schema.ts';
+import type { KResult } from '../../model/kernel/errno.ts';
+import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
+import { deliverFrom } from '../../model/platform/deliver.ts';
+import type { Op, Topology } from '../../model/platform/scenario.ts';
+import { ownerKey, type State } from '../../model/platform/state.ts';
+import type { Hop } from '../../model/types/hop.ts';
+import type { Design } from '../../spec/designs/schema.ts';
+import { getInvariant } from '../../spec/invariants/index.ts';
+import type { Invariant } from '../../spec/invariants/types.ts';
+import type { Witness } from '../../spec/invariants/witness-schema.ts';
+import { replay } from '../../spec/replay.ts';
+
+/** One op of the trace with what the kernel returned, and what it changed that a reader needs. */
+export interface TraceRow {
+  readonly index: number;
+  readonly op: Op;
+  readonly result: KResult;
+  /** IRQs that exist after this op: number, device, owner, hardware identity, programmed message. */
+  readonly irqs: readonly {
+    irq: number;
+    device: number;
+    owner: string;
+    hw: string;
+    addr: string;
+    data: number;
+    hart: number;
+  }[];
+  /** Groups and their owners after this op, and whether the kernel judges them isolated. */
+  readonly groups: readonly { group: number; owner: string; isolated: boolean; domain: string }[];
+}
+
+/** Everything a report shows, as data: rendering (Markdown, HTML, SVG) reads only this. */
+export interface ReportData {
+  readonly design: Design;
+  readonly invariant: Invariant;
+  readonly counterexample: Counterexample;
+  /** Path of the counterexample file, relative to the repository root. */
+  readonly file: string;
+  readonly topology: Topology;
+  readonly trace: readonly TraceRow[];
+  readonly witness: Witness;
+  /** The witness's write traced through the hardware, hop by hop (write and delivery witnesses). */
+  readonly hops: readonly Hop[];
+  /** Whether the stored counterexample still violates its invariant with the same witness kind. */
+  readonly reproduces: boolean;
+  /** IRQs and groups at boot, before the first op (what the first trace row changed from). */
+  readonly boot: Pick<TraceRow, 'irqs' | 'groups'>;
+  /** Each device at the end of the trace: the reserved regions its IOMMU driver reports, and its group's domain. */
+  readonly devices: readonly DeviceRow[];
+}
+
+/** A device of the final state, as the platform table shows it. */
+export interface DeviceRow {
+  readonly index: number;
+  readonly bdf: string;
+  readonly rid: number;
+  readonly group: number;
+  readonly vectors: number;
+  /** Firmware regions of the topology (RMRR / IVMD / IORT RMR). */
+  readonly firmware: readonly string[];
+  /** Every reserved region the driver reports: type, start, length (iommu_get_resv_regions). */
+  readonly regions: readonly { type: string; start: string; length: string }[];
+  readonly requireDirect: boolean;
+}
+
+const hwText = (q: State['irqs'][number]): string => {
+  const hw = q.hw;
+  switch (hw.chip) {
+    case 'imsic':
+      return `IMSIC hart ${q.hart} ${hw.file}-file EIID ${hw.eiid}`;
+    case 'its':
+      return `ITS EventID ${hw.event} → LPI ${hw.lpi} (collection ${q.hart})`;
+    case 'v2m':
+      return `GICv2m SPI ${hw.spi}`;
+    case 'vtd':
+      return `VT-d IRTE ${hw.irte} → APIC ${q.hart} vector 0x${hw.vector.toString(16)}`;
+    case 'amd':
+      return `AMD IRTE ${hw.index} → APIC ${q.hart} vector 0x${hw.vector.toString(16)}`;
+    case 'lapic':
+      return `APIC ${q.hart} vector 0x${hw.vector.toString(16)}`;
+    default: {
+      const never: never = hw;
+      return never;
+    }
+  }
+};
+
+const snapshot = (s: State): Pick<TraceRow, 'irqs' | 'groups'> => ({
+  irqs: s.irqs.map((q) => ({
+    irq: q.irq,
+    device: q.device,
+    owner: q.owner,
+    hw: hwText(q),
+    addr: `0x${q.msg.addr.toString(16)}`,
+    data: q.msg.data,
+    hart: q.hart,
+  })),
+  groups: s.groups.map((g) => ({
+    group: g.id,
+    owner: ownerKey(g.owner),
+    isolated: iommu_group_has_isolated_msi(s, g.id),
+    domain: s.domains[g.domain]?.type ?? '?',
+  })),
+});
+
+/** Replays a counterexample and gathers what its report shows. Pure: no I/O. */
+export const reportData = (design: Design, c: Counterexample, file: string): ReportData => {
+  const invariant = getInvariant(c.invariant);
+  const r = replay(design, c.scenario, [invariant]);
+  const trace: TraceRow[] = r.steps
+    .filter((st) => st.index >= 0 && st.result !== undefined)
+    .map((st) => ({
+      index: st.index,
+      op: c.scenario.ops[st.index] as Op,
+      result: st.result as KResult,
+      ...snapshot(st.state),
+    }));
+  const final = r.steps[r.steps.length - 1]?.state;
+  const w = c.violation.witness;
+  const hops: Hop[] = [];
+  if (final !== undefined && w.kind === 'write') deliverFrom(final, w.device, BigInt(w.addr), w.data, hops);
+  if (final !== undefined && w.kind === 'delivery')
+    deliverFrom(final, w.device, BigInt(w.msg.addr), w.msg.data, hops);
+  const reproduces = r.violation !== undefined && r.violation.violation.witness.kind === w.kind;
+  const first = r.steps[0]?.state;
+  const boot = first === undefined ? { irqs: [], groups: [] } : snapshot(first);
+  const devices: DeviceRow[] = (final?.devices ?? []).map((dv) => ({
+    index: dv.index,
+    bdf: dv.bdf,
+    rid: dv.rid,
+    group: dv.group,
+    vectors: dv.vectors,
+    firmware: c.scenario.topology.devices[dv.index]?.resv ?? [],
+    regions: dv.resv.map((g) => ({
+      type: g.type,
+      start: `0x${g.start.toString(16)}`,
+      length: `0x${g.length.toString(16)}`,
+    })),
+    requireDirect: dv.requireDirect,
+  }));
+  return {
+    design,
+    invariant,
+    counterexample: c,
+    file,
+    topology: c.scenario.topology,
+    trace,
+    witness: w,
+    hops,
+    reproduces,
+    boot,
+    devices,
+  };
+};

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { opText } from './hops.ts';
+import { renderMarkdown } from './markdown.ts';
+import { storedReports } from './testing.ts';
+
+const reports = storedReports();
+
+describe('Markdown reports of every stored counterexample (reports/<invariant>/<design>.md)', () => {
+  for (const { file, data, verdict } of reports) {
+    it(`${file}: has the title, a mermaid block, the replay command, every op and the witness address`, () => {
+      const md = renderMarkdown(data, verdict);
+      expect(md.startsWith(`# ✗ ${data.invariant.id} — ${data.design.id}\n`)).toBe(true);
+      expect(md).toContain('```mermaid\nsequenceDiagram\n');
+      expect(md).toContain(`npx msispec replay counterexamples/${file}`);
+      for (const op of data.counterexample.scenario.ops) expect(md).toContain(opText(op, data.topology));
+      const w = data.witness;
+      if (w.kind === 'write') expect(md).toContain(`IOVA \`${w.addr}\``);
+      if (w.kind === 'delivery') expect(md).toContain(`\`${w.msg.addr}\``);
+      expect(md).toContain(`Found with seed \`${data.counterexample.found.seed}\``);
+      expect(md).not.toContain('undefined');
+      expect(md).not.toContain('[object Object]');
+    });
+  }
+
+  it('says "new" and names the recorded verdict for a counterexample with status new (counterexamples/schema.ts status)', () => {
+    const first = reports[0];
+    if (first === undefined) throw new Error('no stored counterexample');
+    const data = { ...first.data, counterexample: { ...first.data.counterexample, status: 'new' as const } };
+    const md = renderMarkdown(data, { verdict: 'holds' });
+    expect(md).toContain('**new**');
+    expect(md).toContain('records holds');
+  });
+
+  it('says the sources do not say when a design lists no remedy (spec/designs/schema.ts remedies)', () => {
+    const first = reports[0];
+    if (first === undefined) throw new Error('no stored counterexample');
+    const data = { ...first.data, design: { ...first.data.design, remedies: [] } };
+    expect(renderMarkdown(data, first.verdict)).toContain("The design's sources do not say.");
+  });
+
+  it('escapes Markdown in data text and shows Message-IDs as code (design sources)', () => {
+    const first = reports[0];
+    if (first === undefined) throw new Error('no stored counterexample');
+    const design = { ...first.data.design, sources: [{ ref: 'a *b* <1@x.org>', says: '[link](x) _y_' }] };
+    const md = renderMarkdown({ ...first.data, design }, first.verdict);
+    expect(md).toContain('a \\*b\\* `<1@x.org>` — \\[link\\](x) \\_y\\_');
+  });
+});

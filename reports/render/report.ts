@@ -1,0 +1,684 @@
+import {
+  IMSIC_IDS,
+  IMSIC_IPI_ID,
+  ITS_DOORBELL,
+  imsicPage,
+  LPI_BASE,
+  SW_MSI_BASE,
+  SW_MSI_LENGTH,
+  V2M_DOORBELL,
+  V2M_FIRST_SPI,
+  V2M_NUM_SPIS,
+  vmGuestFile,
+  X86_MSI_BASE,
+  X86_MSI_LENGTH,
+  X86_SYSTEM_VECTORS,
+} from '../../model/platform/layout.ts';
+import type { Hop } from '../../model/types/hop.ts';
+import type { Witness } from '../../spec/invariants/witness-schema.ts';
+import type { Verdict } from '../../spec/verdicts.ts';
+import type { ReportData, TraceRow } from './data.ts';
+import {
+  type Block,
+  b,
+  cite,
+  code,
+  type Diagram,
+  type Doc,
+  type Inline,
+  m,
+  plain,
+  type Text,
+  txt,
+} from './doc.ts';
+import {
+  blockName,
+  fileText,
+  hartText,
+  hopCitation,
+  hopLabel,
+  hopSentence,
+  opText,
+  outcomeText,
+  ownerText,
+  resultText,
+} from './hops.ts';
+
+/** The settings of the gate run a report was written in. */
+export interface RunInfo {
+  readonly seed: number;
+  readonly runs: number;
+  readonly date: string;
+}
+
+const hx = (n: bigint | number): string => `0x${n.toString(16)}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+const bdfOf = (d: ReportData, device: number): string =>
+  d.topology.devices[device]?.bdf ?? `device ${device}`;
+const groupOfDevice = (d: ReportData, device: number): number | undefined =>
+  d.topology.devices[device]?.group;
+const finalGroups = (d: ReportData): TraceRow['groups'] =>
+  d.trace[d.trace.length - 1]?.groups ?? d.boot.groups;
+
+/** "00:01.0 (group 0, VFIO userspace ctx 0)": a device with its group and that group's final owner. */
+const deviceWho = (d: ReportData, device: number): string => {
+  const g = groupOfDevice(d, device);
+  const owner = finalGroups(d).find((x) => x.group === g)?.owner ?? 'host';
+  return `${bdfOf(d, device)} (group ${g ?? '?'}, ${ownerText(owner)})`;
+};
+
+// ── Verdict, invariant, design ────────────────────────────────────────────────────────────────
+
+const verdictBlocks = (d: ReportData, verdict: Verdict): Block[] => {
+  const c = d.counterexample;
+  const out: Block[] = [];
+  if (c.status === 'expected' && verdict.verdict === 'violated') {
+    out.push({
+      kind: 'p',
+      text: [
+        b(...m('Verdict:')),
+        ...m(' violated, as recorded in `spec/verdicts.json`. '),
+        ...txt(sentence(verdict.note)),
+      ],
+    });
+  } else {
+    const expected = verdict.verdict === 'violated' ? 'violated' : verdict.verdict;
+    out.push({
+      kind: 'p',
+      text: [
+        b(...m('Verdict:')),
+        ...m(
+          ` violated — ${c.status === 'new' ? '**new**' : c.status}: \`spec/verdicts.json\` records ${expected}`,
+        ),
+        ...(verdict.verdict === 'n/a' ? txt(` (${verdict.reason})`) : []),
+        ...m(`. Found by a run on ${c.date}; a person has yet to review it.`),
+      ],
+    });
+  }
+  if (!d.reproduces) {
+    out.push({
+      kind: 'p',
+      text: m(
+        `**Warning:** replaying this file with today's model no longer gives a \`${d.witness.kind}\` violation of ${d.invariant.id}; the trace below is today's replay, the witness is the stored one.`,
+      ),
+    });
+  }
+  return out;
+};
+
+/** Ends a note from the verdict table with a full stop. */
+const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
+
+const invariantBlocks = (d: ReportData): Block[] => [
+  {
+    kind: 'p',
+    text: [
+      b(...txt(`Invariant — ${d.invariant.title}.`)),
+      { t: 'text', v: ' ' },
+      ...txt(d.invariant.statement),
+    ],
+  },
+];
+
+const designBlocks = (d: ReportData): Block[] => [
+  {
+    kind: 'p',
+    text: [b(...txt(`Design — ${d.design.title}.`)), { t: 'text', v: ' ' }, ...txt(d.design.summary)],
+  },
+  {
+    kind: 'p',
+    text: m(
+      `It claims \`IRQ_DOMAIN_FLAG_ISOLATED_MSI\`: **${d.design.claims.isolatedMsi ? 'yes' : 'no'}**. Its authors say:`,
+    ),
+  },
+  { kind: 'ul', items: d.design.claims.statements.map((x) => txt(x)) },
+  { kind: 'p', text: m('Sources:') },
+  {
+    kind: 'ul',
+    items: d.design.sources.map((x) => [...txt(x.ref), { t: 'text', v: ' — ' }, ...txt(x.says)]),
+  },
+];
+
+// ── Minimal platform ──────────────────────────────────────────────────────────────────────────
+
+const platformRows = (d: ReportData): Text[][] => {
+  const hw = d.design.hardware;
+  const harts = d.topology.harts;
+  const rows: Text[][] = [[m('harts'), m(harts === 1 ? '1 (hart 0)' : `${harts} (harts 0–${harts - 1})`)]];
+  switch (hw.arch) {
+    case 'riscv': {
+      const files = Array.from(
+        { length: harts },
+        (_, h) => `hart ${h} \`${hx(imsicPage(harts, h, 'S') << 12n)}\``,
+      );
+      rows.push([
+        m('MSI target'),
+        m(
+          `IMSIC S-files: ${files.join(', ')}; identities 1..${IMSIC_IDS} each, identity ${IMSIC_IPI_ID} is the IPI`,
+        ),
+      ]);
+      if (d.topology.vms > 0) {
+        const vms = Array.from(
+          { length: d.topology.vms },
+          (_, v) => `VM ${v} uses guest file ${vmGuestFile(v)} of every hart`,
+        );
+        rows.push([m('guest files'), m(vms.join('; '))]);
+      }
+      rows.push([
+        m('IOMMU'),
+        m(
+          `RISC-V IOMMU, spec ${hw.specVersion}, \`MSI_FLAT\` ${hw.msiFlat ? 'yes' : 'no'}; paging domains use the ${d.design.policy.pagingStage === 's1' ? 'first stage' : 'G-stage'}`,
+        ),
+      ]);
+      break;
+    }
+    case 'arm':
+      rows.push([
+        m('MSI target'),
+        hw.irqchip === 'gicv3-its'
+          ? m(`GICv3 ITS, \`GITS_TRANSLATER\` at PA \`${hx(ITS_DOORBELL)}\`; LPIs from ${LPI_BASE}`)
+          : m(
+              `GICv2m, \`MSI_SETSPI_NS\` at PA \`${hx(V2M_DOORBELL)}\`; SPIs ${V2M_FIRST_SPI}–${V2M_FIRST_SPI + V2M_NUM_SPIS - 1}`,
+            ),
+      ]);
+      rows.push([
+        m('IOMMU'),
+        m(
+          `SMMUv3${d.design.policy.nestedGuest === 'none' ? '' : `, nested (guest S1 over host S2; doorbell RMR: ${d.design.policy.nestedGuest === 'rmr' ? 'published' : 'not published'})`}; SW_MSI window \`${hx(SW_MSI_BASE)}\`+\`${hx(SW_MSI_LENGTH)}\``,
+        ),
+      ]);
+      break;
+    case 'x86':
+      rows.push([
+        m('MSI target'),
+        m(
+          `interrupt window \`${hx(X86_MSI_BASE)}\`–\`${hx(X86_MSI_BASE + X86_MSI_LENGTH - 1n)}\` → local APICs`,
+        ),
+      ]);
+      rows.push([
+        m('IOMMU'),
+        m(
+          hw.ir === 'vtd'
+            ? `VT-d interrupt remapping; source-id check ${hw.vtdSourceIdCheck ? 'on' : '**off**'}; compatibility format ${hw.compatFormatBlocked ? 'blocked' : '**allowed**'}`
+            : hw.ir === 'amd'
+              ? 'AMD-Vi interrupt remapping, one interrupt table per DeviceID'
+              : '**no interrupt remapping**',
+        ),
+      ]);
+      break;
+    default: {
+      const never: never = hw;
+      return never;
+    }
+  }
+  const p = d.design.policy;
+  rows.push([
+    m('kernel policy'),
+    m(
+      `default domain ${p.defaultDomain.toUpperCase()}; MSI region \`${p.msiRegion}\`; doorbells \`${p.doorbells}\`; MSI IOVAs \`${p.msiIova}\`; \`ISOLATED_MSI\` ${p.isolatedMsiClaim ? 'claimed' : 'not claimed'}`,
+    ),
+  ]);
+  return rows;
+};
+
+const deviceTable = (d: ReportData): Block => {
+  const groups = finalGroups(d);
+  return {
+    kind: 'table',
+    head: [
+      m('device'),
+      m('RID'),
+      m('group'),
+      m('vectors'),
+      m('firmware regions'),
+      m('regions reported'),
+      m('final owner'),
+    ],
+    rows: d.devices.map((dv) => {
+      const g = groups.find((x) => x.group === dv.group);
+      const owner =
+        g === undefined
+          ? '?'
+          : `${ownerText(g.owner)}, ${g.domain} domain${g.owner !== 'host' ? (g.isolated ? ', judged isolated' : ', not judged isolated') : ''}`;
+      return [
+        [code(dv.bdf)],
+        m(hx(dv.rid)),
+        m(String(dv.group)),
+        m(String(dv.vectors)),
+        m(
+          dv.firmware.length === 0
+            ? 'none'
+            : dv.firmware.map((f) => (f === 'direct' ? 'DIRECT' : 'DIRECT_RELAXABLE')).join(', '),
+        ),
+        m(
+          dv.regions.length === 0
+            ? 'none'
+            : dv.regions.map((r) => `${r.type} \`${r.start}\`+\`${r.length}\``).join(', '),
+        ),
+        m(owner),
+      ];
+    }),
+  };
+};
+
+// ── Trace ─────────────────────────────────────────────────────────────────────────────────────
+
+type IrqRow = TraceRow['irqs'][number];
+const irqHw = (q: IrqRow): string => `${q.hw}; message \`${q.addr}\` / \`${hx(q.data)}\``;
+
+/** What an op changed: IRQs new, moved or freed; groups that changed owner or domain. */
+const changes = (d: ReportData, before: Pick<TraceRow, 'irqs' | 'groups'>, after: TraceRow): string[] => {
+  const out: string[] = [];
+  for (const q of after.irqs) {
+    const p = before.irqs.find((x) => x.irq === q.irq);
+    if (p === undefined)
+      out.push(`new IRQ ${q.irq} of ${bdfOf(d, q.device)} (${ownerText(q.owner)}): ${irqHw(q)}`);
+    else if (p.hw !== q.hw || p.addr !== q.addr || p.data !== q.data || p.hart !== q.hart)
+      out.push(`IRQ ${q.irq} moved to ${irqHw(q)}`);
+  }
+  for (const p of before.irqs) if (!after.irqs.some((q) => q.irq === p.irq)) out.push(`IRQ ${p.irq} freed`);
+  for (const g of after.groups) {
+    const p = before.groups.find((x) => x.group === g.group);
+    if (p === undefined) continue;
+    if (p.owner !== g.owner) {
+      const unsafe = after.op.op === 'vfio_group_assign' && after.op.group === g.group && after.op.unsafe;
+      const iso =
+        g.owner === 'host'
+          ? ''
+          : g.isolated
+            ? `, judged isolated (\`iommu_group_has_isolated_msi\`)${unsafe ? '' : ', so `allow_unsafe_interrupts` was not needed'}`
+            : `, not judged isolated${unsafe ? ': admitted only by `allow_unsafe_interrupts`' : ''}`;
+      out.push(`group ${g.group}: ${ownerText(p.owner)} → ${ownerText(g.owner)}, ${g.domain} domain${iso}`);
+    } else if (p.domain !== g.domain) out.push(`group ${g.group}: ${p.domain} → ${g.domain} domain`);
+  }
+  return out;
+};
+
+const traceBlocks = (d: ReportData): Block[] => {
+  const afterOp = d.counterexample.violation.afterOp;
+  const rows: Text[][] = d.trace.map((row, i) => {
+    const before = i === 0 ? d.boot : (d.trace[i - 1] ?? d.boot);
+    const ch = changes(d, before, row);
+    const what = row.result.ok
+      ? ch.length === 0
+        ? 'nothing a write can observe'
+        : ch.join('; ')
+      : 'refused, nothing changed';
+    return [
+      m(String(row.index + 1)),
+      [code(opText(row.op, d.topology))],
+      [code(resultText(row.result, row.op))],
+      m(what),
+    ];
+  });
+  const out: Block[] = [{ kind: 'h2', text: m('Trace') }];
+  if (rows.length === 0)
+    out.push({ kind: 'p', text: m('No op: the state at boot already violates the invariant.') });
+  else {
+    out.push({ kind: 'table', head: [m('#'), m('op'), m('result'), m('what changed')], rows });
+    out.push({
+      kind: 'p',
+      text: m(
+        afterOp < 0
+          ? 'The state at boot already violates the invariant.'
+          : `The state after op ${afterOp + 1} violates the invariant.`,
+      ),
+    });
+  }
+  return out;
+};
+
+// ── Witness ───────────────────────────────────────────────────────────────────────────────────
+
+/** What a write reached, as a diagram participant. */
+const REACHED_WHO: Record<string, string> = {
+  ipi: 'IPI',
+  'system-vector': 'system vector',
+  'machine-file': 'M-level file',
+  unallocated: 'unallocated identity',
+  'guest-file': 'guest file',
+};
+
+const SYSTEM_VECTOR_NAMES = new Map<number, string>(
+  Object.entries(X86_SYSTEM_VECTORS).map(([k, v]) => [v, k]),
+);
+
+/** Who owns what a write reached, as the last hop of the path. */
+const reachedText = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): string => {
+  const o = w.outcome;
+  const r = w.reached;
+  switch (r.what) {
+    case 'irq': {
+      const dev = r.device === undefined ? '?' : bdfOf(d, r.device);
+      const g = r.device === undefined ? '?' : String(groupOfDevice(d, r.device) ?? '?');
+      return `${outcomeText(o)} is IRQ ${r.irq ?? '?'}, owned by **${dev}, group ${g}, ${ownerText(r.owner)}**`;
+    }
+    case 'ipi':
+      return `identity ${String(o.identity)} of ${hartText(String(o.target))}'s ${fileText(String(o.file ?? 'S'))} is the **host's IPI** (\`IMSIC_IPI_ID\`)`;
+    case 'system-vector': {
+      const name = SYSTEM_VECTOR_NAMES.get(Number(o.identity));
+      return `${outcomeText(o)} is a **host system vector**${name === undefined ? '' : ` (\`${name}\`)`}`;
+    }
+    case 'machine-file':
+      return `${outcomeText(o)} is in the **M-level file**, which belongs to machine mode`;
+    case 'unallocated':
+      return `${outcomeText(o)} belongs to **${ownerText(r.owner)}**: no IRQ is allocated there, so it is spurious`;
+    case 'guest-file':
+      return `${outcomeText(o)} is in a guest file of **${ownerText(r.owner)}**`;
+    case 'unmapped-iova':
+      return `the write reached ${outcomeText(o)}, though the owner's domain maps nothing at IOVA ${w.addr}`;
+    default:
+      return r.owner === 'memory'
+        ? `the write reached ${outcomeText(o)}: ${r.what}`
+        : `${outcomeText(o)} is ${r.what}, owned by **${ownerText(r.owner)}**`;
+  }
+};
+
+const hopItems = (hops: readonly Hop[]): Text[] =>
+  hops.map((h) => [
+    b(...txt(blockName(h.block))),
+    { t: 'text', v: ' — ' },
+    ...m(hopSentence(h)),
+    { t: 'text', v: ' ' },
+    cite(hopCitation(h)),
+  ]);
+
+/** The participant a hop's block is drawn as. */
+const participantOf = (d: ReportData, h: Hop, device: number): string => {
+  switch (h.block) {
+    case 'riscv-iommu':
+      return `RISC-V IOMMU · DC of ${bdfOf(d, device)}`;
+    case 'imsic': {
+      const t = h.facts.target;
+      const f = h.facts.file;
+      return t === undefined ? 'IMSIC' : `IMSIC ${hartText(String(t))} · ${fileText(String(f ?? 'S'))}`;
+    }
+    case 'arm-smmuv3':
+      return h.facts.sid === undefined ? 'SMMUv3' : `SMMUv3 · STE ${String(h.facts.sid)}`;
+    default:
+      return blockName(h.block);
+  }
+};
+
+/** The write's path as a sequence diagram: device → each block in turn → Linux. */
+export const pathDiagram = (
+  d: ReportData,
+  device: number,
+  first: string,
+  last: { who: string; label: string; fail: boolean },
+): Diagram => {
+  const participants: string[] = [deviceWho(d, device)];
+  const byBlock = new Map<string, number>();
+  const messages: { from: number; to: number; label: string; fail?: boolean }[] = [];
+  let at = 0;
+  let firstMsg = true;
+  for (const h of d.hops) {
+    let p = byBlock.get(h.block);
+    if (p === undefined) {
+      p = participants.length;
+      participants.push(participantOf(d, h, device));
+      byBlock.set(h.block, p);
+    }
+    messages.push({ from: at, to: p, label: firstMsg ? first : hopLabel(h) });
+    if (firstMsg && at !== p) messages.push({ from: p, to: p, label: hopLabel(h) });
+    firstMsg = false;
+    at = p;
+  }
+  if (firstMsg) messages.push({ from: 0, to: 0, label: first });
+  participants.push(last.who);
+  messages.push({ from: at, to: participants.length - 1, label: last.label, fail: last.fail });
+  return { participants, messages };
+};
+
+/** "its-lpi|rd0||8216" (an expected-outcome key) as prose; other expectations as they are. */
+const expectedText = (e: string): string => {
+  const [controller, target, file, identity] = e.split('|');
+  if (identity === undefined || controller === undefined || target === undefined) return e;
+  return outcomeText({
+    kind: 'interrupt',
+    controller,
+    target,
+    identity: Number(identity),
+    ...(file ? { file } : {}),
+  });
+};
+
+const writeWitness = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): Block[] => {
+  const lead = m(
+    `**${w.bdf}** (group ${groupOfDevice(d, w.device) ?? '?'}, assigned to ${ownerText(w.allowed)}) writes data \`${hx(w.data)}\` to IOVA \`${w.addr}\`: a write the device can make at any time, with any data.`,
+  );
+  const own = (d.trace[d.trace.length - 1]?.irqs ?? []).filter((q) => q.owner === w.allowed);
+  const ownText =
+    own.length === 0
+      ? 'that owner holds no IRQ'
+      : `that owner's ${own.length === 1 ? 'only IRQ is' : 'IRQs are'} ${own.map((q) => `IRQ ${q.irq} (${q.hw})`).join(', ')}`;
+  const linux: Text = [
+    b(...m('Linux')),
+    ...m(` — ${reachedText(d, w)}. The group of ${w.bdf} was given to ${ownerText(w.allowed)}; ${ownText}.`),
+  ];
+  const o = w.outcome;
+  const who =
+    w.reached.what === 'irq'
+      ? `Linux IRQ ${w.reached.irq ?? '?'} · ${w.reached.device === undefined ? '?' : deviceWho(d, w.reached.device)}`
+      : w.reached.owner === 'memory'
+        ? 'memory'
+        : `Linux · ${REACHED_WHO[w.reached.what] ?? w.reached.what} (${ownerText(w.reached.owner)})`;
+  const label =
+    o.kind === 'interrupt'
+      ? `${plain(m(outcomeText(o)))} → ${ownerText(w.reached.owner)}`
+      : plain(m(outcomeText(o)));
+  return [
+    { kind: 'h2', text: m('Witness: one write, hop by hop') },
+    { kind: 'p', text: lead },
+    { kind: 'ol', items: [...hopItems(d.hops), linux] },
+    {
+      kind: 'diagram',
+      diagram: pathDiagram(d, w.device, `write ${hx(w.data)} to IOVA ${w.addr}`, { who, label, fail: false }),
+    },
+  ];
+};
+
+const deliveryWitness = (d: ReportData, w: Extract<Witness, { kind: 'delivery' }>): Block[] => {
+  const lead = m(
+    `IRQ ${w.irq} of **${w.bdf}** (group ${groupOfDevice(d, w.device) ?? '?'}) is programmed with message address \`${w.msg.addr}\`, data \`${hx(w.msg.data)}\`, and must arrive as ${expectedText(w.expected)}. The device writes exactly that message:`,
+  );
+  const linux: Text = [
+    b(...m('Linux')),
+    ...m(` — IRQ ${w.irq} never fires: the write ends in ${outcomeText(w.outcome)}.`),
+  ];
+  return [
+    { kind: 'h2', text: m('Witness: one write, hop by hop') },
+    { kind: 'p', text: lead },
+    { kind: 'ol', items: [...hopItems(d.hops), linux] },
+    {
+      kind: 'diagram',
+      diagram: pathDiagram(d, w.device, `MSI of IRQ ${w.irq}: ${hx(w.msg.data)} to ${w.msg.addr}`, {
+        who: `Linux IRQ ${w.irq} · ${deviceWho(d, w.device)}`,
+        label: `never arrives: ${plain(m(outcomeText(w.outcome)))}`,
+        fail: true,
+      }),
+    },
+  ];
+};
+
+/** What a non-write witness shows, in a few words (the last arrow of the trace diagram). */
+const witnessSummary = (w: Witness): string => {
+  switch (w.kind) {
+    case 'write':
+    case 'delivery':
+      return w.kind;
+    case 'gate':
+      return `group ${w.group}: isolated ${w.isolated}, unsafe ${w.unsafe} → ${w.result}`;
+    case 'mapping':
+      return `domain ${w.domain}: IOVA ${w.iova} overlaps ${w.conflict}`;
+    case 'direct':
+      return `${w.bdf}: ${w.region}, ${w.problem}`;
+    case 'atomic-mapping':
+      return `IRQ ${w.irq}: page ${w.page} mapped in atomic context`;
+    case 'msi-iova':
+      return `MSI IOVA ${w.iova} outside the window (${w.window})`;
+    case 'regions':
+      return `${w.bdf} reports ${w.regions.length === 0 ? 'no MSI region' : w.regions.join(', ')}: ${w.problem}`;
+    default: {
+      const never: never = w;
+      return never;
+    }
+  }
+};
+
+/** The trace as a sequence diagram: each op and its result, then the state the invariant rejects. */
+const traceDiagram = (d: ReportData): Diagram => {
+  const messages: Diagram['messages'][number][] = [];
+  if (d.trace.length === 0)
+    messages.push({ from: 1, to: 1, label: 'boot: iommu_probe_device, default domains' });
+  for (const row of d.trace) {
+    messages.push({ from: 0, to: 1, label: opText(row.op, d.topology) });
+    messages.push({ from: 1, to: 0, label: resultText(row.result, row.op) });
+  }
+  messages.push({ from: 1, to: 1, label: `✗ ${witnessSummary(d.witness)}`, fail: true });
+  return { participants: ['host driver / VFIO / VMM', 'Linux kernel'], messages };
+};
+
+/** Non-write witnesses: their fields as a short table, then the trace as a diagram. */
+const fieldWitness = (d: ReportData, lead: string, rows: [string, string][]): Block[] => [
+  { kind: 'h2', text: m('Witness') },
+  { kind: 'p', text: m(lead) },
+  { kind: 'table', head: [m('field'), m('value')], rows: rows.map(([k, v]) => [m(k), m(v)]) },
+  { kind: 'p', text: m('The trace, op by op, up to the state the invariant rejects:') },
+  { kind: 'diagram', diagram: traceDiagram(d) },
+];
+
+const witnessBlocks = (d: ReportData): Block[] => {
+  const w = d.witness;
+  switch (w.kind) {
+    case 'write':
+      return writeWitness(d, w);
+    case 'delivery':
+      return deliveryWitness(d, w);
+    case 'gate':
+      return fieldWitness(d, 'The last assignment is judged by the VFIO / iommufd gate:', [
+        ['group', String(w.group)],
+        ['`iommu_group_has_isolated_msi()`', String(w.isolated)],
+        ['`allow_unsafe_interrupts`', String(w.unsafe)],
+        ['kernel result', `\`${w.result}\``],
+      ]);
+    case 'mapping':
+      return fieldWitness(d, 'A mapping of the domain overlaps what it must not:', [
+        ['domain', String(w.domain)],
+        ['IOVA', `\`${w.iova}\``],
+        ['conflicts with', w.conflict],
+      ]);
+    case 'direct':
+      return fieldWitness(d, 'A firmware direct region is not honoured:', [
+        ['device', `\`${w.bdf}\``],
+        ['region', w.region],
+        ['problem', w.problem],
+      ]);
+    case 'atomic-mapping':
+      return fieldWitness(d, '`irq_set_affinity` (atomic context) had to create an IOMMU mapping:', [
+        ['IRQ', String(w.irq)],
+        ['page mapped', `\`${w.page}\``],
+      ]);
+    case 'msi-iova':
+      return fieldWitness(d, 'The kernel allocated an MSI IOVA outside the window it reports:', [
+        ['domain', String(w.domain)],
+        ['MSI IOVA', `\`${w.iova}\``],
+        ['doorbell PA', `\`${w.doorbell}\``],
+        ['SW_MSI window', w.window],
+      ]);
+    case 'regions':
+      return fieldWitness(d, 'The reserved regions the device reports do not fit its domain:', [
+        ['device', `\`${w.bdf}\``],
+        ['regions reported', w.regions.length === 0 ? 'none' : w.regions.join(', ')],
+        ['problem', w.problem],
+      ]);
+    default: {
+      const never: never = w;
+      return never;
+    }
+  }
+};
+
+// ── Why, remedies, simplifications, reproduce ─────────────────────────────────────────────────
+
+const whyBlocks = (d: ReportData, verdict: Verdict): Block[] => [
+  { kind: 'h2', text: m('Why it fails') },
+  { kind: 'p', text: txt(d.invariant.rationale) },
+  {
+    kind: 'p',
+    text:
+      verdict.verdict === 'violated'
+        ? [b(...m('Reviewed reading:')), { t: 'text', v: ' ' }, ...txt(sentence(verdict.note))]
+        : m('No reviewed reading yet: this violation is new.'),
+  },
+  {
+    kind: 'p',
+    text: [
+      ...m('Sources of the invariant: '),
+      ...d.invariant.sources.flatMap((x, i) => [...(i > 0 ? m('; ') : []), ...txt(x)]),
+      ...m('.'),
+    ],
+  },
+];
+
+const remedyBlocks = (d: ReportData): Block[] => [
+  { kind: 'h2', text: m('What would make it hold (from the sources)') },
+  d.design.remedies.length === 0
+    ? { kind: 'p', text: m("The design's sources do not say.") }
+    : { kind: 'ul', items: d.design.remedies.map((x) => txt(x)) },
+];
+
+const simplificationBlocks = (d: ReportData): Block[] =>
+  d.design.simplifications.length === 0
+    ? []
+    : [
+        { kind: 'h2', text: m('Where the model simplifies this design') },
+        { kind: 'ul', items: d.design.simplifications.map((x) => txt(x)) },
+      ];
+
+const reproduceBlocks = (d: ReportData, run?: RunInfo): Block[] => {
+  const f = d.counterexample.found;
+  const out: Block[] = [
+    { kind: 'h2', text: m('Reproduce') },
+    { kind: 'code', text: `npx msispec replay ${d.file}` },
+    {
+      kind: 'p',
+      text: m(
+        `Found with seed \`${f.seed}\`, shrunk in ${plural(f.shrinks, 'step')} after ${plural(f.runs, 'run')} (fast-check path \`${f.path}\`), on ${d.counterexample.date} by msispec ${d.counterexample.msispec}.`,
+      ),
+    },
+  ];
+  if (run !== undefined)
+    out.push({
+      kind: 'p',
+      text: m(
+        `Report written by the gate run of ${run.date} (seed \`${run.seed}\`, ${plural(run.runs, 'run')} per pair).`,
+      ),
+    });
+  return out;
+};
+
+/** The whole report of one counterexample, as a document both renderers read. */
+export const buildReport = (d: ReportData, verdict: Verdict, run?: RunInfo): Doc => {
+  const title = `✗ ${d.invariant.id} — ${d.design.id}`;
+  const reportTitle: Inline = { t: 'text', v: title };
+  return {
+    title,
+    blocks: [
+      { kind: 'h1', text: [reportTitle] },
+      ...verdictBlocks(d, verdict),
+      ...invariantBlocks(d),
+      ...designBlocks(d),
+      { kind: 'h2', text: m('Minimal platform') },
+      { kind: 'table', head: [m(''), m('')], rows: platformRows(d) },
+      deviceTable(d),
+      ...traceBlocks(d),
+      ...witnessBlocks(d),
+      ...whyBlocks(d, verdict),
+      ...remedyBlocks(d),
+      ...simplificationBlocks(d),
+      ...reproduceBlocks(d, run),
+    ],
+  };
+};

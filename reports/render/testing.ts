@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { COUNTEREXAMPLES_DIR, listCounterexamples, readCounterexample } from '../../counterexamples/store.ts';
+import type { CheckRun, PairCheck } from '../../properties/gate.ts';
+import { getDesign } from '../../spec/designs/load.ts';
+import { DESIGN_IDS } from '../../spec/designs/schema.ts';
+import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
+import { loadVerdicts, type Verdict } from '../../spec/verdicts.ts';
+import { type ReportData, reportData } from './data.ts';
+
+/** Test support for the report layer (not a test file itself). */
+
+/** Every stored counterexample with its report data and its recorded verdict. */
+export const storedReports = (): { file: string; data: ReportData; verdict: Verdict }[] => {
+  const verdicts = loadVerdicts();
+  return listCounterexamples().map((f) => {
+    const c = readCounterexample(join(COUNTEREXAMPLES_DIR, f));
+    return {
+      file: f,
+      data: reportData(getDesign(c.design), c, `counterexamples/${f}`),
+      verdict: verdicts[c.design][c.invariant],
+    };
+  });
+};
+
+/** A gate run in which every pair found what spec/verdicts.json records. */
+export const matchingRun = (date = '2026-11-21'): CheckRun => {
+  const verdicts = loadVerdicts();
+  const results: PairCheck[] = DESIGN_IDS.flatMap((design) =>
+    INVARIANT_IDS.map((invariant) => {
+      const expected = verdicts[design][invariant];
+      return {
+        design,
+        invariant,
+        expected,
+        found: expected.verdict === 'violated' ? 'violated' : 'holds',
+        ok: true,
+        seed: 1,
+      } as const;
+    }),
+  );
+  return { seed: 1, runs: 200, date, results };
+};
+
+/**
+ * A tiny well-formedness check for the XML and XHTML-style HTML we write: every element closed in
+ * order, attributes quoted, `&` only in entities, no stray `<`. Returns the problems found and the
+ * element names in document order.
+ */
+export const checkWellFormed = (doc: string): { errors: string[]; elements: string[] } => {
+  const errors: string[] = [];
+  const elements: string[] = [];
+  const stack: string[] = [];
+  const text = (s: string, at: number) => {
+    for (const hit of s.matchAll(/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/g))
+      errors.push(`bare & at ${at + hit.index}`);
+    if (s.includes('>')) errors.push(`bare > at ${at + s.indexOf('>')}`);
+  };
+  let i = 0;
+  while (i < doc.length) {
+    const lt = doc.indexOf('<', i);
+    if (lt < 0) {
+      text(doc.slice(i), i);
+      break;
+    }
+    text(doc.slice(i, lt), i);
+    if (doc.startsWith('<!--', lt)) {
+      const end = doc.indexOf('-->', lt);
+      if (end < 0) errors.push(`unclosed comment at ${lt}`);
+      i = end < 0 ? doc.length : end + 3;
+      continue;
+    }
+    const gt = doc.indexOf('>', lt);
+    if (gt < 0) {
+      errors.push(`unclosed tag at ${lt}`);
+      break;
+    }
+    const tag = doc.slice(lt + 1, gt);
+    i = gt + 1;
+    if (tag.startsWith('!DOCTYPE') || (tag.startsWith('?xml') && tag.endsWith('?'))) continue;
+    const close = /^\/([A-Za-z][\w:-]*)\s*$/.exec(tag);
+    if (close !== null) {
+      const want = stack.pop();
+      if (want !== close[1]) errors.push(`</${close[1]}> at ${lt} closes <${want ?? 'nothing'}>`);
+      continue;
+    }
+    const open = /^([A-Za-z][\w:-]*)((?:\s+[A-Za-z_:][\w:.-]*="[^"<]*")*)\s*(\/?)$/.exec(tag);
+    if (open === null) {
+      errors.push(`malformed tag <${tag.slice(0, 60)}> at ${lt}`);
+      continue;
+    }
+    const [, name = '', attrs = '', selfClose] = open;
+    text(
+      attrs.replaceAll(/="[^"]*"/g, (v) => v.slice(2, -1).replaceAll('>', '')),
+      lt,
+    );
+    elements.push(name);
+    if (selfClose !== '/') stack.push(name);
+  }
+  for (const name of stack) errors.push(`<${name}> never closed`);
+  return { errors, elements };
+};
