@@ -29,9 +29,18 @@ const distance = (a: string, b: string): number => {
   return (d[a.length] as number[])[b.length] ?? 0;
 };
 
-/** The closest of `options` to `word`, for "did you mean …?". */
-export const closest = (word: string, options: readonly string[]): string | undefined =>
-  [...options].sort((x, y) => distance(word, x) - distance(word, y))[0];
+/**
+ * The closest of `options` to `word`, for "did you mean …?": an option that extends what was typed
+ * (the shortest such), else one that contains it, else the nearest by edit distance.
+ */
+export const closest = (word: string, options: readonly string[]): string | undefined => {
+  const byLength = [...options].sort((x, y) => x.length - y.length);
+  return (
+    byLength.find((o) => o.startsWith(word)) ??
+    byLength.find((o) => o.includes(word)) ??
+    [...options].sort((x, y) => distance(word, x) - distance(word, y))[0]
+  );
+};
 
 /** Checks that `value` is one of `allowed`, else a UsageError naming `what`, suggesting the closest. */
 export const oneOf = <T extends string>(what: string, value: string, allowed: readonly T[]): T => {

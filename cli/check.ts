@@ -18,6 +18,7 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'seed', kind: 'int', help: `base seed (default ${SEED}, or MSISPEC_SEED)` },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON instead of the matrix' },
   { name: 'junit', kind: 'string', help: 'also write a JUnit XML report of the gate to FILE' },
+  { name: 'verdicts', kind: 'string', help: 'judge against this verdict table instead of spec/verdicts.json' },
   { name: 'no-reports', kind: 'boolean', help: 'do not rewrite reports/' },
   { name: 'help', kind: 'boolean', help: 'show this help' },
 ];
@@ -47,7 +48,8 @@ export const check = (argv: readonly string[], out: (s: string) => void): number
   const runs = flags.has('runs') ? Number(flags.get('runs')) : GATE_RUNS;
   if (runs < 1) throw new UsageError(`--runs must be at least 1, got ${runs}`);
   const catalogue = loadDesigns();
-  const verdicts = loadVerdicts();
+  const verdictsFile = flags.get('verdicts');
+  const verdicts = typeof verdictsFile === 'string' ? loadVerdicts(verdictsFile) : loadVerdicts();
   const date = new Date().toISOString().slice(0, 10);
   const json = flags.has('json');
   if (!json)
