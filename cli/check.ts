@@ -18,7 +18,11 @@ export const CHECK_FLAGS: readonly FlagSpec[] = [
   { name: 'seed', kind: 'int', help: `base seed (default ${SEED}, or MSISPEC_SEED)` },
   { name: 'json', kind: 'boolean', help: 'print the results as JSON instead of the matrix' },
   { name: 'junit', kind: 'string', help: 'also write a JUnit XML report of the gate to FILE' },
-  { name: 'verdicts', kind: 'string', help: 'judge against this verdict table instead of spec/verdicts.json' },
+  {
+    name: 'verdicts',
+    kind: 'string',
+    help: 'judge against this verdict table instead of spec/verdicts.json',
+  },
   { name: 'no-reports', kind: 'boolean', help: 'do not rewrite reports/' },
   { name: 'help', kind: 'boolean', help: 'show this help' },
 ];

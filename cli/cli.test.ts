@@ -44,17 +44,26 @@ describe('msispec commands and exit codes (issue 5, CLI)', () => {
   it('check --json prints machine-readable results', async () => {
     expect(await main(['check', ...quick, '--json'])).toBe(0);
     const r = JSON.parse(stdout) as { failed: number; results: { design: string; ok: boolean }[] };
-    expect(r).toMatchObject({ failed: 0, results: [{ design: 'x86-amd-ir', invariant: 'msi-isolation', ok: true }] });
+    expect(r).toMatchObject({
+      failed: 0,
+      results: [{ design: 'x86-amd-ir', invariant: 'msi-isolation', ok: true }],
+    });
   });
   it('check exits 1 and lists the differing pair when a recorded counterexample no longer reproduces', async () => {
     const table = JSON.parse(readFileSync(VERDICTS_FILE, 'utf8')) as Record<string, Record<string, unknown>>;
     const row = table['x86-amd-ir'] ?? {};
-    row['msi-isolation'] = { verdict: 'violated', counterexample: 'msi-isolation/x86-vtd-ir-nosid.json', note: 'test: a wrong verdict' };
+    row['msi-isolation'] = {
+      verdict: 'violated',
+      counterexample: 'msi-isolation/x86-vtd-ir-nosid.json',
+      note: 'test: a wrong verdict',
+    };
     const file = join(tmp(), 'verdicts.json');
     writeFileSync(file, JSON.stringify(table));
     expect(await main(['check', ...quick, '--verdicts', file])).toBe(1);
     expect(stdout).toContain('gate FAILED: 1 of 1 pairs differ');
-    expect(stdout).toContain('✗ x86-amd-ir × msi-isolation: msi-isolation/x86-vtd-ir-nosid.json no longer violates msi-isolation');
+    expect(stdout).toContain(
+      '✗ x86-amd-ir × msi-isolation: msi-isolation/x86-vtd-ir-nosid.json no longer violates msi-isolation',
+    );
   });
   it('check --junit writes well-formed JUnit XML', async () => {
     const file = join(tmp(), 'gate.xml');
@@ -102,7 +111,9 @@ describe('bad input: one clear error naming the field and allowed values, exit 2
   });
   it('a malformed counterexample file names the file and the JSON path', async () => {
     const file = join(tmp(), 'bad.json');
-    const good = JSON.parse(readFileSync('counterexamples/msi-isolation/riscv-hart-only-msi-table.json', 'utf8')) as Record<string, unknown>;
+    const good = JSON.parse(
+      readFileSync('counterexamples/msi-isolation/riscv-hart-only-msi-table.json', 'utf8'),
+    ) as Record<string, unknown>;
     writeFileSync(file, JSON.stringify({ ...good, invariant: 'msi-isolaton' }));
     expect(await main(['replay', file])).toBe(2);
     expect(stderr).toContain(`${file}: $.invariant:`);

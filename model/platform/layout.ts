@@ -35,8 +35,10 @@ const buildImsicConfig = (harts: number): ImsicConfig => ({
 const imsicConfigs = new Map<number, ImsicConfig>();
 /** The platform's IMSIC layout for `harts` harts (one shared value per hart count). */
 export const imsicConfig = (harts: number): ImsicConfig => {
-  let c = imsicConfigs.get(harts);
-  if (c === undefined) imsicConfigs.set(harts, (c = buildImsicConfig(harts)));
+  const known = imsicConfigs.get(harts);
+  if (known !== undefined) return known;
+  const c = buildImsicConfig(harts);
+  imsicConfigs.set(harts, c);
   return c;
 };
 /** The host page of hart `h`'s file: S, or guest file G<i>. */
