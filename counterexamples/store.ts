@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parseWith } from '../model/types/validate.ts';
-import { InputFileError } from '../spec/input-error.ts';
+import { InputFileError, readJsonFile } from '../spec/input-error.ts';
 import { type Counterexample, CounterexampleSchema } from './schema.ts';
 
 export const COUNTEREXAMPLES_DIR = new URL('.', import.meta.url).pathname;
@@ -13,17 +12,8 @@ export const counterexamplePath = (invariant: string, design: string): string =>
 export class CounterexampleError extends InputFileError {}
 
 /** Parses one counterexample file; a malformed file is an error naming the file and the JSON path. */
-export const readCounterexample = (file: string): Counterexample => {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new CounterexampleError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
-  }
-  const r = parseWith(CounterexampleSchema, json);
-  if (!r.ok) throw new CounterexampleError(file, r.error);
-  return r.value;
-};
+export const readCounterexample = (file: string): Counterexample =>
+  readJsonFile(file, CounterexampleSchema, (f, e) => new CounterexampleError(f, e));
 
 /** Every counterexample file under `dir` (relative paths `<invariant>/<design>.json`). */
 export const listCounterexamples = (dir = COUNTEREXAMPLES_DIR): string[] =>

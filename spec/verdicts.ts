@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseWith } from '../model/types/validate.ts';
 import { DESIGN_IDS, type DesignId } from './designs/schema.ts';
-import { InputFileError } from './input-error.ts';
+import { readJsonFile } from './input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from './invariants/types.ts';
 
 /**
@@ -36,14 +34,5 @@ export type Verdicts = Record<DesignId, Record<InvariantId, Verdict>>;
 
 export const VERDICTS_FILE = new URL('./verdicts.json', import.meta.url).pathname;
 
-export const loadVerdicts = (file = VERDICTS_FILE): Verdicts => {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputFileError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
-  }
-  const r = parseWith(VerdictsSchema, json);
-  if (!r.ok) throw new InputFileError(file, r.error);
-  return r.value as Verdicts;
-};
+export const loadVerdicts = (file = VERDICTS_FILE): Verdicts =>
+  readJsonFile(file, VerdictsSchema) as Verdicts;

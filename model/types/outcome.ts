@@ -1,3 +1,5 @@
+import { type Hop, hop, type Trace } from './hop.ts';
+
 /**
  * What one device write does, as data. Human text for any of these is rendered by the report
  * layer only; the model returns ids and numbers.
@@ -64,3 +66,9 @@ export const fault = (arch: FaultArch, cause: FaultCause): Outcome => ({
   code: cause.code,
 });
 export const dropped = (reason: DropReason): Outcome => ({ kind: 'dropped', reason });
+
+/** Records the hop that faulted (naming the cause in its facts) and returns the fault. */
+export const tracedFault = (trace: Trace, arch: FaultArch, cause: FaultCause, h: Hop): Outcome => {
+  hop(trace, { ...h, facts: { ...h.facts, fault: cause.name } });
+  return fault(arch, cause);
+};

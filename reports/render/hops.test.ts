@@ -25,10 +25,10 @@ const emittedSteps = (): Set<string> => {
   const ids = new Set<string>();
   for (const f of sources(HW)) {
     const src = readFileSync(f, 'utf8');
-    for (const line of src.matchAll(/step:\s*([^\n]*)/g))
+    for (const line of src.matchAll(/step: (?!string)([^\n]*)/g))
       for (const lit of (line[1] ?? '').matchAll(/'([a-z0-9-]+)'/g)) ids.add(lit[1] ?? '');
     if (/step: `stage\$\{stage\}-walk`/.test(src)) for (const n of [1, 2]) ids.add(`stage${n}-walk`);
-    for (const hit of src.matchAll(/trace,\s*'([a-z0-9-]+)'/g)) ids.add(hit[1] ?? '');
+    for (const hit of src.matchAll(/(?<!tracedFault\()trace,\s*'([a-z0-9-]+)'/g)) ids.add(hit[1] ?? '');
   }
   ids.delete('');
   return ids;

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseWith } from '../../model/types/validate.ts';
-import { InputFileError } from '../input-error.ts';
+import { InputFileError, readJsonFile } from '../input-error.ts';
 import { DESIGN_IDS, type Design, type DesignId, DesignSchema } from './schema.ts';
 
 /** A design file that failed to load: which file, and the first error in it. */
@@ -11,18 +10,11 @@ export const DESIGNS_DIR = new URL('.', import.meta.url).pathname;
 
 /** Parses one design file; a file that fails validation is rejected whole, with the JSON path. */
 export const loadDesignFile = (file: string): Design => {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new DesignError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
+  const design = readJsonFile(file, DesignSchema, (f, e) => new DesignError(f, e));
+  if (`${design.id}.json` !== basename(file)) {
+    throw new DesignError(file, { path: '$.id', message: `id ${design.id} does not match the file name` });
   }
-  const r = parseWith(DesignSchema, json);
-  if (!r.ok) throw new DesignError(file, r.error);
-  if (`${r.value.id}.json` !== basename(file)) {
-    throw new DesignError(file, { path: '$.id', message: `id ${r.value.id} does not match the file name` });
-  }
-  return r.value;
+  return design;
 };
 
 let catalogue: ReadonlyMap<DesignId, Design> | undefined;

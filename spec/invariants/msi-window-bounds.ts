@@ -1,5 +1,6 @@
 import { hex } from '../../model/types/addr.ts';
 import type { Invariant, Violation } from './types.ts';
+import { devicesThrough } from './witness.ts';
 
 export const msiWindowBounds: Invariant = {
   id: 'msi-window-bounds',
@@ -18,13 +19,10 @@ export const msiWindowBounds: Invariant = {
     const out: Violation[] = [];
     for (const d of s.domains) {
       if (d.owner === 'host' || d.type !== 'UNMANAGED') continue;
-      const windows = s.groups
-        .filter((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id)
-        .flatMap((g) => g.devices.flatMap((i) => s.devices[i]?.resv ?? []))
-        .filter((r) => r.type === 'SW_MSI');
+      const through = devicesThrough(s, d);
       // A domain no device is attached to any more cannot be judged against a window.
-      const attached = s.groups.some((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id);
-      if (!attached) continue;
+      if (through.length === 0) continue;
+      const windows = through.flatMap((i) => s.devices[i]?.resv ?? []).filter((r) => r.type === 'SW_MSI');
       for (const [phys, iova] of d.msiPages) {
         const a = iova << 12n;
         if (windows.some((w) => a >= w.start && a + 0x1000n <= w.start + w.length)) continue;

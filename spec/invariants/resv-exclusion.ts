@@ -1,11 +1,8 @@
 import { overlaps } from '../../model/kernel/iommu/resv.ts';
-import type { Domain, ResvRegion, State } from '../../model/platform/state.ts';
+import type { ResvRegion } from '../../model/platform/state.ts';
 import { hex } from '../../model/types/addr.ts';
 import type { Invariant, Violation } from './types.ts';
-
-/** Devices whose translation goes through domain `d` (attached to it, or to a NESTED child of it). */
-const devicesThrough = (s: State, d: Domain): number[] =>
-  s.groups.filter((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id).flatMap((g) => g.devices);
+import { devicesThrough } from './witness.ts';
 
 const describe = (r: ResvRegion): string => `${r.type} ${hex(r.start)}+${hex(r.length)}`;
 

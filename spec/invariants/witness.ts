@@ -1,4 +1,4 @@
-import { type Group, ownerKey, type State } from '../../model/platform/state.ts';
+import { type Domain, type Group, ownerKey, type State } from '../../model/platform/state.ts';
 import { hex } from '../../model/types/addr.ts';
 import { jsonOutcome } from './json.ts';
 import type { Witness } from './types.ts';
@@ -24,3 +24,7 @@ export const writeWitness = (s: State, g: Group, device: number, hit: Hit): Witn
     allowed: ownerKey(g.owner),
   };
 };
+
+/** Devices whose translation goes through domain `d` (attached to it, or to a NESTED child of it). */
+export const devicesThrough = (s: State, d: Domain): number[] =>
+  s.groups.filter((g) => g.domain === d.id || s.domains[g.domain]?.parent === d.id).flatMap((g) => g.devices);

@@ -1,8 +1,8 @@
 import { match } from 'ts-pattern';
 import { z } from 'zod';
 import { hex } from '../../types/addr.ts';
-import { hop, type Trace } from '../../types/hop.ts';
-import { type FaultCause, fault, type Outcome } from '../../types/outcome.ts';
+import { type Hop, hop, type Trace } from '../../types/hop.ts';
+import { type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
 import { parseWith } from '../../types/validate.ts';
 import type { Write } from '../../types/write.ts';
 import {
@@ -56,16 +56,8 @@ export type AmdIrConfig = z.infer<typeof AmdIrConfigSchema>;
 
 export const parseAmdIrConfig = (input: unknown) => parseWith(AmdIrConfigSchema, input);
 
-const amdFault = (
-  cause: FaultCause,
-  trace: Trace,
-  step: string,
-  ref: string,
-  facts: Record<string, string | number | boolean>,
-): Outcome => {
-  hop(trace, { block: BLOCK, step, ref, facts: { ...facts, fault: cause.name } });
-  return fault('amd-vi', cause);
-};
+const amdFault = (cause: FaultCause, trace: Trace, step: string, ref: string, facts: Hop['facts']): Outcome =>
+  tracedFault(trace, 'amd-vi', cause, { block: BLOCK, step, ref, facts });
 
 /** IntCtl = 2: look the data's index up in the requester's own table (amdvi_int_remap_legacy). */
 const remap = (dte: Dte, w: Write, trace: Trace): Outcome => {

@@ -1,8 +1,8 @@
 import { match } from 'ts-pattern';
 import { z } from 'zod';
 import { hex } from '../../types/addr.ts';
-import { hop, type Trace } from '../../types/hop.ts';
-import { type FaultCause, fault, type Outcome } from '../../types/outcome.ts';
+import { type Hop, hop, type Trace } from '../../types/hop.ts';
+import { type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
 import { lookupPage, PageMapSchema } from '../../types/page-map.ts';
 import { parseWith } from '../../types/validate.ts';
 import type { Write } from '../../types/write.ts';
@@ -36,11 +36,8 @@ const dmaFault = (
   trace: Trace,
   step: string,
   ref: string,
-  facts: Record<string, string | number | boolean>,
-): Outcome => {
-  hop(trace, { block: BLOCK, step, ref, facts: { ...facts, fault: cause.name } });
-  return fault(unit, cause);
-};
+  facts: Hop['facts'],
+): Outcome => tracedFault(trace, unit, cause, { block: BLOCK, step, ref, facts });
 
 const REF = {
   vtd: 'QEMU hw/i386/intel_iommu.c vtd_do_iommu_translate',

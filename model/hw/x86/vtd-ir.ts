@@ -1,8 +1,8 @@
 import { match } from 'ts-pattern';
 import { z } from 'zod';
 import { bit, bits, hex } from '../../types/addr.ts';
-import { hop, type Trace } from '../../types/hop.ts';
-import { type FaultCause, fault, type Outcome } from '../../types/outcome.ts';
+import { type Hop, hop, type Trace } from '../../types/hop.ts';
+import { type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
 import { parseWith } from '../../types/validate.ts';
 import type { Write } from '../../types/write.ts';
 import {
@@ -73,16 +73,8 @@ export const parseVtdIrConfig = (input: unknown) => parseWith(VtdIrConfigSchema,
 /** SVT = 1 requester-id masks indexed by SQ (QEMU vtd_svt_mask; Linux SQ_ALL_16 … SQ_13_IGNORE_3). */
 export const VTD_SQ_MASK = [0xffff, 0xfffb, 0xfff9, 0xfff8] as const;
 
-const vtdFault = (
-  cause: FaultCause,
-  trace: Trace,
-  step: string,
-  ref: string,
-  facts: Record<string, string | number | boolean>,
-): Outcome => {
-  hop(trace, { block: BLOCK, step, ref, facts: { ...facts, fault: cause.name } });
-  return fault('vtd', cause);
-};
+const vtdFault = (cause: FaultCause, trace: Trace, step: string, ref: string, facts: Hop['facts']): Outcome =>
+  tracedFault(trace, 'vtd', cause, { block: BLOCK, step, ref, facts });
 
 /** Interrupt index of a remappable-format request (QEMU union VTD_IR_MSIAddress; VT-d 5.1.2.2 / 5.1.3). */
 export const vtdHandle = (addr: bigint): number =>
