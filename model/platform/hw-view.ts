@@ -29,6 +29,20 @@ const toPageMap = (pages: ReadonlyMap<bigint, Mapping>): PageMap => {
   for (const [iova, e] of pages) m.set(iova, { ppn: e.ppn, r: true, w: true, x: false });
   return m;
 };
+/**
+ * One page map for a domain on hardware with a single translation per device (x86 DMA remapping
+ * here): a NESTED domain's S1 composed with its parent's S2 (VT-d / AMD nested translation).
+ */
+const composedMap = (s: State, d: Domain): PageMap => {
+  if (d.type !== 'NESTED' || d.parent === undefined) return toPageMap(d.pages);
+  const s2 = domainOf(s, d.parent).pages;
+  const m: PageMap = new Map();
+  for (const [iova, e] of d.pages) {
+    const pa = s2.get(e.ppn);
+    if (pa !== undefined) m.set(iova, { ppn: pa.ppn, r: true, w: true, x: false });
+  }
+  return m;
+};
 const domainOfDevice = (s: State, dev: Device): Domain => domainOf(s, groupOf(s, dev.group).domain);
 const isTranslating = (d: Domain): boolean =>
   d.type === 'DMA' || d.type === 'UNMANAGED' || d.type === 'NESTED';
@@ -46,15 +60,19 @@ const riscvView = (
     const d = domainOfDevice(s, dev);
     const pages = toPageMap(d.pages);
     const paging = isTranslating(d);
+    // A NESTED domain is the VM's first stage over its parent's G-stage (IOMMU spec, two-stage).
+    const parent = d.type === 'NESTED' && d.parent !== undefined ? domainOf(s, d.parent) : undefined;
+    const s1 = parent !== undefined || (paging && d.stage === 's1');
+    const g = parent !== undefined ? toPageMap(parent.pages) : paging && d.stage === 's2' ? pages : undefined;
     // The driver programs msiptp only where the spec allows it: from spec 20260222 on, msiptp must
     // be Off while the G-stage is Bare (hw-msi-facts §1.8); v1.0 hardware takes it with any stage.
-    const table = useTable && (specVersion === 'v1.0' || (paging && d.stage === 's2'));
+    const table = useTable && (specVersion === 'v1.0' || g !== undefined);
     ddt.set(dev.rid, {
       tc: { V: d.type !== 'BLOCKED', PDTV: false },
-      fsc: paging && d.stage === 's1' ? { MODE: 'Sv39', pages } : { MODE: 'Bare', pages: new Map() },
+      fsc: s1 ? { MODE: 'Sv39', pages } : { MODE: 'Bare', pages: new Map() },
       iohgatp:
-        paging && d.stage === 's2'
-          ? { MODE: 'Sv48x4', GSCID: d.id, pages }
+        g !== undefined
+          ? { MODE: 'Sv48x4', GSCID: parent?.id ?? d.id, pages: g }
           : { MODE: 'Bare', GSCID: 0, pages: new Map() },
       msiptp: table ? { MODE: 1, PPN: msiTableBase(dev) >> 12n } : { MODE: 0, PPN: 0n },
       msi_addr_mask: table ? IMSIC_MSI_MASK : 0n,
@@ -126,7 +144,7 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
     const d = domainOfDevice(s, dev);
     dma.set(
       dev.rid,
-      d.type === 'IDENTITY' ? { mode: 'passthrough' } : { mode: 'translate', map: toPageMap(d.pages) },
+      d.type === 'IDENTITY' ? { mode: 'passthrough' } : { mode: 'translate', map: composedMap(s, d) },
     );
   }
   const ir = match(hw.ir)

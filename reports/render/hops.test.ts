@@ -29,6 +29,8 @@ const emittedSteps = (): Set<string> => {
       for (const lit of (line[1] ?? '').matchAll(/'([a-z0-9-]+)'/g)) ids.add(lit[1] ?? '');
     if (/step: `stage\$\{stage\}-walk`/.test(src)) for (const n of [1, 2]) ids.add(`stage${n}-walk`);
     for (const hit of src.matchAll(/(?<!tracedFault\()trace,\s*'([a-z0-9-]+)'/g)) ids.add(hit[1] ?? '');
+    // faultAt(CAUSE, 'step', …): the RISC-V IOMMU's traced-fault helper.
+    for (const hit of src.matchAll(/faultAt\(\s*[A-Z_][A-Z0-9_]*,\s*'([a-z0-9-]+)'/g)) ids.add(hit[1] ?? '');
   }
   ids.delete('');
   return ids;

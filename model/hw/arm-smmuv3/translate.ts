@@ -61,7 +61,10 @@ export const smmuTranslate = (
 
   // 2. Decode STE.V / STE.Config (QEMU decode_ste), then 3. walk the enabled stages in order.
   return match(ste)
-    .with({ config: 'invalid' }, () => smmuFault(C_BAD_STE))
+    .with({ config: 'invalid' }, () => {
+      hop(trace, { block: BLOCK, step: 'ste-invalid', ref: REF_DECODE_STE, facts: { sid } });
+      return smmuFault(C_BAD_STE);
+    })
     .with({ config: 'abort' }, () => {
       hop(trace, { block: BLOCK, step: 'ste-abort', ref: REF_DECODE_STE, facts: { sid } });
       return smmuFault(STE_ABORT);

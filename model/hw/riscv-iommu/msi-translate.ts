@@ -1,6 +1,6 @@
 import { hex } from '../../types/addr.ts';
-import { hop, type Trace } from '../../types/hop.ts';
-import { dropped, fault, type Outcome } from '../../types/outcome.ts';
+import { type Hop, hop, type Trace } from '../../types/hop.ts';
+import { dropped, type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
 import type { Access } from '../../types/page-map.ts';
 import {
   INSTRUCTION_ACCESS_FAULT,
@@ -27,9 +27,11 @@ import {
   pteV,
 } from './msi-pte.ts';
 
+const BLOCK = 'riscv-iommu';
+
 /** What MSI address translation made of the access. */
 export type MsiResult =
-  /** Not an interrupt-file address: continue with G-stage translation (spec step 19). */
+  /** Not an interrupt-file address: continue with G-stage translation. */
   | { kind: 'not-msi' }
   /** Basic mode: the write, data unchanged, goes to physical address `pa`. */
   | { kind: 'pa'; pa: bigint; file: bigint }
@@ -37,7 +39,8 @@ export type MsiResult =
   | { kind: 'mrif'; file: bigint; mrifAddr: bigint; identity: number; nppn: bigint; nid: number }
   | { kind: 'outcome'; outcome: Outcome };
 
-const REF = 'RISC-V IOMMU spec, MSI address translation';
+// Citations name the rule of [[MSI_TRANS]]; the fact sheet anchors only steps 5 and 7 by number.
+const REF = 'RISC-V IOMMU spec, MSI address translation [[MSI_TRANS]]';
 const REF_MRIF = 'RISC-V AIA, IOMMU MRIF mode';
 const ARCH = 'riscv-iommu';
 
@@ -54,7 +57,7 @@ export const isMsiAddress = (c: RiscvIommuConfig, dc: DeviceContext, gpa: bigint
 /**
  * MSI address translation of GPA `gpa` (IOMMU spec [[MSI_TRANS]]; reference model
  * msi_address_translation()). Called only with msiptp.MODE = Flat. The write data is never looked at
- * in basic mode (hw-msi-facts §1.5).
+ * in basic mode (hw-msi-facts §1.5). Every fault records the hop that raised it.
  */
 export const msiTranslate = (
   c: RiscvIommuConfig,
@@ -65,91 +68,99 @@ export const msiTranslate = (
   size: number,
   trace: Trace,
 ): MsiResult => {
-  // 1-4. A is an interrupt-file address iff (A >> 12) & ~mask == pattern & ~mask (MGPAW-wide).
+  const faultAt = (cause: FaultCause, step: string, ref: string, facts: Hop['facts']): MsiResult => ({
+    kind: 'outcome',
+    outcome: tracedFault(trace, ARCH, cause, { block: BLOCK, step, ref, facts }),
+  });
+  // A is an interrupt-file address iff (A >> 12) & ~mask == pattern & ~mask (MGPAW-wide).
   const m = dc.msi_addr_mask & widthMask(mgpaw(c));
   if (!isMsiAddress(c, dc, gpa)) return { kind: 'not-msi' };
-  // 5. Interrupt file number I = extract(A >> 12, mask).
+  // Step 5: interrupt file number I = extract(A >> 12, mask).
   const file = extract(gpa >> 12n, m);
   hop(trace, {
-    block: 'riscv-iommu',
+    block: BLOCK,
     step: 'msi-match',
-    ref: `${REF}, steps 1-5`,
+    ref: `${REF}, address match and step 5 (extract)`,
     facts: { gpa: hex(gpa), file: Number(file) },
   });
-  // Read-for-execute to an interrupt file: instruction access fault (cause 1; iommu issue #206).
-  if (access === 'exec') return { kind: 'outcome', outcome: fault(ARCH, INSTRUCTION_ACCESS_FAULT) };
-  // 6-7. PTE address = (msiptp.PPN << 12) | (I × 16): a bitwise OR, not an addition.
+  // Step 7: PTE address = (msiptp.PPN << 12) | (I × 16): a bitwise OR, not an addition.
   const pteAddr = (dc.msiptp.PPN << 12n) | (file * 16n);
   if (pteAddr >> BigInt(c.capabilities.PAS) !== 0n || c.accessFault.has(pteAddr)) {
-    hop(trace, {
-      block: 'riscv-iommu',
-      step: 'msi-pte-load-fault',
-      ref: `${REF}, step 7`,
-      facts: { pte: hex(pteAddr) },
+    return faultAt(MSI_PTE_LOAD_ACCESS_FAULT, 'msi-pte-load-fault', `${REF}, step 7 (PTE load)`, {
+      pte: hex(pteAddr),
     });
-    return { kind: 'outcome', outcome: fault(ARCH, MSI_PTE_LOAD_ACCESS_FAULT) };
   }
-  if (c.poisoned.has(pteAddr)) return { kind: 'outcome', outcome: fault(ARCH, MSI_PT_DATA_CORRUPTION) };
+  if (c.poisoned.has(pteAddr))
+    return faultAt(MSI_PT_DATA_CORRUPTION, 'msi-pte-poisoned', `${REF}, PTE load`, { pte: hex(pteAddr) });
   const pte = c.msiPtes.get(pteAddr) ?? INVALID_PTE;
-  // 8. V = 0: MSI PTE not valid (262).
-  if (!pteV(pte)) {
-    hop(trace, {
-      block: 'riscv-iommu',
-      step: 'msi-pte-not-valid',
-      ref: `${REF}, step 8`,
-      facts: { file: Number(file), pte: hex(pteAddr) },
-    });
-    return { kind: 'outcome', outcome: fault(ARCH, MSI_PTE_NOT_VALID) };
-  }
-  // 9. C = 1: implementation-defined; the reference model reports 263 (QEMU 262).
-  if (pteC(pte)) return { kind: 'outcome', outcome: fault(ARCH, MSI_PTE_MISCONFIGURED) };
+  const facts = { file: Number(file), pte: hex(pteAddr) };
+  // msipte.V = 0: MSI PTE not valid (262).
+  if (!pteV(pte)) return faultAt(MSI_PTE_NOT_VALID, 'msi-pte-not-valid', `${REF}, msipte.V == 0`, facts);
+  // msipte.C = 1: implementation-defined; the reference model reports 263 (QEMU 262).
+  if (pteC(pte))
+    return faultAt(
+      MSI_PTE_MISCONFIGURED,
+      'msi-pte-misconfigured',
+      `${REF}, msipte.C == 1 (reference model)`,
+      { ...facts, why: 'C = 1' },
+    );
   const mode = pteM(pte);
+  if (mode !== MSI_PTE_MODE_BASIC && mode !== MSI_PTE_MODE_MRIF) {
+    // msipte.M ∈ {0, 2}: reserved → misconfigured (263).
+    return faultAt(MSI_PTE_MISCONFIGURED, 'msi-pte-misconfigured', `${REF}, msipte.M reserved`, {
+      ...facts,
+      why: `M = ${mode}`,
+    });
+  }
+  if (mode === MSI_PTE_MODE_BASIC && basicReserved(pte)) {
+    return faultAt(MSI_PTE_MISCONFIGURED, 'msi-pte-misconfigured', `${REF}, msipte.M == 3 reserved bits`, {
+      ...facts,
+      why: 'reserved bits',
+    });
+  }
+  if (mode === MSI_PTE_MODE_MRIF && (!c.capabilities.MSI_MRIF || mrifReserved(pte))) {
+    const why = c.capabilities.MSI_MRIF ? 'reserved bits' : 'M = 1 without capabilities.MSI_MRIF';
+    return faultAt(MSI_PTE_MISCONFIGURED, 'msi-pte-misconfigured', `${REF}, msipte.M == 1`, {
+      ...facts,
+      why,
+    });
+  }
+  // Last rule: a read-for-execute to an interrupt file is an instruction access fault (cause 1; iommu issue #206).
+  if (access === 'exec')
+    return faultAt(INSTRUCTION_ACCESS_FAULT, 'msi-exec', `${REF}, read-for-execute (issue #206)`, facts);
   if (mode === MSI_PTE_MODE_BASIC) {
-    // 10. Basic mode: reserved bits → 263; else the write goes on to PPN << 12 | A[11:0], data untouched.
-    if (basicReserved(pte)) return { kind: 'outcome', outcome: fault(ARCH, MSI_PTE_MISCONFIGURED) };
+    // Basic mode: the write goes on to PPN << 12 | A[11:0], data untouched.
     const pa = (ptePpn(pte) << 12n) | (gpa & 0xfffn);
     hop(trace, {
-      block: 'riscv-iommu',
+      block: BLOCK,
       step: 'msi-pte-basic',
-      ref: `${REF}, step 10 (M = 3, basic translate mode)`,
-      facts: { file: Number(file), pte: hex(pteAddr), pa: hex(pa) },
+      ref: `${REF}, msipte.M == 3 (basic translate mode)`,
+      facts: { ...facts, pa: hex(pa) },
     });
     return { kind: 'pa', pa, file };
   }
-  if (mode === MSI_PTE_MODE_MRIF) {
-    // 11. MRIF mode needs capabilities.MSI_MRIF and clear reserved bits.
-    if (!c.capabilities.MSI_MRIF || mrifReserved(pte)) {
-      return { kind: 'outcome', outcome: fault(ARCH, MSI_PTE_MISCONFIGURED) };
-    }
-    // Not an aligned 32-bit access: aborted as unsupported.
-    if (size !== 4 || (gpa & 3n) !== 0n)
-      return { kind: 'outcome', outcome: fault(ARCH, MRIF_UNSUPPORTED_ACCESS) };
-    // Byte order from A[2]; A[11:3] ≠ 0, D[31:11] ≠ 0 or big-endian: accepted and discarded
-    // (simplification: big-endian MRIF writes are treated as unsupported by the platform).
-    if ((gpa & 0xffcn) !== 0n || data >>> 11 !== 0) {
-      hop(trace, {
-        block: 'riscv-iommu',
-        step: 'mrif-not-an-msi',
-        ref: REF_MRIF,
-        facts: { gpa: hex(gpa), data },
-      });
-      return { kind: 'outcome', outcome: dropped('mrif-not-an-msi') };
-    }
-    hop(trace, {
-      block: 'riscv-iommu',
-      step: 'msi-pte-mrif',
-      ref: REF_MRIF,
-      facts: { file: Number(file), identity: data },
-    });
-    return {
-      kind: 'mrif',
-      file,
-      mrifAddr: mrifAddress(pte),
-      identity: data,
-      nppn: mrifNppn(pte),
-      nid: mrifNid(pte),
-    };
+  // MRIF mode. Not an aligned 32-bit access: aborted as unsupported.
+  if (size !== 4 || (gpa & 3n) !== 0n) {
+    return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, { gpa: hex(gpa), size });
   }
-  // 12. M ∈ {0, 2}: reserved → misconfigured (263).
-  return { kind: 'outcome', outcome: fault(ARCH, MSI_PTE_MISCONFIGURED) };
+  // A[11:3] ≠ 0 or D[31:11] ≠ 0: accepted and silently discarded (simplification: big-endian
+  // MRIF writes, A[2] = 1, are discarded too, as on a little-endian-only platform).
+  if ((gpa & 0xffcn) !== 0n || data >>> 11 !== 0) {
+    hop(trace, { block: BLOCK, step: 'mrif-not-an-msi', ref: REF_MRIF, facts: { gpa: hex(gpa), data } });
+    return { kind: 'outcome', outcome: dropped('mrif-not-an-msi') };
+  }
+  hop(trace, {
+    block: BLOCK,
+    step: 'msi-pte-mrif',
+    ref: REF_MRIF,
+    facts: { file: Number(file), identity: data },
+  });
+  return {
+    kind: 'mrif',
+    file,
+    mrifAddr: mrifAddress(pte),
+    identity: data,
+    nppn: mrifNppn(pte),
+    nid: mrifNid(pte),
+  };
 };

@@ -1,6 +1,6 @@
 import { hex } from '../../types/addr.ts';
-import { hop, type Trace } from '../../types/hop.ts';
-import { fault, type Outcome } from '../../types/outcome.ts';
+import { type Hop, hop, type Trace } from '../../types/hop.ts';
+import { type FaultCause, fault, type Outcome, tracedFault } from '../../types/outcome.ts';
 import { type Access, lookupPage } from '../../types/page-map.ts';
 import type { Write } from '../../types/write.ts';
 import {
@@ -70,32 +70,43 @@ export const riscvIommuTranslate = (
   access: Access,
   trace: Trace,
 ): IommuResult => {
-  // 1. ddtp.iommu_mode Off: all inbound transactions disallowed (256).
-  if (c.ddtp.iommu_mode === 'Off') return done(fault(ARCH, ALL_INBOUND_TRANSACTIONS_DISALLOWED));
-  // 2. Bare: no translation and no protection; the IOVA is the physical address.
+  const faultAt = (cause: FaultCause, step: string, ref: string, facts: Hop['facts']): IommuResult =>
+    done(tracedFault(trace, ARCH, cause, { block: 'riscv-iommu', step, ref, facts }));
+  // ddtp.iommu_mode Off: all inbound transactions disallowed (256).
+  if (c.ddtp.iommu_mode === 'Off') {
+    return faultAt(ALL_INBOUND_TRANSACTIONS_DISALLOWED, 'ddtp-off', `${REF} (ddtp.iommu_mode == Off)`, {
+      rid: w.rid,
+    });
+  }
+  // Bare: no translation and no protection; the IOVA is the physical address.
   if (c.ddtp.iommu_mode === 'Bare') {
     hop(trace, {
       block: 'riscv-iommu',
       step: 'ddtp-bare',
-      ref: `${REF}, step 2`,
+      ref: `${REF} (ddtp.iommu_mode == Bare)`,
       facts: { pa: hex(w.addr) },
     });
     return { kind: 'pa', pa: w.addr };
   }
-  // 3-8. Locate the DC by device_id (= requester id); V = 0 → 258; misconfigured → 259.
+  // Steps 3-4: locate the DC by device_id (= requester id); V = 0 → 258; misconfigured → 259.
   const dc = c.ddt.get(w.rid);
-  if (dc === undefined || !dc.tc.V) return done(fault(ARCH, DDT_ENTRY_NOT_VALID));
-  if (dcMisconfigured(c, dc)) {
-    hop(trace, {
-      block: 'riscv-iommu',
-      step: 'dc-misconfigured',
-      ref: `${REF}, step 8; [[DC_MISCONFIG]]`,
-      facts: { rid: w.rid },
+  if (dc === undefined || !dc.tc.V) {
+    return faultAt(DDT_ENTRY_NOT_VALID, 'dc-not-valid', `${REF}, steps 3-4 (locate the device context)`, {
+      rid: w.rid,
     });
-    return done(fault(ARCH, DDT_ENTRY_MISCONFIGURED));
   }
-  // 9. A transaction with a process id needs DC.tc.PDTV (260).
-  if (w.pid !== undefined && !dc.tc.PDTV) return done(fault(ARCH, TRANSACTION_TYPE_DISALLOWED));
+  if (dcMisconfigured(c, dc)) {
+    return faultAt(DDT_ENTRY_MISCONFIGURED, 'dc-misconfigured', `${REF}; [[DC_MISCONFIG]]`, { rid: w.rid });
+  }
+  // A transaction with a process id needs DC.tc.PDTV (260).
+  if (w.pid !== undefined && !dc.tc.PDTV) {
+    return faultAt(
+      TRANSACTION_TYPE_DISALLOWED,
+      'pid-without-pdtv',
+      `${REF} (process id without DC.tc.PDTV)`,
+      { rid: w.rid, pid: w.pid },
+    );
+  }
   // 17. First stage: GPA A = IOVA when fsc is Bare, else the first-stage translation.
   let gpa = w.addr;
   if (dc.fsc.MODE !== 'Bare') {

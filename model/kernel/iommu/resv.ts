@@ -1,7 +1,8 @@
 import { match } from 'ts-pattern';
 import {
   directRegionPage,
-  IMSIC_GUEST_INDEX_BITS,
+  IMSIC_MSI_MASK,
+  IMSIC_MSI_PATTERN,
   imsicPage,
   SW_MSI_BASE,
   SW_MSI_LENGTH,
@@ -19,12 +20,9 @@ const msiRegions = (hw: Hardware, policy: Policy, topo: Topology): ResvRegion[] 
   const sw: ResvRegion = { start: SW_MSI_BASE, length: SW_MSI_LENGTH, type: 'SW_MSI' };
   const hwMsi: ResvRegion =
     hw.arch === 'riscv'
-      ? // RFC v2 patch 05: every IMSIC group range is IOMMU_RESV_MSI.
-        {
-          start: imsicPage(topo.harts, 0, 'S') << 12n,
-          length: BigInt(topo.harts) << BigInt(12 + IMSIC_GUEST_INDEX_BITS),
-          type: 'MSI',
-        }
+      ? // RFC v2 patch 05: the IMSIC range as IOMMU_RESV_MSI — exactly the GPA window the MSI
+        // table decodes (msi_addr_pattern under msi_addr_mask), absent harts' pages included.
+        { start: IMSIC_MSI_PATTERN << 12n, length: (IMSIC_MSI_MASK + 1n) << 12n, type: 'MSI' }
       : // intel/amd_iommu_get_resv_regions: 0xFEE00000–0xFEEFFFFF is IOMMU_RESV_MSI.
         { start: X86_MSI_BASE, length: X86_MSI_LENGTH, type: 'MSI' };
   return match(policy.msiRegion)
