@@ -87,31 +87,38 @@ const STEPS: Record<string, StepText> = {
     label: () => 'MSI PTE load fault',
   },
   'ddtp-off': {
-    sentence: (f) => `ddtp.iommu_mode is Off: every inbound transaction (requester ${s(f, 'rid')}) is disallowed → \`ALL_INBOUND_TRANSACTIONS_DISALLOWED\` (256).`,
+    sentence: (f) =>
+      `ddtp.iommu_mode is Off: every inbound transaction (requester ${s(f, 'rid')}) is disallowed → \`ALL_INBOUND_TRANSACTIONS_DISALLOWED\` (256).`,
     label: () => 'ddtp Off (256)',
   },
   'dc-not-valid': {
-    sentence: (f) => `Requester ${s(f, 'rid')} has no valid device context (DC.tc.V = 0 or no DDT entry) → \`DDT_ENTRY_NOT_VALID\` (258).`,
+    sentence: (f) =>
+      `Requester ${s(f, 'rid')} has no valid device context (DC.tc.V = 0 or no DDT entry) → \`DDT_ENTRY_NOT_VALID\` (258).`,
     label: () => 'DC not valid (258)',
   },
   'pid-without-pdtv': {
-    sentence: (f) => `The transaction carries process id ${s(f, 'pid')} but DC.tc.PDTV = 0 → \`TRANSACTION_TYPE_DISALLOWED\` (260).`,
+    sentence: (f) =>
+      `The transaction carries process id ${s(f, 'pid')} but DC.tc.PDTV = 0 → \`TRANSACTION_TYPE_DISALLOWED\` (260).`,
     label: () => 'PID without PDTV (260)',
   },
   'msi-pte-poisoned': {
-    sentence: (f) => `Reading MSI PTE at PA ${s(f, 'pte')} returns poisoned data → \`MSI_PT_DATA_CORRUPTION\` (270).`,
+    sentence: (f) =>
+      `Reading MSI PTE at PA ${s(f, 'pte')} returns poisoned data → \`MSI_PT_DATA_CORRUPTION\` (270).`,
     label: () => 'MSI PTE poisoned (270)',
   },
   'msi-pte-misconfigured': {
-    sentence: (f) => `MSI PTE ${s(f, 'file')} (at PA ${s(f, 'pte')}) is misconfigured (${s(f, 'why')}) → \`MSI_PTE_MISCONFIGURED\` (263).`,
+    sentence: (f) =>
+      `MSI PTE ${s(f, 'file')} (at PA ${s(f, 'pte')}) is misconfigured (${s(f, 'why')}) → \`MSI_PTE_MISCONFIGURED\` (263).`,
     label: (f) => `MSI PTE ${s(f, 'file')}: misconfigured (263)`,
   },
   'msi-exec': {
-    sentence: (f) => `A read-for-execute reaches interrupt file ${s(f, 'file')}: interrupt files are not executable → \`INSTRUCTION_ACCESS_FAULT\` (1).`,
+    sentence: (f) =>
+      `A read-for-execute reaches interrupt file ${s(f, 'file')}: interrupt files are not executable → \`INSTRUCTION_ACCESS_FAULT\` (1).`,
     label: () => 'execute → cause 1',
   },
   'mrif-unsupported-access': {
-    sentence: (f) => `An MRIF-mode page only takes aligned 32-bit writes; this one (GPA ${s(f, 'gpa')}, ${s(f, 'size')} bytes) is aborted as unsupported.`,
+    sentence: (f) =>
+      `An MRIF-mode page only takes aligned 32-bit writes; this one (GPA ${s(f, 'gpa')}, ${s(f, 'size')} bytes) is aborted as unsupported.`,
     label: () => 'MRIF: unsupported access',
   },
   'ste-invalid': {
