@@ -15,7 +15,6 @@ const BOUNDS: Record<
   string,
   { harts: number; devices: number; groups: number; ops: number; slack?: string }
 > = {
-  'affinity-atomic/riscv-hart-only-msi-table.json': { harts: 2, devices: 1, groups: 1, ops: 2 },
   // Hand minimum: 1 device; the shrinker keeps a second, region-less device in the same group.
   'direct-mapped/direct-flag-dma-only.json': { harts: 1, devices: 2, groups: 1, ops: 1, slack: '+1 device' },
   // Hand minimum: 1 device, 2 ops (an unallocated SPI is host-owned); the shrinker keeps a second device and its IRQ.
@@ -33,9 +32,11 @@ const BOUNDS: Record<
   'guest-containment/x86-no-ir.json': { harts: 1, devices: 1, groups: 1, ops: 1 },
   'guest-containment/x86-vtd-ir-nosid.json': { harts: 1, devices: 2, groups: 2, ops: 2 },
   'msi-delivery/arm-nested-no-rmr.json': { harts: 1, devices: 1, groups: 1, ops: 2 },
-  'msi-delivery/dma-iommu-mixed-domain.json': { harts: 1, devices: 1, groups: 1, ops: 2 },
+  // The IOVA the hole allocator chose is lost by an iommufd replace: assign, allocate, replace.
+  'domain-switch-continuity/dma-iommu-mixed-domain.json': { harts: 1, devices: 1, groups: 1, ops: 3 },
+  'msi-delivery/dma-iommu-mixed-domain.json': { harts: 1, devices: 1, groups: 1, ops: 3 },
   'msi-delivery/riscv-guest-files.json': { harts: 1, devices: 1, groups: 1, ops: 2 },
-  'msi-delivery/riscv-no-msi-window.json': { harts: 1, devices: 1, groups: 1, ops: 2 },
+  'msi-delivery/riscv-no-msi-window.json': { harts: 1, devices: 1, groups: 1, ops: 1 },
   'msi-delivery/riscv-resv-direct-relaxable.json': { harts: 1, devices: 1, groups: 1, ops: 2 },
   // Issue bound: 1 hart, 2 devices in 2 groups, 3 ops. The model finds smaller: the assigned
   // device's own MSI PTE exposes the host IPI (IMSIC_IPI_ID 1) on its hart.
@@ -43,7 +44,7 @@ const BOUNDS: Record<
   'msi-isolation/x86-vtd-ir-nosid.json': { harts: 1, devices: 2, groups: 2, ops: 2 },
   'msi-window-bounds/dma-iommu-mixed-domain.json': { harts: 1, devices: 1, groups: 1, ops: 2 },
   'stage-consistency/riscv-hart-only-msi-table.json': { harts: 1, devices: 1, groups: 1, ops: 0 },
-  'stage-consistency/riscv-no-msi-window.json': { harts: 1, devices: 1, groups: 1, ops: 1 },
+  'stage-consistency/riscv-no-msi-window.json': { harts: 1, devices: 1, groups: 1, ops: 0 },
   'stage-consistency/riscv-resv-direct-relaxable.json': { harts: 1, devices: 1, groups: 1, ops: 0 },
 };
 

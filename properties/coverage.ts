@@ -40,8 +40,15 @@ export const cannotSucceed = (design: DesignCore, op: OpKind): string | undefine
   if (op === 'vfio_set_msi_iova' && design.policy.msiIova !== 'userspace-per-vector') {
     return 'VFIO_IRQ_SET_DATA_MSI_IOVA exists only in the seed 003 design';
   }
-  if (op === 'iommu_replace_domain' && !design.policy.cacheCoherencyCap) {
-    return 'iommufd_device_bind needs IOMMU_CAP_CACHE_COHERENCY, so no group is ever iommufd-owned';
+  const needsVfio: readonly OpKind[] = [
+    'vfio_group_assign',
+    'vfio_group_release',
+    'iommu_map',
+    'iommu_replace_domain',
+    'guest_program_msi',
+  ];
+  if (needsVfio.includes(op) && !design.policy.cacheCoherencyCap) {
+    return 'without IOMMU_CAP_CACHE_COHERENCY no device is a VFIO device (__vfio_register_dev), so no group is ever assigned';
   }
   return undefined;
 };

@@ -12,7 +12,7 @@ import {
   vfio_group_release,
 } from '../kernel/vfio/assign.ts';
 import { vfio_set_msi_iova } from '../kernel/vfio/msi-iova.ts';
-import { deviceOf, groupOf } from './edit.ts';
+import { deviceOf } from './edit.ts';
 import type { Op } from './scenario.ts';
 import type { State } from './state.ts';
 
@@ -49,12 +49,9 @@ export const step = (s0: State, op: Op): { state: State; result: KResult } => {
     .with({ op: 'vfio_group_release' }, (o) => vfio_group_release(s, o.group))
     .with({ op: 'iommu_map' }, (o) => iommu_map(s, o.group, BigInt(o.iova)))
     .with({ op: 'msi_domain_alloc_irqs' }, (o) => msi_domain_alloc_irqs(s, o.device))
-    .with({ op: 'irq_set_affinity' }, (o) =>
-      groupOf(s, deviceOf(s, o.device).group).owner.kind === 'vm'
-        ? // A VM's vectors are retargeted by the guest (guest_program_msi), not by host affinity.
-          { state: s, result: err('EINVAL') }
-        : fromAffinity(s, irq_set_affinity(s, o.device, o.vector, o.hart)),
-    )
+    // The host may move any host-allocated vector, a VFIO-created one included (/proc, seed 003);
+    // irqbypass vectors programmed by a guest are the guest's (irq_set_affinity refuses them).
+    .with({ op: 'irq_set_affinity' }, (o) => fromAffinity(s, irq_set_affinity(s, o.device, o.vector, o.hart)))
     .with({ op: 'iommu_replace_domain' }, (o) => iommu_replace_domain(s, o.group))
     .with({ op: 'guest_program_msi' }, (o) => guest_program_msi(s, o.device, o.vector, o.vcpu))
     .with({ op: 'vfio_set_msi_iova' }, (o) => vfio_set_msi_iova(s, o.device, o.vector, BigInt(o.iova)))

@@ -28,6 +28,10 @@ export interface TraceRow {
   }[];
   /** Groups and their owners after this op, and whether the kernel judges them isolated. */
   readonly groups: readonly { group: number; owner: string; isolated: boolean; domain: string }[];
+  /** RISC-V MSI page-table entries after this op: device, interrupt file number, target page. */
+  readonly msiPtes: readonly { device: number; file: number; page: string }[];
+  /** Devices whose dev->iommu->require_direct is set after this op. */
+  readonly requireDirect: readonly number[];
 }
 
 /** Everything a report shows, as data: rendering (Markdown, HTML, SVG) reads only this. */
@@ -45,7 +49,7 @@ export interface ReportData {
   /** Whether the stored counterexample still violates its invariant with the same witness kind. */
   readonly reproduces: boolean;
   /** IRQs and groups at boot, before the first op (what the first trace row changed from). */
-  readonly boot: Pick<TraceRow, 'irqs' | 'groups'>;
+  readonly boot: Snapshot;
   /** Each device at the end of the trace: the reserved regions its IOMMU driver reports, and its group's domain. */
   readonly devices: readonly DeviceRow[];
 }
@@ -86,7 +90,10 @@ const hwText = (q: State['irqs'][number]): string => {
   }
 };
 
-const snapshot = (s: State): Pick<TraceRow, 'irqs' | 'groups'> => ({
+/** What a trace row shows of a state. */
+export type Snapshot = Pick<TraceRow, 'irqs' | 'groups' | 'msiPtes' | 'requireDirect'>;
+
+const snapshot = (s: State): Snapshot => ({
   irqs: s.irqs.map((q) => ({
     irq: q.irq,
     device: q.device,
@@ -102,6 +109,14 @@ const snapshot = (s: State): Pick<TraceRow, 'irqs' | 'groups'> => ({
     isolated: iommu_group_has_isolated_msi(s, g.id),
     domain: s.domains[g.domain]?.type ?? '?',
   })),
+  msiPtes: s.devices.flatMap((dev) =>
+    [...dev.msiTable].map(([file, page]) => ({
+      device: dev.index,
+      file: Number(file),
+      page: `0x${(page << 12n).toString(16)}`,
+    })),
+  ),
+  requireDirect: s.devices.filter((dev) => dev.requireDirect).map((dev) => dev.index),
 });
 
 /** Replays a counterexample and gathers what its report shows. Pure: no I/O. */
@@ -124,7 +139,8 @@ export const reportData = (design: Design, c: Counterexample, file: string): Rep
     deliverFrom(final, w.device, BigInt(w.msg.addr), w.msg.data, hops);
   const reproduces = r.violation !== undefined && r.violation.violation.witness.kind === w.kind;
   const first = r.steps[0]?.state;
-  const boot = first === undefined ? { irqs: [], groups: [] } : snapshot(first);
+  const boot =
+    first === undefined ? { irqs: [], groups: [], msiPtes: [], requireDirect: [] } : snapshot(first);
   const devices: DeviceRow[] = (final?.devices ?? []).map((dv) => ({
     index: dv.index,
     bdf: dv.bdf,

@@ -551,6 +551,16 @@ export const resultText = (r: KResult, op?: Op): string => {
 };
 
 /** A hardware outcome as prose: where the write ended. */
+/**
+ * A fault code as its spec writes it: RISC-V IOMMU CAUSE values in decimal, SMMUv3 event ids and
+ * VT-d fault reasons in hex; code 0 marks a model-named cause the spec gives no number.
+ */
+const faultCode = (o: JsonOutcome): string => {
+  const code = Number(o.code);
+  if (code === 0) return 'no spec code';
+  return o.arch === 'riscv-iommu' ? `cause ${code}` : `code 0x${code.toString(16)}`;
+};
+
 export const outcomeText = (o: JsonOutcome): string => {
   switch (o.kind) {
     case 'interrupt':
@@ -566,7 +576,7 @@ export const outcomeText = (o: JsonOutcome): string => {
     case 'memory':
       return `a memory write at PA ${o.pa}`;
     case 'fault':
-      return `fault \`${o.cause}\` (${o.arch}, code ${o.code})`;
+      return `fault \`${o.cause}\` (${o.arch}, ${faultCode(o)})`;
     case 'dropped':
       return `dropped (\`${o.reason}\`)`;
     default:

@@ -1,9 +1,13 @@
 import {
+  IMSIC_GUEST_INDEX_BITS,
   IMSIC_IDS,
   IMSIC_IPI_ID,
+  IMSIC_MSI_MASK,
+  IMSIC_MSI_PATTERN,
   ITS_DOORBELL,
   imsicPage,
   LPI_BASE,
+  MSI_PT_PPN,
   SW_MSI_BASE,
   SW_MSI_LENGTH,
   V2M_DOORBELL,
@@ -17,7 +21,7 @@ import {
 import type { Hop } from '../../model/types/hop.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
 import type { Verdict } from '../../spec/verdicts.ts';
-import type { ReportData, TraceRow } from './data.ts';
+import type { ReportData, Snapshot, TraceRow } from './data.ts';
 import {
   type Block,
   b,
@@ -129,7 +133,7 @@ const designBlocks = (d: ReportData): Block[] => [
   {
     kind: 'p',
     text: m(
-      `It claims \`IRQ_DOMAIN_FLAG_ISOLATED_MSI\`: **${d.design.claims.isolatedMsi ? 'yes' : 'no'}**. Its authors say:`,
+      `Claims \`IRQ_DOMAIN_FLAG_ISOLATED_MSI\`: **${d.design.claims.isolatedMsi ? 'yes' : 'no'}**. What its authors say it provides:`,
     ),
   },
   { kind: 'ul', items: d.design.claims.statements.map((x) => txt(x)) },
@@ -140,12 +144,21 @@ const designBlocks = (d: ReportData): Block[] => [
   },
 ];
 
+/** An address inside the x86 interrupt window 0xFEE00000–0xFEEFFFFF. */
+const isWindow = (addr: string): boolean => {
+  const a = BigInt(addr);
+  return a >= X86_MSI_BASE && a < X86_MSI_BASE + X86_MSI_LENGTH;
+};
+
 // ── Minimal platform ──────────────────────────────────────────────────────────────────────────
 
 const platformRows = (d: ReportData): Text[][] => {
   const hw = d.design.hardware;
   const harts = d.topology.harts;
-  const rows: Text[][] = [[m('harts'), m(harts === 1 ? '1 (hart 0)' : `${harts} (harts 0–${harts - 1})`)]];
+  const cpu = hw.arch === 'riscv' ? 'hart' : hw.arch === 'x86' ? 'CPU (APIC ID)' : 'CPU';
+  const rows: Text[][] = [
+    [m(`${cpu}s`), m(harts === 1 ? `1 (${cpu} 0)` : `${harts} (${cpu}s 0–${harts - 1})`)],
+  ];
   switch (hw.arch) {
     case 'riscv': {
       const files = Array.from(
@@ -164,6 +177,14 @@ const platformRows = (d: ReportData): Text[][] => {
           (_, v) => `VM ${v} uses guest file ${vmGuestFile(v)} of every hart`,
         );
         rows.push([m('guest files'), m(vms.join('; '))]);
+      }
+      if (d.design.policy.doorbells.startsWith('msi-table')) {
+        rows.push([
+          m('MSI page table'),
+          m(
+            `per device: \`msiptp.PPN\` \`${hx(MSI_PT_PPN)}\` + device index, \`msi_addr_mask\` \`${hx(IMSIC_MSI_MASK)}\`, \`msi_addr_pattern\` \`${hx(IMSIC_MSI_PATTERN)}\`: interrupt file I = hart × ${1 << IMSIC_GUEST_INDEX_BITS} + guest index${hw.specVersion === 'v1.0' ? '' : '; programmed only with a G-stage (spec 20260222)'}`,
+          ),
+        ]);
       }
       rows.push([
         m('IOMMU'),
@@ -268,7 +289,7 @@ type IrqRow = TraceRow['irqs'][number];
 const irqHw = (q: IrqRow): string => `${q.hw}; message \`${q.addr}\` / \`${hx(q.data)}\``;
 
 /** What an op changed: IRQs new, moved or freed; groups that changed owner or domain. */
-const changes = (d: ReportData, before: Pick<TraceRow, 'irqs' | 'groups'>, after: TraceRow): string[] => {
+const changes = (d: ReportData, before: Snapshot, after: TraceRow): string[] => {
   const out: string[] = [];
   for (const q of after.irqs) {
     const p = before.irqs.find((x) => x.irq === q.irq);
@@ -278,6 +299,17 @@ const changes = (d: ReportData, before: Pick<TraceRow, 'irqs' | 'groups'>, after
       out.push(`IRQ ${q.irq} moved to ${irqHw(q)}`);
   }
   for (const p of before.irqs) if (!after.irqs.some((q) => q.irq === p.irq)) out.push(`IRQ ${p.irq} freed`);
+  const pte = (e: Snapshot['msiPtes'][number]) => `MSI PTE ${e.file} of ${bdfOf(d, e.device)}`;
+  for (const e of after.msiPtes) {
+    const p = before.msiPtes.find((x) => x.device === e.device && x.file === e.file);
+    if (p === undefined || p.page !== e.page) out.push(`${pte(e)} → page \`${e.page}\``);
+  }
+  for (const p of before.msiPtes) {
+    if (!after.msiPtes.some((e) => e.device === p.device && e.file === p.file)) out.push(`${pte(p)} removed`);
+  }
+  for (const dev of after.requireDirect) {
+    if (!before.requireDirect.includes(dev)) out.push(`\`require_direct\` of ${bdfOf(d, dev)} set`);
+  }
   for (const g of after.groups) {
     const p = before.groups.find((x) => x.group === g.group);
     if (p === undefined) continue;
@@ -446,7 +478,7 @@ const expectedText = (e: string): string => {
 
 const writeWitness = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): Block[] => {
   const lead = m(
-    `**${w.bdf}** (group ${groupOfDevice(d, w.device) ?? '?'}, assigned to ${ownerText(w.allowed)}) writes data \`${hx(w.data)}\` to IOVA \`${w.addr}\`: a write the device can make at any time, with any data.`,
+    `**${w.bdf}** (group ${groupOfDevice(d, w.device) ?? '?'}, assigned to ${ownerText(w.allowed)}) writes data \`${hx(w.data)}\` to ${d.design.hardware.arch === 'x86' && isWindow(w.addr) ? 'address' : 'IOVA'} \`${w.addr}\`${d.design.hardware.arch === 'x86' && isWindow(w.addr) ? ' (the interrupt window, never DMA-translated)' : ''}: a write the device can make at any time, with any data.`,
   );
   const own = (d.trace[d.trace.length - 1]?.irqs ?? []).filter((q) => q.owner === w.allowed);
   const ownText =
@@ -474,7 +506,12 @@ const writeWitness = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): Bl
     { kind: 'ol', items: [...hopItems(d.hops), linux] },
     {
       kind: 'diagram',
-      diagram: pathDiagram(d, w.device, `write ${hx(w.data)} to IOVA ${w.addr}`, { who, label, fail: false }),
+      diagram: pathDiagram(
+        d,
+        w.device,
+        `write ${hx(w.data)} to ${d.design.hardware.arch === 'x86' && isWindow(w.addr) ? '' : 'IOVA '}${w.addr}`,
+        { who, label, fail: false },
+      ),
     },
   ];
 };
@@ -604,13 +641,20 @@ const witnessBlocks = (d: ReportData): Block[] => {
 
 const whyBlocks = (d: ReportData, verdict: Verdict): Block[] => [
   { kind: 'h2', text: m('Why it fails') },
-  { kind: 'p', text: txt(d.invariant.rationale) },
   {
     kind: 'p',
     text:
       verdict.verdict === 'violated'
-        ? [b(...m('Reviewed reading:')), { t: 'text', v: ' ' }, ...txt(sentence(verdict.note))]
+        ? [b(...m('This counterexample:')), { t: 'text', v: ' ' }, ...txt(sentence(verdict.note))]
         : m('No reviewed reading yet: this violation is new.'),
+  },
+  {
+    kind: 'p',
+    text: [
+      b(...m(`Why ${d.invariant.id} matters (all designs):`)),
+      { t: 'text', v: ' ' },
+      ...txt(d.invariant.rationale),
+    ],
   },
   {
     kind: 'p',
@@ -622,12 +666,15 @@ const whyBlocks = (d: ReportData, verdict: Verdict): Block[] => [
   },
 ];
 
-const remedyBlocks = (d: ReportData): Block[] => [
-  { kind: 'h2', text: m('What would make it hold (from the sources)') },
-  d.design.remedies.length === 0
-    ? { kind: 'p', text: m("The design's sources do not say.") }
-    : { kind: 'ul', items: d.design.remedies.map((x) => txt(x)) },
-];
+const remedyBlocks = (d: ReportData): Block[] => {
+  const remedies = d.design.remedies.filter((r) => r.for.includes(d.invariant.id));
+  return [
+    { kind: 'h2', text: m('What would make it hold (from the sources)') },
+    remedies.length === 0
+      ? { kind: 'p', text: m(`The design's sources do not say what would make ${d.invariant.id} hold.`) }
+      : { kind: 'ul', items: remedies.map((x) => txt(x.text)) },
+  ];
+};
 
 const simplificationBlocks = (d: ReportData): Block[] =>
   d.design.simplifications.length === 0

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HardwareSchema, PolicySchema } from '../../model/kernel/policy.ts';
 import { OpSchema, TopologySchema } from '../../model/platform/scenario.ts';
+import { INVARIANT_IDS } from '../invariants/types.ts';
 
 /** The design ids under review (DESIGN.md): exactly these, so reports and history stay comparable. */
 export const DESIGN_IDS = [
@@ -50,8 +51,8 @@ export const DesignSchema = z
     }),
     /** Where the model simplifies this design, each with the source of what it simplifies. */
     simplifications: z.array(z.string().min(1)),
-    /** What would make a violated invariant hold, where the sources say so. */
-    remedies: z.array(z.string().min(1)),
+    /** What would make a violated invariant hold, where the sources say so, with the invariants it addresses. */
+    remedies: z.array(z.object({ for: z.array(z.enum(INVARIANT_IDS)).min(1), text: z.string().min(1) })),
     /** The hand-written canonical scenario: build, assign, allocate MSIs, move affinity. */
     canonical: z.object({ topology: TopologySchema, ops: z.array(OpSchema) }),
   })

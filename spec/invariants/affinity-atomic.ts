@@ -3,9 +3,9 @@ import type { Invariant } from './types.ts';
 
 export const affinityAtomic: Invariant = {
   id: 'affinity-atomic',
-  title: 'irq_set_affinity creates no IOMMU mapping',
+  title: 'irq_set_affinity creates no IOMMU page-table mapping',
   statement:
-    'irq_set_affinity never needs a new IOMMU mapping (page table entry or MSI page-table entry): every page an IRQ may target through affinity changes was mapped when the IRQ was prepared.',
+    'irq_set_affinity never needs a new IOMMU page-table mapping: every page an IRQ may target through affinity changes was mapped when the IRQ was prepared. Rewriting an entry of a preallocated table (an MSI PTE, an IRTE) is allowed.',
   rationale:
     'irq_set_affinity runs in atomic context; IOMMU mappings cannot be allocated there. Where the MSI address encodes the target CPU (RISC-V IMSIC, x86 compatibility format) every possible target must be reachable beforehand.',
   sources: [

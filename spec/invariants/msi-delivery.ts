@@ -34,7 +34,7 @@ export const msiDelivery: Invariant = {
   statement:
     'Every MSI message the kernel programmed — for a host driver, a VFIO userspace driver or a guest — when written by its device reaches the IRQ it was allocated for, on its current affinity target, in every reachable state.',
   rationale:
-    "An MSI that faults in the IOMMU or lands in someone else's interrupt is a lost or misdirected interrupt; on RISC-V without an MSI aperture every device MSI faults once a paging domain is attached.",
+    "An MSI that faults in the IOMMU, is dropped, or lands in someone else's interrupt is a lost or misdirected interrupt. Every design has to make the doorbell reachable through whatever translation the device is behind: a window the IOMMU decodes, a mapping the kernel creates, or one the VMM provides to a guest.",
   sources: [
     'linux-msi-facts §4.1 (RISC-V upstream: with a paging domain, IMSIC writes fault)',
     'linux-msi-facts, invariants 10, 15, 17',

@@ -24,7 +24,7 @@ export const msiIsolation: Invariant = {
   statement:
     "In a group the kernel judges isolated (iommu_group_has_isolated_msi() is true) and has handed to a VFIO or iommufd owner, no write of any address and any data by any device of the group raises an interrupt owned outside that owner: not a host IRQ, IPI or unallocated host vector, and not another owner's IRQ.",
   rationale:
-    'IRQ_DOMAIN_FLAG_ISOLATED_MSI promises that hardware on the path validates that an MSI names an interrupt the device is authorised to trigger; VFIO and iommufd skip allow_unsafe_interrupts on that promise. Limiting which harts or interrupt files a device reaches is not isolation: any writer of an IMSIC file pends any identity in it. "Outside" is judged per owner, the security domain VFIO protects.',
+    'IRQ_DOMAIN_FLAG_ISOLATED_MSI promises that hardware on the path validates, per requester, that an MSI names an interrupt the device is authorised to trigger (an ITS ITT, an IRTE whose source id is checked, a per-device remap table); VFIO and iommufd skip allow_unsafe_interrupts on that promise. Restricting which CPUs, harts or interrupt files a device can reach is not that validation. "Outside" is judged per owner, the security domain VFIO protects.',
   sources: [
     'kernel/irq/msi.c msi_device_has_isolated_msi() kdoc (linux-msi-facts §2)',
     'seed 000: "IRQ_DOMAIN_FLAG_ISOLATED_MSI has nothing to do with HARTs" (Jason Gunthorpe, 2025-09-22)',

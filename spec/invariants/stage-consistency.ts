@@ -6,7 +6,7 @@ export const stageConsistency: Invariant = {
   statement:
     'On RISC-V, a device attached to a paging domain reports the MSI region that matches the stage the domain uses: G-stage (S2) paging ⇒ IOMMU_RESV_MSI matching DC.msi_addr_*, first-stage (S1) paging ⇒ IOMMU_RESV_SW_MSI.',
   rationale:
-    'The MSI table is consulted on the first-stage output: with S1 paging an MSI must go through the page table first (an aperture, SW_MSI, as on Arm); with only S2 the IOVA is the GPA the MSI table decodes (a fixed HW_MSI window). A mismatch leaves MSIs faulting or unmanaged.',
+    "With first-stage paging a device's MSI address goes through the page table first, so the doorbell needs an aperture the domain owner maps (SW_MSI, as on Arm) — whether or not an MSI page table follows. With only the G-stage the IOVA is the GPA that the MSI table decodes, a fixed window (HW_MSI). Reporting neither, or the other one, leaves MSIs faulting or unmanaged.",
   sources: [
     'seed 000: "If you run the driver like this then it should use IOMMU_RESV_SW_MSI … here you\'d use HW_MSI" (Jason Gunthorpe, 2025-09-22)',
     'RISC-V IOMMU spec, Process to translate an IOVA, steps 17-19',

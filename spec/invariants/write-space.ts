@@ -10,6 +10,7 @@ import {
   IMSIC_MSI_PATTERN,
   ITS_DOORBELL,
   imsicPage,
+  RAM_BASE_PAGE,
   V2M_DOORBELL,
   V2M_FIRST_SPI,
   X86_MSI_BASE,
@@ -45,6 +46,8 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
   const addrs = new Set<bigint>();
   const dom = domainOf(s, groupOf(s, s.devices[device]?.group ?? 0).domain);
   for (const p of dom.pages.keys()) pages.add(p);
+  // Unmapped probes for dma-containment: the first RAM pages (other owners' memory) and a low IOVA.
+  for (const p of [1n, RAM_BASE_PAGE, RAM_BASE_PAGE + 1n]) pages.add(p);
   if (dom.parent !== undefined) for (const p of domainOf(s, dom.parent).pages.keys()) pages.add(p);
   const dev = s.devices[device];
   if (dev !== undefined)

@@ -4,7 +4,7 @@ import { err, OK } from '../errno.ts';
 import { attachGroup } from '../iommu/attach.ts';
 import { allocDomain } from '../iommu/domain.ts';
 import { ownerDomains } from '../iommu/map.ts';
-import type { Step } from '../vfio/assign.ts';
+import { groupResv, type Step, unmanagedCookie } from '../vfio/assign.ts';
 import { iommufdGroupSetupMsi } from './sw-msi.ts';
 
 /**
@@ -18,7 +18,12 @@ export const iommu_replace_domain = (s0: State, group: number): Step => {
   if (g.owner.backend !== 'iommufd') return { state: s0, result: err('EOPNOTSUPP') };
   const key = ownerKey(g.owner);
   const from = ownerDomains(s0, key)[0];
-  const [s1, id] = allocDomain(s0, 'UNMANAGED', key, { type: 'IOMMUFD', owner: key });
+  const [s1, id] = allocDomain(
+    s0,
+    'UNMANAGED',
+    key,
+    unmanagedCookie(s0, 'iommufd', key, groupResv(s0, group)),
+  );
   const user = new Map([...(from?.pages ?? new Map())].filter(([, m]) => m.origin === 'user'));
   let s: State = { ...s1, domains: s1.domains.map((d) => (d.id === id ? { ...d, pages: user } : d)) };
   const first = g.devices[0];

@@ -6,8 +6,8 @@ import { iommu_dma_prepare_msi, type MsiIova } from '../iommu/dma-iommu.ts';
 
 /**
  * How an IMSIC doorbell becomes the address a device writes, for the design's doorbell policy
- * (model/kernel/policy.ts). `fromAffinity` marks a call from irq_set_affinity: any mapping it creates
- * is recorded, because that path runs in atomic context (seed 002).
+ * (model/kernel/policy.ts). `fromAffinity` marks a call from irq_set_affinity: any IOMMU page-table
+ * mapping it creates is recorded, because that path runs in atomic context (seed 002).
  */
 export const imsicDoorbell = (
   s0: State,
@@ -28,12 +28,14 @@ export const imsicDoorbell = (
       (): MsiIova => ({ ok: true, state: s0, addr: phys }),
     )
     .with('msi-table-affinity', (): MsiIova => {
-      // RFC v2 patch 08: add the MSI PTE of the hart the IRQ is affined to.
+      // RFC v2 patch 08: add the MSI PTE of the hart the IRQ is affined to. Writing an entry of a
+      // preallocated flat table (then IOTINVAL) is like VT-d's modify_irte in set_affinity: no
+      // allocation, so it is not recorded as an atomic-context mapping (seed 002 is about page tables).
       const dev = deviceOf(s0, device);
       const index = msiFileIndex(hart, 0);
       if (dev.msiTable.get(index) === phys >> 12n) return { ok: true, state: s0, addr: phys };
       const s = setDevice(s0, { ...dev, msiTable: new Map(dev.msiTable).set(index, phys >> 12n) });
-      return { ok: true, state: record(s, phys >> 12n), addr: phys };
+      return { ok: true, state: s, addr: phys };
     })
     .with('map-all-at-attach', 'prepare-msi', (): MsiIova => preparing(s0, device, [hart], hart, record))
     .with(

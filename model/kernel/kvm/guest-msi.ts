@@ -1,5 +1,5 @@
 import { addIrq, deviceOf, groupOf, irqOf, setDevice } from '../../platform/edit.ts';
-import { imsicPage, msiFileIndex, vmGuestFile } from '../../platform/layout.ts';
+import { IMSIC_IDS, IMSIC_IPI_ID, imsicPage, msiFileIndex, vmGuestFile } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
 import { err, OK } from '../errno.ts';
@@ -24,7 +24,16 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
     const table = new Map(dev.msiTable).set(msiFileIndex(vcpu, 0), imsicPage(s0.topology.harts, vcpu, file));
     let s = setDevice(s0, { ...dev, msiTable: table });
     s = { ...s, irqs: s.irqs.filter((q) => !(q.device === device && q.vector === vector)) };
-    const eiid = vector + 1;
+    // The guest allocates identities in its own file as Linux does on the host (imsic_vector_alloc):
+    // the lowest free one above the IPI identity, per vCPU.
+    const used = new Set(
+      s.irqs
+        .filter((q) => q.hw.chip === 'imsic' && q.hw.file === file && q.hart === vcpu)
+        .map((q) => (q.hw.chip === 'imsic' ? q.hw.eiid : 0)),
+    );
+    let eiid = IMSIC_IPI_ID + 1;
+    while (used.has(eiid)) eiid++;
+    if (eiid > IMSIC_IDS) return { state: s0, result: err('ENOSPC') };
     // The guest's vIMSIC S-file for vCPU h sits at the host S-file layout in guest physical space.
     const msg = { addr: imsicPage(s.topology.harts, vcpu, 'S') << 12n, data: eiid };
     [s] = addIrq(s, {

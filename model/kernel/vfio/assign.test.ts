@@ -141,12 +141,13 @@ describe('vfio_group_assign: isolated MSI gate (vfio_iommu_type1_attach_group, i
     expect(run(s0, [assign(0, 'type1')]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
   });
 
-  it('iommufd refuses bind with -EINVAL without IOMMU_CAP_CACHE_COHERENCY, even with allow_unsafe_interrupts; type1 does not require it (iommufd_device_bind)', () => {
+  it('without IOMMU_CAP_CACHE_COHERENCY neither backend takes the device, even with allow_unsafe_interrupts (__vfio_register_dev, iommufd_device_bind)', () => {
     const s0 = build(armIts({ cacheCoherencyCap: false }), topo([{}]));
     expect(run(s0, [assign(0, 'iommufd', { unsafe: true })]).results).toEqual([
       { ok: false, errno: 'EINVAL' },
     ]);
-    expect(run(s0, [assign(0, 'type1')]).results).toEqual([{ ok: true }]);
+    expect(run(s0, [assign(0, 'type1', { unsafe: true })]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+    expect(run(build(armIts(), topo([{}])), [assign(0, 'type1')]).results).toEqual([{ ok: true }]);
   });
 
   it('iommu_group_has_isolated_msi over a two-device group follows the irq domain claim (drivers/iommu/iommu.c; every device shares one MSI domain in the model, so a mixed group cannot be built)', () => {

@@ -17,8 +17,28 @@ import { resetMsiTables } from '../iommu/msi-table.ts';
 import { overlaps } from '../iommu/resv.ts';
 import { iommufdGroupSetupMsi } from '../iommufd/sw-msi.ts';
 import { iommu_group_has_isolated_msi } from '../irq/isolated.ts';
+import { forgetUserMsiIovas } from './msi-iova.ts';
 
 export type Step = { state: State; result: KResult };
+
+/**
+ * The cookie of an owner's UNMANAGED domain: IOMMU_DOMAIN_MIXED's hole allocator where the design
+ * has it (seed 004), iommufd's sw_msi for iommufd, else VFIO type1's MSI cookie at the SW_MSI base
+ * unless a HW MSI region takes precedence (vfio_iommu_has_sw_msi).
+ */
+export const unmanagedCookie = (
+  s: State,
+  backend: 'type1' | 'iommufd',
+  key: string,
+  regions: readonly ResvRegion[],
+): Cookie => {
+  if (s.policy.msiIova === 'holes') return { type: 'MIXED' };
+  if (backend === 'iommufd') return { type: 'IOMMUFD', owner: key };
+  const sw = regions.find((r) => r.type === 'SW_MSI');
+  return !regions.some((r) => r.type === 'MSI') && sw !== undefined
+    ? { type: 'DMA_MSI', base: sw.start, next: sw.start }
+    : { type: 'NONE' };
+};
 type AssignOp = Extract<Op, { op: 'vfio_group_assign' }>;
 
 /** Every reserved region of every device in `group`. */
@@ -55,33 +75,34 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
   const existing = s0.ioas.get(key);
   const shared = existing === undefined ? undefined : s0.domains[existing];
   const conflict = shared !== undefined && resvConflict(shared.pages, regions);
+  // __vfio_register_dev: a device without IOMMU_CAP_CACHE_COHERENCY is never a VFIO device at all
+  // (-EINVAL), whichever backend would claim it; iommufd_device_bind checks the same first.
+  if (!s0.policy.cacheCoherencyCap) return refuse('EINVAL');
   if (op.backend === 'type1') {
-    // vfio_group_ioctl_set_container: a group already in a container is -EINVAL; then
-    // iommu_group_claim_dma_owner → __iommu_take_dma_ownership attaches the blocking domain,
-    // refused for require_direct devices (-EINVAL).
-    if (g.owner.kind !== 'host' || claimRefused) return refuse('EINVAL');
+    // vfio_group_ioctl_set_container: a group already in a container is -EINVAL; a group iommufd
+    // holds fails iommu_group_claim_dma_owner (-EPERM); __iommu_take_dma_ownership attaches the
+    // blocking domain, refused for require_direct devices (-EINVAL).
+    if (g.owner.kind !== 'host') return refuse(g.owner.backend === 'iommufd' ? 'EPERM' : 'EINVAL');
+    if (claimRefused) return refuse('EINVAL');
     // vfio_iommu_type1_attach_group: vfio_iommu_resv_conflict (-EINVAL) before the isolated-MSI check (-EPERM).
     if (conflict) return refuse('EINVAL');
     if (!isolatedOrUnsafe) return refuse('EPERM');
   } else {
-    // iommufd_device_bind: IOMMU_CAP_CACHE_COHERENCY (-EINVAL), then iommu_device_claim_dma_owner
-    // (-EPERM while another owner holds the group), then isolated MSI (-EPERM) — as read, the
-    // require_direct refusal of the blocking domain comes with the claim (-EINVAL).
-    if (!s0.policy.cacheCoherencyCap) return refuse('EINVAL');
+    // iommufd_device_bind: iommu_device_claim_dma_owner (-EPERM while another owner holds the
+    // group), then isolated MSI (-EPERM) — as read, the require_direct refusal of the blocking
+    // domain comes with the claim (-EINVAL).
     if (g.owner.kind !== 'host') return refuse('EPERM');
     if (!isolatedOrUnsafe) return refuse('EPERM');
     if (claimRefused) return refuse('EINVAL');
-    // iopt_table_enforce_dev_resv_regions, per device: "Drivers must offer sane combinations" (-EINVAL).
+    // iopt_table_enforce_dev_resv_regions: each region is reserved in turn (iopt_reserve_iova:
+    // -EADDRINUSE over a user mapping), then per device "Drivers must offer sane combinations" (-EINVAL).
+    if (conflict) return refuse('EADDRINUSE');
     for (const d of g.devices) {
       const kinds = deviceOf(s0, d).resv.map((r) => r.type);
       const sw = kinds.filter((k) => k === 'SW_MSI').length;
       if ((kinds.includes('MSI') && sw > 0) || sw > 1) return refuse('EINVAL');
     }
-    // iopt_reserve_iova: a reserved range over an existing user mapping (-EADDRINUSE).
-    if (conflict) return refuse('EADDRINUSE');
   }
-  const hwMsi = regions.some((r) => r.type === 'MSI');
-  const swMsi = regions.filter((r) => r.type === 'SW_MSI');
   let s = s0;
   let ioas = s.ioas.get(key);
   if (ioas !== undefined) {
@@ -95,15 +116,7 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
       return refuse('EINVAL');
     }
   } else {
-    const cookie: Cookie =
-      op.backend === 'iommufd'
-        ? { type: 'IOMMUFD', owner: key }
-        : s.policy.msiIova === 'holes'
-          ? { type: 'MIXED' }
-          : // vfio_iommu_has_sw_msi: HW MSI takes precedence, else iommu_get_msi_cookie at the SW_MSI base.
-            !hwMsi && swMsi[0] !== undefined
-            ? { type: 'DMA_MSI', base: swMsi[0].start, next: swMsi[0].start }
-            : { type: 'NONE' };
+    const cookie = unmanagedCookie(s, op.backend, key, regions);
     [s, ioas] = allocDomain(s, 'UNMANAGED', key, cookie);
     s = { ...s, ioas: new Map(s.ioas).set(key, ioas) };
   }
@@ -125,7 +138,7 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
       };
   }
   // The host driver is unbound: its vectors are freed before the group changes hands.
-  s = dropIrqsOf(s, g.devices);
+  s = forgetUserMsiIovas(dropIrqsOf(s, g.devices), g.devices);
   s = setGroup(s, { ...groupOf(s, op.group), owner });
   const first = g.devices[0];
   if (op.backend === 'iommufd' && first !== undefined) s = iommufdGroupSetupMsi(s, key, first, ioas);
@@ -141,7 +154,7 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
 export const vfio_group_release = (s0: State, group: number): Step => {
   const g = groupOf(s0, group);
   if (g.owner.kind === 'host') return { state: s0, result: err('EINVAL') };
-  let s = dropIrqsOf(s0, g.devices);
+  let s = forgetUserMsiIovas(dropIrqsOf(s0, g.devices), g.devices);
   s = setGroup(s, { ...groupOf(s, group), owner: { kind: 'host' } });
   const [s2, id] = allocDomain(s, g.defaultType === 'dma' ? 'DMA' : 'IDENTITY', 'host');
   return { state: resetMsiTables(attachGroup(s2, group, id), group), result: OK };
@@ -150,7 +163,8 @@ export const vfio_group_release = (s0: State, group: number): Step => {
 /** A host group's default domain type changes (sysfs iommu_group/type): the driver is unbound first. */
 export const iommu_attach_group = (s0: State, group: number, type: 'identity' | 'dma'): Step => {
   const g = groupOf(s0, group);
-  if (g.owner.kind !== 'host') return { state: s0, result: err('EBUSY') };
+  // iommu_group_store_type: a group with a DMA owner (group->owner_cnt) is -EPERM.
+  if (g.owner.kind !== 'host') return { state: s0, result: err('EPERM') };
   let s = dropIrqsOf(s0, g.devices);
   s = setGroup(s, { ...g, defaultType: type });
   const [s2, id] = allocDomain(s, type === 'dma' ? 'DMA' : 'IDENTITY', 'host');

@@ -41,3 +41,7 @@ export const vfio_set_msi_iova = (s0: State, device: number, vector: number, iov
     s = setIrq(s, { ...q, msg: { ...q.msg, addr: (page << 12n) | (q.msg.addr & PAGE_MASK) } });
   return { state: s, result: OK };
 };
+
+/** The per-vector MSI IOVAs belong to the owner that set them: forgotten when the group changes hands. */
+export const forgetUserMsiIovas = (s: State, devices: readonly number[]): State =>
+  devices.reduce((acc, d) => setDevice(acc, { ...deviceOf(acc, d), userMsiIova: new Map() }), s);
