@@ -53,7 +53,7 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constant('vfio_set_msi_iova' as const), device: n, vector: n, iova }),
   },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('vfio_group_release' as const), group: n }) },
   {
     weight: 1,
