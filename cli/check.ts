@@ -1,4 +1,4 @@
-import { writeCounterexample } from '../counterexamples/store.ts';
+import { counterexamplePath, counterexampleStatus, writeCounterexample } from '../counterexamples/store.ts';
 import { type CheckRun, checkVerdict, type PairCheck } from '../properties/gate.ts';
 import { GATE_RUNS, SEED } from '../properties/settings.ts';
 import { writeJunit, writeReports } from '../reports/render/write.ts';
@@ -72,17 +72,30 @@ export const check = (argv: readonly string[], out: (s: string) => void): number
       results.push(r);
       bar.tick(`${id} × ${invId}`);
       if (r.search?.violated) {
-        const file = writeCounterexample({
-          invariant: invId,
-          design: id,
-          status: 'new',
-          scenario: r.search.scenario,
-          violation: { afterOp: r.search.index, witness: r.search.violation.witness },
-          found: { seed: r.search.seed, path: r.search.path, runs: r.search.runs, shrinks: r.search.shrinks },
-          date,
-          msispec: VERSION,
-        });
-        bar.note(`new counterexample: ${file}`);
+        // A reviewed counterexample (status "expected") is never overwritten by a run.
+        const kept = counterexampleStatus(invId, id) === 'expected';
+        if (kept)
+          bar.note(
+            `kept the reviewed counterexamples/${counterexamplePath(invId, id)}; the verdict table says ${r.expected.verdict}`,
+          );
+        else {
+          const file = writeCounterexample({
+            invariant: invId,
+            design: id,
+            status: 'new',
+            scenario: r.search.scenario,
+            violation: { afterOp: r.search.index, witness: r.search.violation.witness },
+            found: {
+              seed: r.search.seed,
+              path: r.search.path,
+              runs: r.search.runs,
+              shrinks: r.search.shrinks,
+            },
+            date,
+            msispec: VERSION,
+          });
+          bar.note(`new counterexample: ${file}`);
+        }
       }
     }
     bar.group(id);

@@ -65,6 +65,27 @@ describe('msispec commands and exit codes (issue 5, CLI)', () => {
       '✗ x86-amd-ir × msi-isolation: msi-isolation/x86-vtd-ir-nosid.json no longer violates msi-isolation',
     );
   });
+  it('check never overwrites a reviewed counterexample when a run finds the pair violated (nothing half-written)', async () => {
+    const table = JSON.parse(readFileSync(VERDICTS_FILE, 'utf8')) as Record<string, Record<string, unknown>>;
+    const row = table['riscv-hart-only-msi-table'] ?? {};
+    row['msi-isolation'] = { verdict: 'holds' };
+    const file = join(tmp(), 'verdicts.json');
+    writeFileSync(file, JSON.stringify(table));
+    const stored = 'counterexamples/msi-isolation/riscv-hart-only-msi-table.json';
+    const before = readFileSync(stored, 'utf8');
+    const args = [
+      '--design',
+      'riscv-hart-only-msi-table',
+      '--invariant',
+      'msi-isolation',
+      '--runs',
+      '50',
+      '--no-reports',
+    ];
+    expect(await main(['check', ...args, '--verdicts', file])).toBe(1);
+    expect(stdout).toContain(`kept the reviewed ${stored}`);
+    expect(readFileSync(stored, 'utf8')).toBe(before);
+  });
   it('check --junit writes well-formed JUnit XML', async () => {
     const file = join(tmp(), 'gate.xml');
     expect(await main(['check', ...quick, '--junit', file])).toBe(0);

@@ -40,5 +40,12 @@ export const writeCounterexample = (c: Counterexample, dir = COUNTEREXAMPLES_DIR
   return relative(process.cwd(), file);
 };
 
-export const counterexampleExists = (invariant: string, design: string, dir = COUNTEREXAMPLES_DIR): boolean =>
-  existsSync(join(dir, counterexamplePath(invariant, design)));
+/** The status of the stored counterexample of (invariant, design), or undefined when there is none. */
+export const counterexampleStatus = (
+  invariant: string,
+  design: string,
+  dir = COUNTEREXAMPLES_DIR,
+): Counterexample['status'] | undefined => {
+  const file = join(dir, counterexamplePath(invariant, design));
+  return existsSync(file) ? readCounterexample(file).status : undefined;
+};
