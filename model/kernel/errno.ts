@@ -11,7 +11,6 @@ export const ERRNO = {
   EADDRINUSE: -98,
 } as const;
 export type ErrnoName = keyof typeof ERRNO;
-export const ERRNO_NAMES = Object.keys(ERRNO) as ErrnoName[];
 
 /** What a kernel entry point returned: success (with an optional value) or a named errno. */
 export type KResult = { ok: true; value?: number | string } | { ok: false; errno: ErrnoName };

@@ -5,6 +5,7 @@ import type { RiscvPlatform } from '../hw/riscv.ts';
 import type { DeviceContext } from '../hw/riscv-iommu/config.ts';
 import { basicPte, type MsiPte } from '../hw/riscv-iommu/msi-pte.ts';
 import type { X86Platform } from '../hw/x86/index.ts';
+import { isPaging } from '../kernel/iommu/domain.ts';
 import type { PageMap } from '../types/page-map.ts';
 import { domainOf, groupOf } from './edit.ts';
 import {
@@ -44,8 +45,6 @@ const composedMap = (s: State, d: Domain): PageMap => {
   return m;
 };
 const domainOfDevice = (s: State, dev: Device): Domain => domainOf(s, groupOf(s, dev.group).domain);
-const isTranslating = (d: Domain): boolean =>
-  d.type === 'DMA' || d.type === 'UNMANAGED' || d.type === 'NESTED';
 const msiTableBase = (dev: Device): bigint => (MSI_PT_PPN + BigInt(dev.index)) << 12n;
 
 const riscvView = (
@@ -59,7 +58,7 @@ const riscvView = (
   for (const dev of s.devices) {
     const d = domainOfDevice(s, dev);
     const pages = toPageMap(d.pages);
-    const paging = isTranslating(d);
+    const paging = isPaging(d);
     // A NESTED domain is the VM's first stage over its parent's G-stage (IOMMU spec, two-stage).
     const parent = d.type === 'NESTED' && d.parent !== undefined ? domainOf(s, d.parent) : undefined;
     const s1 = parent !== undefined || (paging && d.stage === 's1');

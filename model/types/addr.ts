@@ -5,10 +5,6 @@ export const PAGE_MASK = PAGE_SIZE - 1n;
 
 /** Page number of an address (addr >> 12). */
 export const pageOf = (addr: bigint): bigint => addr >> PAGE_SHIFT;
-/** Offset of an address within its 4 KiB page. */
-export const offsetOf = (addr: bigint): bigint => addr & PAGE_MASK;
-/** First byte of page number `page`. */
-export const pageBase = (page: bigint): bigint => page << PAGE_SHIFT;
 /** Bit `n` of `x` as a boolean. */
 export const bit = (x: bigint, n: number): boolean => ((x >> BigInt(n)) & 1n) === 1n;
 /** Bits hi..lo of `x`, inclusive, shifted down. */
@@ -16,8 +12,3 @@ export const bits = (x: bigint, hi: number, lo: number): bigint =>
   (x >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n);
 /** Canonical lower-case hex rendering with `0x` prefix (used in ids and witnesses). */
 export const hex = (x: bigint | number): string => `0x${x.toString(16)}`;
-export const popcount = (x: bigint): number => {
-  let n = 0;
-  for (let v = x; v > 0n; v >>= 1n) if (v & 1n) n++;
-  return n;
-};

@@ -5,6 +5,7 @@ import type { Domain, State } from '../../platform/state.ts';
 import { PAGE_MASK, pageOf } from '../../types/addr.ts';
 import type { ErrnoName } from '../errno.ts';
 import { iommufdSwMsi } from '../iommufd/sw-msi.ts';
+import { pagingDomainFor } from './domain.ts';
 import { overlaps } from './resv.ts';
 
 export type MsiIova = { ok: true; state: State; addr: bigint } | { ok: false; errno: ErrnoName };
@@ -70,7 +71,7 @@ export const iommu_dma_prepare_msi = (s: State, device: number, phys: bigint): M
   const domainId = groupOf(s, deviceOf(s, device).group).domain;
   const d = domainOf(s, domainId);
   if (d.type === 'IDENTITY') return { ok: true, state: s, addr: phys };
-  const cookieDomain = d.parent !== undefined ? domainOf(s, d.parent) : d;
+  const cookieDomain = domainOf(s, pagingDomainFor(s, domainId));
   return match(cookieDomain.cookie)
     .with({ type: 'DMA_IOVA' }, { type: 'DMA_MSI' }, { type: 'MIXED' }, (): MsiIova => {
       const r = getMsiPage(s, cookieDomain.id, pageOf(phys));

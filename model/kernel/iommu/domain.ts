@@ -1,12 +1,4 @@
-import {
-  addDomain,
-  deviceOf,
-  domainOf,
-  groupOf,
-  mapPage,
-  setDevice,
-  setDomain,
-} from '../../platform/edit.ts';
+import { addDomain, deviceOf, domainOf, mapPage, setDevice, setDomain } from '../../platform/edit.ts';
 import { imsicPage } from '../../platform/layout.ts';
 import type { Cookie, Domain, DomainType, State } from '../../platform/state.ts';
 import { pageOf } from '../../types/addr.ts';
@@ -76,5 +68,3 @@ export const pagingDomainFor = (s: State, domainId: number): number =>
 /** The SW_MSI base a device reports, if any. */
 export const swMsiStart = (s: State, device: number): bigint | undefined =>
   deviceOf(s, device).resv.find((r) => r.type === 'SW_MSI')?.start;
-
-export const groupDevices = (s: State, group: number): readonly number[] => groupOf(s, group).devices;

@@ -26,12 +26,15 @@ const lowestFree = (used: Set<number>, from: number, to: number): number | undef
   return undefined;
 };
 
-/** IMSIC identities in use on hart `hart`'s S-file (imsic_vector_alloc: per-CPU irq_matrix; 1 is the IPI). */
-export const freeEiid = (s: State, hart: number): number | undefined =>
+/**
+ * The lowest free identity of hart `hart`'s interrupt file `file` (imsic_vector_alloc: per-CPU
+ * irq_matrix; 1 is the IPI). A guest allocates in its own file the same way.
+ */
+export const freeEiid = (s: State, hart: number, file = 'S'): number | undefined =>
   lowestFree(
     new Set(
       s.irqs
-        .filter((q) => q.hw.chip === 'imsic' && q.hw.file === 'S' && q.hart === hart)
+        .filter((q) => q.hw.chip === 'imsic' && q.hw.file === file && q.hart === hart)
         .map((q) => (q.hw.chip === 'imsic' ? q.hw.eiid : 0)),
     ),
     IMSIC_IPI_ID + 1,

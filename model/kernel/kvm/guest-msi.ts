@@ -1,10 +1,10 @@
 import { addIrq, deviceOf, groupOf, irqOf, setDevice } from '../../platform/edit.ts';
-import { IMSIC_IDS, IMSIC_IPI_ID, imsicPage, msiFileIndex, vmGuestFile } from '../../platform/layout.ts';
+import { imsicPage, msiFileIndex, vmGuestFile } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
 import { err, OK } from '../errno.ts';
 import { irq_set_affinity } from '../irq/affinity.ts';
-import { allocIrq } from '../irq/alloc.ts';
+import { allocIrq, freeEiid } from '../irq/alloc.ts';
 import type { Step } from '../vfio/assign.ts';
 
 /**
@@ -24,16 +24,9 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
     const table = new Map(dev.msiTable).set(msiFileIndex(vcpu, 0), imsicPage(s0.topology.harts, vcpu, file));
     let s = setDevice(s0, { ...dev, msiTable: table });
     s = { ...s, irqs: s.irqs.filter((q) => !(q.device === device && q.vector === vector)) };
-    // The guest allocates identities in its own file as Linux does on the host (imsic_vector_alloc):
-    // the lowest free one above the IPI identity, per vCPU.
-    const used = new Set(
-      s.irqs
-        .filter((q) => q.hw.chip === 'imsic' && q.hw.file === file && q.hart === vcpu)
-        .map((q) => (q.hw.chip === 'imsic' ? q.hw.eiid : 0)),
-    );
-    let eiid = IMSIC_IPI_ID + 1;
-    while (used.has(eiid)) eiid++;
-    if (eiid > IMSIC_IDS) return { state: s0, result: err('ENOSPC') };
+    // The guest allocates identities in its own file as Linux does on the host.
+    const eiid = freeEiid(s, vcpu, file);
+    if (eiid === undefined) return { state: s0, result: err('ENOSPC') };
     // The guest's vIMSIC S-file for vCPU h sits at the host S-file layout in guest physical space.
     const msg = { addr: imsicPage(s.topology.harts, vcpu, 'S') << 12n, data: eiid };
     [s] = addIrq(s, {
