@@ -2,17 +2,19 @@ import { InputFileError } from '../spec/input-error.ts';
 import { closest, UsageError } from './args.ts';
 import { check } from './check.ts';
 import { explain } from './explain.ts';
+import { prove } from './prove.ts';
 import { replayCommand } from './replay.ts';
 import { report } from './report.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS = ['check', 'replay', 'explain', 'report', 'help'] as const;
+const COMMANDS = ['check', 'prove', 'replay', 'explain', 'report', 'help'] as const;
 
 const HELP = `msispec ${VERSION} — MSI delivery through IOMMUs, checked
 
 usage: msispec <command> [options]
 
   check     run the verdict gate over designs × invariants, write reports/   (msispec check --help)
+  prove     exhaustive search within a scope: certificates and minimal counterexamples (msispec prove --help)
   replay    replay a counterexample file step by step, with its witness traced through the hardware
   explain   what a design is, its sources, knobs and verdicts, and how one MSI travels on it
   report    re-render reports/ from the stored counterexamples without running the gate
@@ -34,6 +36,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         return 0;
       case 'check':
         return check(rest, out);
+      case 'prove':
+        return await prove(rest, out);
       case 'replay':
         return replayCommand(rest, out);
       case 'explain':

@@ -28,6 +28,23 @@ export const CounterexampleSchema = z
       runs: z.number().int().min(1),
       shrinks: z.number().int().min(0),
     }),
+    /**
+     * Set by `msispec prove`: no smaller counterexample exists within the named scope — none on a
+     * lighter topology (properties/exhaustive/enumerate.ts topologyWeight), none as light with fewer
+     * ops — computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
+     * the search's own replaced a longer shrunk one, and `found` still tells how the violation was
+     * first found.
+     */
+    certified: z
+      .object({
+        minimal: z.string().regex(/^certified minimal within [a-z0-9-]+$/),
+        scope: z.string(),
+        by: z.enum(['exhaustive', 'random']),
+        topologyWeight: z.number().int().min(1),
+        ops: z.number().int().min(0),
+        sources: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+      })
+      .optional(),
     /** Day it was found (YYYY-MM-DD) and the msispec version that found it. */
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
     msispec: z.string(),

@@ -1,0 +1,147 @@
+import type { DesignCore } from '../../model/kernel/policy.ts';
+import type { Op, Topology } from '../../model/platform/scenario.ts';
+import type { DesignId } from '../../spec/designs/schema.ts';
+import type { Invariant, InvariantId, Witness } from '../../spec/invariants/types.ts';
+import { exploreTopology, type TopologyRun } from './bfs.ts';
+import { inShard, type ScopedTopology, type Shard, scopeTopologies } from './enumerate.ts';
+import type { Scope } from './scope.ts';
+
+/** What one topology's search found, reduced to what a certificate and a shard merge need. */
+export interface TopologySummary {
+  readonly index: number;
+  readonly weight: number;
+  readonly topology: Topology;
+  readonly depth: number;
+  readonly depthReached: number;
+  readonly complete: boolean;
+  readonly distinct: number;
+  readonly generated: number;
+  readonly perLevel: readonly number[];
+  readonly violations: Partial<
+    Record<InvariantId, { readonly ops: readonly Op[]; readonly witness: Witness }>
+  >;
+  readonly premises: readonly InvariantId[];
+  readonly tableBytes: number;
+}
+
+/** One invariant's result over a design's whole search. */
+export type PairResult =
+  | { readonly result: 'holds' }
+  /** No judged state had anything to judge: the premise never arises within the scope. */
+  | { readonly result: 'vacuous' }
+  | {
+      readonly result: 'violated';
+      /** The least (topology weight, ops, topology order) violation: minimal within the scope. */
+      readonly topology: Topology;
+      readonly weight: number;
+      readonly ops: readonly Op[];
+      readonly witness: Witness;
+    };
+
+export interface DesignProof {
+  readonly design: DesignId;
+  readonly invariants: readonly InvariantId[];
+  readonly topologies: readonly TopologySummary[];
+  readonly distinct: number;
+  readonly generated: number;
+  /** The scope's deepest op depth, and the deepest level any topology reached. */
+  readonly depth: number;
+  readonly depthReached: number;
+  readonly complete: boolean;
+  /** New distinct states per level, summed over topologies. */
+  readonly perLevel: readonly number[];
+  readonly pairs: Readonly<Partial<Record<InvariantId, PairResult>>>;
+  /** The largest fingerprint table one topology needed. */
+  readonly peakTableBytes: number;
+}
+
+export const summarise = (r: TopologyRun): TopologySummary => ({
+  index: r.index,
+  weight: r.weight,
+  topology: r.topology,
+  depth: r.depth,
+  depthReached: r.depthReached,
+  complete: r.complete,
+  distinct: r.distinct,
+  generated: r.generated,
+  perLevel: r.perLevel,
+  violations: r.violations,
+  premises: [...r.premises],
+  tableBytes: r.tableBytes,
+});
+
+/** Combines topology summaries (of one run, or of every shard of it) into a design's result. */
+export const combine = (
+  design: DesignId,
+  invariants: readonly InvariantId[],
+  summaries: readonly TopologySummary[],
+): DesignProof => {
+  const topologies = [...summaries].sort((a, b) => a.index - b.index);
+  const pairs: Partial<Record<InvariantId, PairResult>> = {};
+  for (const id of invariants) {
+    let best: PairResult | undefined;
+    for (const t of topologies) {
+      const v = t.violations[id];
+      // Topologies come lightest first, so the first strictly better one wins ties by order.
+      if (v === undefined) continue;
+      if (
+        best === undefined ||
+        best.result !== 'violated' ||
+        t.weight < best.weight ||
+        (t.weight === best.weight && v.ops.length < best.ops.length)
+      )
+        best = { result: 'violated', topology: t.topology, weight: t.weight, ops: v.ops, witness: v.witness };
+    }
+    pairs[id] = best ?? {
+      result: topologies.some((t) => t.premises.includes(id)) ? 'holds' : 'vacuous',
+    };
+  }
+  const perLevel: number[] = [];
+  for (const t of topologies)
+    t.perLevel.forEach((n, i) => {
+      perLevel[i] = (perLevel[i] ?? 0) + n;
+    });
+  return {
+    design,
+    invariants,
+    topologies,
+    distinct: topologies.reduce((n, t) => n + t.distinct, 0),
+    generated: topologies.reduce((n, t) => n + t.generated, 0),
+    depth: Math.max(0, ...topologies.map((t) => t.depth)),
+    depthReached: Math.max(0, ...topologies.map((t) => t.depthReached)),
+    complete: topologies.every((t) => t.complete),
+    perLevel,
+    pairs,
+    peakTableBytes: Math.max(0, ...topologies.map((t) => t.tableBytes)),
+  };
+};
+
+export interface ProveOptions {
+  readonly shard?: Shard;
+  /** Called after each topology, for progress. */
+  readonly onTopology?: (t: ScopedTopology, run: TopologySummary) => void;
+}
+
+/**
+ * The exhaustive search of one design over a scope (or one shard of it): one BFS per topology that
+ * judges every given invariant at each state, lightest topology first.
+ */
+export const proveDesign = (
+  design: DesignCore & { readonly id: DesignId },
+  scope: Scope,
+  invariants: readonly Invariant[],
+  options: ProveOptions = {},
+): DesignProof => {
+  const summaries: TopologySummary[] = [];
+  for (const t of scopeTopologies(scope)) {
+    if (options.shard !== undefined && !inShard(t, options.shard)) continue;
+    const run = summarise(exploreTopology(design, t, scope, invariants, { maxStates: scope.maxStates }));
+    summaries.push(run);
+    options.onTopology?.(t, run);
+  }
+  return combine(
+    design.id,
+    invariants.map((i) => i.id),
+    summaries,
+  );
+};

@@ -1,0 +1,188 @@
+import { LPI_BASE } from '../../model/platform/layout.ts';
+import type { State } from '../../model/platform/state.ts';
+import { type Classifier, type Fingerprint, Fingerprinter } from './fingerprint.ts';
+import type { Scope } from './scope.ts';
+
+/**
+ * Symmetry reduction: renamings of a state that the model cannot tell apart. Each is a structural
+ * rewrite of the plain State: objects, arrays and Maps are rebuilt only where a renamed value sits
+ * (the fingerprinter's feature mask says where), so untouched parts keep their identity and their
+ * memoised fingerprints. The search dedups a state by the least fingerprint over its renamings and
+ * never steps a renamed state: the path it stores reaches the state it first saw.
+ *
+ * Soundness is checked, not assumed: symmetry.test.ts steps every state of a small scope and its
+ * renamings with every op and requires the same canonical successors and the same invariant
+ * verdicts. A kernel change that makes a renaming observable fails that test.
+ */
+
+/** A renaming of a state's names that the model cannot observe. */
+export type Renaming = (s: State) => State;
+
+/** Feature bits (fingerprint.ts): where a userspace owner is named, where an IRQ number is held. */
+const OWNER = 1;
+const IRQ = 2;
+const IRQ_FIELDS = new Set(['irq', 'nextIrq', 'lpi']);
+
+const isUserspaceOwner = (v: unknown): boolean => {
+  if (v === 'userspace:0' || v === 'userspace:1') return true;
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as { kind?: unknown; index?: unknown };
+  return o.kind === 'userspace' && (o.index === 0 || o.index === 1);
+};
+
+const classify: Classifier = (key, v) =>
+  (isUserspaceOwner(v) ? OWNER : 0) |
+  (key !== undefined && IRQ_FIELDS.has(key) && typeof v === 'number' ? IRQ : 0);
+
+/**
+ * A structural rewrite of the parts of a state whose feature mask has `bit`: `leaf(key, v)` may
+ * replace a primitive under field `key` (undefined for array elements and Map entries), `node(o)`
+ * may replace an object before its fields are walked. Everything else is returned as it is.
+ */
+const rewrite = (
+  fpr: Fingerprinter,
+  bit: number,
+  leaf: (key: string | undefined, v: unknown) => unknown,
+  node: (o: Record<string, unknown>) => Record<string, unknown>,
+  memo: WeakMap<object, unknown>,
+): ((s: State) => State) => {
+  const walk = (key: string | undefined, v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return leaf(key, v);
+    if ((fpr.value(v).mask & bit) === 0) return v;
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    let out: unknown = v;
+    if (Array.isArray(v)) {
+      const xs = v.map((x) => walk(undefined, x));
+      if (xs.some((x, i) => x !== v[i])) out = xs;
+    } else if (v instanceof Map) {
+      let changed = false;
+      const m = new Map();
+      for (const [k, x] of v) {
+        const k2 = walk(undefined, k);
+        const x2 = walk(undefined, x);
+        changed ||= k2 !== k || x2 !== x;
+        m.set(k2, x2);
+      }
+      if (changed) out = m;
+    } else if (v instanceof Set) {
+      const before = [...v];
+      const xs = before.map((x) => walk(undefined, x));
+      if (xs.some((x, i) => x !== before[i])) out = new Set(xs);
+    } else {
+      const o = node(v as Record<string, unknown>);
+      let changed = o !== v;
+      const r: Record<string, unknown> = {};
+      for (const k in o) {
+        const x = walk(k, o[k]);
+        changed ||= x !== o[k];
+        r[k] = x;
+      }
+      if (changed) out = r;
+    }
+    memo.set(v, out);
+    return out;
+  };
+  return (s) => {
+    // The top level by hand: a State is new every step, and its `last` is the path, not the state.
+    const { last: _path, ...rest } = s;
+    return walk(undefined, rest) as State;
+  };
+};
+
+/**
+ * How the search reduces states of one topology: `canonical(s)` is the least fingerprint of `s`
+ * over its renamings. The renamings a scope enables:
+ * - `irqs`: Linux IRQ numbers renamed densely from the first the platform hands out, in their
+ *   order — `irq` fields, `nextIrq`, and the ITS LPI each number was given (LPI_BASE + irq,
+ *   model/kernel/irq/alloc.ts). Numbers are compared only with each other and the next to hand out.
+ * - `owners`: VFIO userspace owners 0 and 1 swapped, in their keys (state.ts ownerKey) and their
+ *   `{ kind: 'userspace', index }` records. VMs are not interchangeable: a VM's index chooses its
+ *   guest interrupt file (model/platform/layout.ts vmGuestFile).
+ */
+export class Symmetry {
+  readonly fpr = new Fingerprinter(classify);
+  private readonly swapMemo = new WeakMap<object, unknown>();
+  private readonly swap = rewrite(
+    this.fpr,
+    OWNER,
+    (_key, v) => (v === 'userspace:0' ? 'userspace:1' : v === 'userspace:1' ? 'userspace:0' : v),
+    (o) => (isUserspaceOwner(o) ? { ...o, index: 1 - (o.index as number) } : o),
+    this.swapMemo,
+  );
+  constructor(
+    private readonly options: Scope['symmetry'],
+    /** The first Linux IRQ number the platform hands out (the boot state's nextIrq). */
+    private readonly irqBase: number,
+  ) {}
+
+  /** `s` with its IRQ numbers renamed densely (the same object when they already are). */
+  normaliseIrqs(s: State): State {
+    const base = this.irqBase;
+    const live = [...new Set(s.irqs.map((q) => q.irq))].sort((a, b) => a - b);
+    if (s.nextIrq === base + live.length && live.every((n, i) => n === base + i)) return s;
+    const to = new Map(live.map((n, i) => [n, base + i]));
+    const irq = (n: number) => to.get(n) ?? n;
+    return rewrite(
+      this.fpr,
+      IRQ,
+      (key, v) => {
+        if (typeof v !== 'number') return v;
+        if (key === 'irq') return irq(v);
+        if (key === 'nextIrq') return base + live.length;
+        if (key === 'lpi') return LPI_BASE + irq(v - LPI_BASE);
+        return v;
+      },
+      (o) => o,
+      new WeakMap(),
+    )(s);
+  }
+
+  /** `s` with userspace owners 0 and 1 swapped. */
+  swapOwners(s: State): State {
+    return this.swap(s);
+  }
+
+  /**
+   * Which userspace owner a state names first, in the order of its own structure (fields in
+   * their order, arrays and Maps in theirs), or undefined when it names none. Swapping the owners
+   * swaps the answer, so "rename so that owner 0 comes first" is a canonical form: one rewrite at
+   * most and one fingerprint, instead of the least over both.
+   */
+  private firstOwner(v: unknown): number | undefined {
+    if (v === 'userspace:0') return 0;
+    if (v === 'userspace:1') return 1;
+    if (typeof v !== 'object' || v === null || (this.fpr.value(v).mask & OWNER) === 0) return undefined;
+    if (isUserspaceOwner(v)) return (v as { index: number }).index;
+    const items: Iterable<unknown> = Array.isArray(v)
+      ? v
+      : v instanceof Map
+        ? [...v].flat()
+        : v instanceof Set
+          ? v
+          : Object.values(v);
+    for (const x of items) {
+      const f = this.firstOwner(x);
+      if (f !== undefined) return f;
+    }
+    return undefined;
+  }
+
+  /** The canonical fingerprint of `s`. */
+  canonical(s: State): Fingerprint {
+    let t = s;
+    let f = this.fpr.state(t);
+    if (this.options.irqs && (f.mask & IRQ) !== 0) {
+      const n = this.normaliseIrqs(t);
+      if (n !== t) {
+        t = n;
+        f = this.fpr.state(t);
+      }
+    }
+    if (this.options.owners && (f.mask & OWNER) !== 0) {
+      const { last: _path, ...rest } = t;
+      if (this.firstOwner(rest) === 1) f = this.fpr.state(this.swap(t));
+    }
+    return f;
+  }
+}
