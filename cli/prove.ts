@@ -128,7 +128,7 @@ const record = (proof: DesignProof, sel: Selection, out: (s: string) => void): v
     const r = certifyCounterexample(design, getInvariant(id), pair, sel.scope.name, sel.dirs.counterexamples);
     if (r.action === 'replaced')
       out(
-        `  ${r.file}: replaced by the search's (weight ${pair.weight}, ${pair.ops.length} ops; was weight ${r.was.weight}, ${r.was.ops} ops)`,
+        `  ${r.file}: replaced by the search's (${pair.ops.length} ops, topology weight ${pair.weight}; was ${r.was.ops} ops, weight ${r.was.weight})`,
       );
     else if (r.action === 'certified') out(`  ${r.file}: certified minimal within ${sel.scope.name}`);
     else if (r.action === 'outside') out(`  ${r.file}: not certified: ${r.why}`);

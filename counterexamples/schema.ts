@@ -29,9 +29,9 @@ export const CounterexampleSchema = z
       shrinks: z.number().int().min(0),
     }),
     /**
-     * Set by `msispec prove`: no smaller counterexample exists within the named scope — none on a
-     * lighter topology (properties/exhaustive/enumerate.ts topologyWeight), none as light with fewer
-     * ops — computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
+     * Set by `msispec prove`: no smaller counterexample exists within the named scope — none with
+     * fewer ops, none as short on a lighter topology (properties/exhaustive/enumerate.ts
+     * topologyWeight) — computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
      * the search's own replaced a longer shrunk one, and `found` still tells how the violation was
      * first found.
      */

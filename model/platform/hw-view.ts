@@ -18,18 +18,29 @@ import {
   V2M_FIRST_SPI,
   V2M_NUM_SPIS,
 } from './layout.ts';
-import { structuralMemo } from './memo.ts';
+import { internByContent, structuralMemo } from './memo.ts';
 import type { Device, Domain, Mapping, State } from './state.ts';
 
 /**
  * The hardware configuration a kernel state programs: device contexts / stream table entries /
  * DMA tables from each group's domain, MSI page tables, ITS tables, IRTEs. Built once per state.
  */
+const pageMaps = new WeakMap<ReadonlyMap<bigint, Mapping>, PageMap>();
+/** A domain's pages as the hardware's page map; one map per pages Map, shared by every state that has it. */
 const toPageMap = (pages: ReadonlyMap<bigint, Mapping>): PageMap => {
+  const known = pageMaps.get(pages);
+  if (known !== undefined) return known;
   const m: PageMap = new Map();
   for (const [iova, e] of pages) m.set(iova, { ppn: e.ppn, r: true, w: true, x: false });
+  pageMaps.set(pages, m);
   return m;
 };
+/** The empty page map of a Bare stage (never written: the hardware blocks are pure). */
+const NO_PAGES: PageMap = new Map();
+const composedMaps = new WeakMap<
+  ReadonlyMap<bigint, Mapping>,
+  WeakMap<ReadonlyMap<bigint, Mapping>, PageMap>
+>();
 /**
  * One page map for a domain on hardware with a single translation per device (x86 DMA remapping
  * here): a NESTED domain's S1 composed with its parent's S2 (VT-d / AMD nested translation).
@@ -37,11 +48,19 @@ const toPageMap = (pages: ReadonlyMap<bigint, Mapping>): PageMap => {
 const composedMap = (s: State, d: Domain): PageMap => {
   if (d.type !== 'NESTED' || d.parent === undefined) return toPageMap(d.pages);
   const s2 = domainOf(s, d.parent).pages;
+  let byS2 = composedMaps.get(d.pages);
+  if (byS2 === undefined) {
+    byS2 = new WeakMap();
+    composedMaps.set(d.pages, byS2);
+  }
+  const known = byS2.get(s2);
+  if (known !== undefined) return known;
   const m: PageMap = new Map();
   for (const [iova, e] of d.pages) {
     const pa = s2.get(e.ppn);
     if (pa !== undefined) m.set(iova, { ppn: pa.ppn, r: true, w: true, x: false });
   }
+  byS2.set(s2, m);
   return m;
 };
 const domainOfDevice = (s: State, dev: Device): Domain => domainOf(s, groupOf(s, dev.group).domain);
@@ -68,11 +87,11 @@ const riscvView = (
     const table = useTable && (specVersion === 'v1.0' || g !== undefined);
     ddt.set(dev.rid, {
       tc: { V: d.type !== 'BLOCKED', PDTV: false },
-      fsc: s1 ? { MODE: 'Sv39', pages } : { MODE: 'Bare', pages: new Map() },
+      fsc: s1 ? { MODE: 'Sv39', pages } : { MODE: 'Bare', pages: NO_PAGES },
       iohgatp:
         g !== undefined
           ? { MODE: 'Sv48x4', GSCID: parent?.id ?? d.id, pages: g }
-          : { MODE: 'Bare', GSCID: 0, pages: new Map() },
+          : { MODE: 'Bare', GSCID: 0, pages: NO_PAGES },
       msiptp: table ? { MODE: 1, PPN: msiTableBase(dev) >> 12n } : { MODE: 0, PPN: 0n },
       msi_addr_mask: table ? IMSIC_MSI_MASK : 0n,
       msi_addr_pattern: table ? IMSIC_MSI_PATTERN : 0n,
@@ -94,23 +113,39 @@ const riscvView = (
   };
 };
 
+/** The stream table entry arm_smmu_make_*_ste writes for a device attached to domain `d`. */
+const steOf = (
+  s: State,
+  d: Domain,
+): ArmPlatform['smmu']['streams'] extends ReadonlyMap<number, infer E> ? E : never => {
+  switch (d.type) {
+    case 'IDENTITY':
+      return { config: 'bypass' };
+    case 'BLOCKED':
+      return { config: 'abort' };
+    case 'DMA':
+    case 'UNMANAGED':
+      return { config: 's1', s1: toPageMap(d.pages) };
+    case 'NESTED':
+      return {
+        config: 'nested',
+        s1: toPageMap(d.pages),
+        s2: d.parent === undefined ? NO_PAGES : toPageMap(domainOf(s, d.parent).pages),
+      };
+    default: {
+      const never: never = d.type;
+      return never;
+    }
+  }
+};
+
 const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
   const streams: ArmPlatform['smmu']['streams'] = new Map();
   const rids: ArmPlatform['rids'] = new Map();
   for (const dev of s.devices) {
     const d = domainOfDevice(s, dev);
     rids.set(dev.rid, { sid: dev.rid, deviceId: dev.rid });
-    const ste = match(d.type)
-      .with('IDENTITY', () => ({ config: 'bypass' as const }))
-      .with('BLOCKED', () => ({ config: 'abort' as const }))
-      .with('DMA', 'UNMANAGED', () => ({ config: 's1' as const, s1: toPageMap(d.pages) }))
-      .with('NESTED', () => ({
-        config: 'nested' as const,
-        s1: toPageMap(d.pages),
-        s2: toPageMap(d.parent === undefined ? new Map() : domainOf(s, d.parent).pages),
-      }))
-      .exhaustive();
-    streams.set(dev.rid, ste);
+    streams.set(dev.rid, steOf(s, d));
   }
   const deviceTable: ArmPlatform['its'][number]['deviceTable'] = new Map();
   for (const dev of s.devices) {
@@ -190,11 +225,25 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
   return { arch: 'x86', ir, dma };
 };
 
-/** The hardware platform state `s` has programmed (memoised on the state's structure). */
-export const hwView: (s: State) => Platform = structuralMemo((s) =>
-  match(s.hardware)
-    .with({ arch: 'riscv' }, (h): Platform => riscvView(s, h.msiFlat, h.specVersion))
-    .with({ arch: 'arm' }, (h): Platform => armView(s, h.irqchip))
-    .with({ arch: 'x86' }, (h): Platform => x86View(s, h))
-    .exhaustive(),
-);
+const intern = internByContent<Platform>();
+
+/**
+ * The hardware platform state `s` has programmed, memoised on the state's structure and interned
+ * by content: states that program the same hardware share one Platform object, so what is derived
+ * from it (write-space.ts deliveries) is computed once for all of them.
+ */
+export const hwView: (s: State) => Platform = structuralMemo((s) => {
+  const hw = s.hardware;
+  switch (hw.arch) {
+    case 'riscv':
+      return intern(riscvView(s, hw.msiFlat, hw.specVersion));
+    case 'arm':
+      return intern(armView(s, hw.irqchip));
+    case 'x86':
+      return intern(x86View(s, hw));
+    default: {
+      const never: never = hw;
+      return never;
+    }
+  }
+});

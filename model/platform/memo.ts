@@ -1,3 +1,4 @@
+import { Fingerprinter, sameData } from '../types/fingerprint.ts';
 import type { State } from './state.ts';
 
 /**
@@ -23,6 +24,33 @@ export const structuralMemo = <T>(compute: (s: State) => T): ((s: State) => T) =
     if (hit !== undefined) return hit;
     const v = compute(s);
     byIrqs.set(s.irqs, v);
+    return v;
+  };
+};
+
+/**
+ * Interning by content: `intern(v)` returns the first value seen with the same data as `v` (same
+ * fingerprint, then compared exactly with sameData, so a fingerprint collision can never merge two
+ * values), else `v` itself. Equal values then share one identity, and caches keyed by identity
+ * (WeakMap) hit across states whose derived values are equal. The table keeps at most `limit`
+ * values and starts over when full: a cache, never a source of truth.
+ */
+export const internByContent = <T extends object>(limit = 1 << 14): ((v: T) => T) => {
+  const fpr = new Fingerprinter();
+  let table = new Map<string, T[]>();
+  let size = 0;
+  return (v) => {
+    const f = fpr.value(v);
+    const key = `${f.hi}:${f.lo}`;
+    const known = table.get(key);
+    const hit = known?.find((x) => sameData(x, v));
+    if (hit !== undefined) return hit;
+    if (size >= limit) {
+      table = new Map();
+      size = 0;
+    }
+    table.set(key, [...(table.get(key) ?? []), v]);
+    size++;
     return v;
   };
 };

@@ -3,13 +3,13 @@ import { build } from '../../model/platform/build.ts';
 import type { Topology } from '../../model/platform/scenario.ts';
 import type { State } from '../../model/platform/state.ts';
 import { step } from '../../model/platform/step.ts';
+import { Fingerprinter } from '../../model/types/fingerprint.ts';
 import { getDesign } from '../../spec/designs/load.ts';
 import { INVARIANTS } from '../../spec/invariants/index.ts';
 import type { InvariantId } from '../../spec/invariants/types.ts';
 import { replay } from '../../spec/replay.ts';
 import { exploreTopology } from './bfs.ts';
 import { enumerateOps } from './enumerate.ts';
-import { Fingerprinter } from './fingerprint.ts';
 import { proveDesign } from './prove.ts';
 import { ScopeSchema } from './scope.ts';
 
@@ -21,7 +21,7 @@ const scopeOf = (depth: number, symmetry: boolean) =>
     description: 'test',
     boxes: [{ harts: [1, 1], devices: [1, 1], vectors: [1, 1], vms: [1, 1], resv: [[]], depth }],
     values,
-    symmetry: { topologies: symmetry, owners: symmetry, irqs: symmetry },
+    symmetry: { topologies: symmetry, groups: symmetry, owners: symmetry, irqs: symmetry },
   });
 const invariants = [...INVARIANTS.values()];
 
@@ -55,7 +55,7 @@ describe('breadth-first search of one topology', () => {
       const want = bruteForce(id, 3);
       const got = exploreTopology(
         getDesign(id),
-        { topology: t, depth: 3, weight: 0, index: 0 },
+        { topology: t, depth: 3, weight: 0, index: 0, values },
         scopeOf(3, false),
         invariants,
         {
@@ -74,7 +74,7 @@ describe('breadth-first search of one topology', () => {
     const d = getDesign('dma-iommu-mixed-domain');
     const r = exploreTopology(
       d,
-      { topology: t, depth: 3, weight: 0, index: 0 },
+      { topology: t, depth: 3, weight: 0, index: 0, values },
       scopeOf(3, true),
       invariants,
       {
@@ -93,7 +93,7 @@ describe('breadth-first search of one topology', () => {
 
   it('symmetry reduction stores fewer states and finds the same violations at the same depth', () => {
     const d = getDesign('arm-smmuv3-gicv3-its');
-    const st = { topology: t, depth: 3, weight: 0, index: 0 };
+    const st = { topology: t, depth: 3, weight: 0, index: 0, values };
     const off = exploreTopology(d, st, scopeOf(3, false), invariants, { maxStates: 1e6 });
     const on = exploreTopology(d, st, scopeOf(3, true), invariants, { maxStates: 1e6 });
     expect(on.distinct).toBeLessThan(off.distinct);
@@ -106,7 +106,7 @@ describe('breadth-first search of one topology', () => {
   it('a search over its state limit stops and says it is truncated', () => {
     const r = exploreTopology(
       getDesign('x86-vtd-ir'),
-      { topology: t, depth: 4, weight: 0, index: 0 },
+      { topology: t, depth: 4, weight: 0, index: 0, values },
       scopeOf(4, true),
       invariants,
       {

@@ -3,9 +3,9 @@ import { build } from '../../model/platform/build.ts';
 import type { Op, Topology } from '../../model/platform/scenario.ts';
 import type { State } from '../../model/platform/state.ts';
 import { step } from '../../model/platform/step.ts';
+import { FingerprintSet } from '../../model/types/fingerprint.ts';
 import type { Invariant, InvariantId, Witness } from '../../spec/invariants/types.ts';
 import { enumerateOps, type ScopedTopology } from './enumerate.ts';
-import { FingerprintSet } from './fingerprint.ts';
 import { TRAITS } from './premise.ts';
 import type { Scope } from './scope.ts';
 import { Symmetry } from './symmetry.ts';
@@ -106,10 +106,10 @@ export const exploreTopology = (
   options: ExploreOptions,
 ): TopologyRun => {
   const depth = options.depth ?? st.depth;
-  const ops = enumerateOps(st.topology, scope.values);
+  const ops = enumerateOps(st.topology, st.values);
   if (ops.length > 0xffff) throw new Error(`${ops.length} ops on one topology: more than a level can index`);
   const root = build(design, st.topology);
-  const sym = new Symmetry(scope.symmetry, root.nextIrq);
+  const sym = new Symmetry(scope.symmetry, root);
   const seen = new FingerprintSet();
   const stateInvs = invariants.filter((i) => TRAITS[i.id].judges === 'state');
   const transitionInvs = invariants.filter((i) => TRAITS[i.id].judges === 'transition');

@@ -4,11 +4,11 @@ import { join, relative } from 'node:path';
 import { z } from 'zod';
 import { writeAtomic } from '../../counterexamples/store.ts';
 import { OpSchema, TopologySchema } from '../../model/platform/scenario.ts';
+import { collisionProbability } from '../../model/types/fingerprint.ts';
 import { DESIGN_IDS, type DesignId } from '../../spec/designs/schema.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
 import { WitnessSchema } from '../../spec/invariants/witness-schema.ts';
-import { collisionProbability } from './fingerprint.ts';
 import { formatJson } from './json.ts';
 import { TRAITS } from './premise.ts';
 import type { DesignProof } from './prove.ts';
@@ -18,7 +18,7 @@ import { type Scope, ScopeSchema } from './scope.ts';
  * A certificate: what the exhaustive search of one design found for one invariant within a scope,
  * and what it was computed on. `holds`: no scenario of the scope violates the invariant, and its
  * premise arose; `vacuous`: nothing to judge arose within the scope; `violated`: the least
- * violation within the scope (lightest topology, then fewest ops).
+ * violation within the scope (fewest ops, then the lightest topology).
  */
 export const CertificateSchema = z.object({
   invariant: z.enum(INVARIANT_IDS),

@@ -191,25 +191,34 @@ export interface ScopedTopology {
   readonly topology: Topology;
   /** The deepest box containing this topology. */
   readonly depth: number;
+  /**
+   * Value domains of its ops: per field, the union over the boxes containing it. A topology in
+   * two boxes is searched to the deeper depth with the union of their values, a superset of both.
+   */
+  readonly values: Values;
   readonly weight: number;
   /** Position in the scope's order (lightest first), the unit of sharding. */
   readonly index: number;
 }
 
-/** Every topology of the scope, lightest first (ties by their JSON), each with its op depth. */
+/** Every topology of the scope, lightest first (ties by their JSON), each with its op depth and values. */
 export const scopeTopologies = (scope: Scope): ScopedTopology[] => {
-  const depth = new Map<string, { topology: Topology; depth: number }>();
+  const found = new Map<string, { topology: Topology; depth: number; values: Record<string, string[]> }>();
   for (const b of scope.boxes) {
+    const values = { ...scope.values, ...b.values };
     for (const t of boxTopologies(b, scope.symmetry.topologies)) {
       const key = JSON.stringify(t);
-      const known = depth.get(key);
-      depth.set(key, { topology: t, depth: Math.max(known?.depth ?? 0, b.depth) });
+      const known = found.get(key) ?? { topology: t, depth: 0, values: {} };
+      const merged: Record<string, string[]> = { ...known.values };
+      for (const [field, vs] of Object.entries(values))
+        merged[field] = [...new Set([...(merged[field] ?? []), ...vs])];
+      found.set(key, { topology: t, depth: Math.max(known.depth, b.depth), values: merged });
     }
   }
-  return [...depth.entries()]
+  return [...found.entries()]
     .map(([key, v]) => ({ key, ...v, weight: topologyWeight(v.topology) }))
     .sort((a, b) => a.weight - b.weight || a.key.localeCompare(b.key))
-    .map(({ topology, depth: d, weight }, index) => ({ topology, depth: d, weight, index }));
+    .map(({ topology, depth, values, weight }, index) => ({ topology, depth, values, weight, index }));
 };
 
 /** A shard `k/n` of a scope: the topologies whose index is k-1 modulo n (round robin over sizes). */

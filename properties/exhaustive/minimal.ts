@@ -69,12 +69,12 @@ export const certifyCounterexample = (
     ops: s.ops,
     sources,
   });
-  const smaller = theirs.weight < mine.weight || (theirs.weight === mine.weight && theirs.ops < mine.ops);
+  const smaller = theirs.ops < mine.ops || (theirs.ops === mine.ops && theirs.weight < mine.weight);
   if (smaller)
     return {
       action: 'outside',
       file,
-      why: `the stored scenario (weight ${theirs.weight}, ${theirs.ops} ops) is smaller than the least the search found within ${scopeName} (weight ${mine.weight}, ${mine.ops} ops)`,
+      why: `the stored scenario (${theirs.ops} ops, weight ${theirs.weight}) is smaller than the least the search found within ${scopeName} (${mine.ops} ops, weight ${mine.weight})`,
     };
   const same = theirs.weight === mine.weight && theirs.ops === mine.ops;
   const c = stored.certified;

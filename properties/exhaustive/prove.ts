@@ -31,7 +31,7 @@ export type PairResult =
   | { readonly result: 'vacuous' }
   | {
       readonly result: 'violated';
-      /** The least (topology weight, ops, topology order) violation: minimal within the scope. */
+      /** The least (ops, topology weight, topology order) violation: minimal within the scope. */
       readonly topology: Topology;
       readonly weight: number;
       readonly ops: readonly Op[];
@@ -82,13 +82,13 @@ export const combine = (
     let best: PairResult | undefined;
     for (const t of topologies) {
       const v = t.violations[id];
-      // Topologies come lightest first, so the first strictly better one wins ties by order.
+      // Fewest ops first, then the lightest topology; topologies come lightest first, so ties keep the first.
       if (v === undefined) continue;
       if (
         best === undefined ||
         best.result !== 'violated' ||
-        t.weight < best.weight ||
-        (t.weight === best.weight && v.ops.length < best.ops.length)
+        v.ops.length < best.ops.length ||
+        (v.ops.length === best.ops.length && t.weight < best.weight)
       )
         best = { result: 'violated', topology: t.topology, weight: t.weight, ops: v.ops, witness: v.witness };
     }

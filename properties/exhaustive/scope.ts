@@ -10,6 +10,8 @@ import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
  * scenario of S violates the invariant: every topology of every box, every op sequence up to the
  * box's depth with every argument drawn from its domain.
  */
+const ValuesSchema = z.record(z.string(), z.array(HexAddrSchema).min(1));
+
 const range = (lo: number, hi: number) =>
   z
     .tuple([z.number().int().min(lo).max(hi), z.number().int().min(lo).max(hi)])
@@ -27,6 +29,8 @@ export const BoxSchema = z.object({
   resv: z.array(z.array(z.enum(FIRMWARE_REGIONS)).max(1)).min(1),
   /** Ops per scenario, at most. */
   depth: z.number().int().min(0).max(12),
+  /** Value domains for this box's scenarios, by field; a field not named takes the scope's. */
+  values: ValuesSchema.optional(),
 });
 export type Box = z.infer<typeof BoxSchema>;
 
@@ -35,15 +39,16 @@ export const ScopeSchema = z.object({
   description: z.string().min(1),
   boxes: z.array(BoxSchema).min(1),
   /** Value domains of op fields that are not indices, by field name (e.g. `iova`). */
-  values: z.record(z.string(), z.array(HexAddrSchema).min(1)),
+  values: ValuesSchema,
   /**
    * Symmetry reduction: `topologies` explores one topology per isomorphism class (devices and
-   * groups renamed); `owners` merges states that differ by a renaming of interchangeable VFIO
-   * owners; `irqs` merges states that differ only in Linux IRQ numbers (allocation order kept).
+   * groups renamed); `groups` merges states that differ by swapping two interchangeable groups;
+   * `owners` merges states that differ by a renaming of interchangeable VFIO owners; `irqs` merges
+   * states that differ only in Linux IRQ numbers (allocation order kept).
    */
   symmetry: z
-    .object({ topologies: z.boolean(), owners: z.boolean(), irqs: z.boolean() })
-    .default({ topologies: true, owners: true, irqs: true }),
+    .object({ topologies: z.boolean(), groups: z.boolean(), owners: z.boolean(), irqs: z.boolean() })
+    .default({ topologies: true, groups: true, owners: true, irqs: true }),
   /** Distinct states one design may store at most; beyond it the search is refused up front or truncated. */
   maxStates: z.number().int().min(1).default(50_000_000),
 });

@@ -32,7 +32,7 @@ const verdicts = (d: DesignCore, s: State): string[] =>
 
 /** Every state reachable in `depth` ops, deduplicated by fingerprint without any renaming. */
 const reachable = (d: DesignCore, t: Topology, depth: number): State[] => {
-  const sym = new Symmetry({ topologies: false, owners: false, irqs: false }, 0);
+  const sym = new Symmetry({ topologies: false, groups: false, owners: false, irqs: false }, { nextIrq: 0 });
   const ops = enumerateOps(t, values);
   const root = build(d, t);
   const seen = new Set<string>();
@@ -58,7 +58,10 @@ const reachable = (d: DesignCore, t: Topology, depth: number): State[] => {
   return out;
 };
 
-/** Pairs (state, op) where the renaming is observable: a successor or a verdict differs. */
+/**
+ * Pairs (state, op) where the renaming is observable — a successor or a verdict differs — over
+ * every state reachable in `depth` ops and every op from it.
+ */
 const observable = (
   d: DesignCore,
   t: Topology,
@@ -66,7 +69,7 @@ const observable = (
   rename: Renaming,
   renameOp: (o: Op) => Op,
 ): { checked: number; differs: string[] } => {
-  const sym = new Symmetry({ topologies: true, owners: true, irqs: true }, build(d, t).nextIrq);
+  const sym = new Symmetry(scope.symmetry, build(d, t));
   const ops = enumerateOps(t, values);
   const differs: string[] = [];
   let checked = 0;
@@ -96,14 +99,14 @@ const swapOwnerOp = (o: Op): Op =>
 describe('symmetry reduction is sound on every design (renamed states step and judge alike)', () => {
   for (const d of loadDesigns().values()) {
     it(`${d.id}: userspace owners 0 and 1 are interchangeable (vfio_group_assign owner, ownerKey)`, () => {
-      const sym = new Symmetry(scope.symmetry, 24);
-      const r = observable(d, oneDevice(1, 0), 2, (s) => sym.swapOwners(s), swapOwnerOp);
+      const sym = new Symmetry(scope.symmetry, { nextIrq: 24 });
+      const r = observable(d, oneDevice(1, 0), 1, (s) => sym.swapOwners(s), swapOwnerOp);
       expect(r.checked).toBeGreaterThan(0);
       expect(r.differs).toEqual([]);
     });
     it(`${d.id}: Linux IRQ numbers renamed densely change nothing (irq_domain numbers are names)`, () => {
       const t = oneDevice(1, 1);
-      const sym = new Symmetry(scope.symmetry, build(d, t).nextIrq);
+      const sym = new Symmetry(scope.symmetry, build(d, t));
       const r = observable(
         d,
         t,
@@ -111,6 +114,29 @@ describe('symmetry reduction is sound on every design (renamed states step and j
         (s) => sym.normaliseIrqs(s),
         (o) => o,
       );
+      expect(r.checked).toBeGreaterThan(0);
+      expect(r.differs).toEqual([]);
+    });
+  }
+
+  const twoGroups: Topology = {
+    harts: 1,
+    vms: 0,
+    devices: [
+      { bdf: '00:01.0', group: 0, vectors: 1, resv: [] },
+      { bdf: '00:02.0', group: 1, vectors: 1, resv: [] },
+    ],
+  };
+  const swapDeviceOp = (o: Op): Op => {
+    const d = (i: number) => 1 - i;
+    if ('group' in o) return { ...o, group: d(o.group) };
+    if ('device' in o) return { ...o, device: d(o.device) };
+    return o;
+  };
+  for (const d of loadDesigns().values()) {
+    it(`${d.id}: two alike single-device groups are interchangeable (iommu_group ids and requester ids are names)`, () => {
+      const sym = new Symmetry(scope.symmetry, build(d, twoGroups));
+      const r = observable(d, twoGroups, 1, (s) => sym.swapFirstGroups(s), swapDeviceOp);
       expect(r.checked).toBeGreaterThan(0);
       expect(r.differs).toEqual([]);
     });
@@ -158,7 +184,7 @@ describe('isomorphic topologies search alike (devices and groups renamed, their 
         ],
         // directRegionPage(device): 0xd0000 + device, so both devices' direct pages are in the domain.
         values: { iova: ['0x1000', '0x8000000', '0xd0000000', '0xd0001000'] },
-        symmetry: { topologies, owners: true, irqs: true },
+        symmetry: { topologies, groups: true, owners: true, irqs: true },
       });
     const raw = mk(false);
     const canon = mk(true);
@@ -170,7 +196,7 @@ describe('isomorphic topologies search alike (devices and groups renamed, their 
     ] as const) {
       const d = getDesign(id);
       const sig = (t: Topology, s: typeof raw) => {
-        const st = { topology: t, depth: 1, weight: 0, index: 0 };
+        const st = { topology: t, depth: 1, weight: 0, index: 0, values: s.values };
         const r = exploreTopology(d, st, s, [...INVARIANTS.values()], { maxStates: 1e6 });
         return `${r.distinct} ${Object.keys(r.violations).sort()} ${[...r.premises].sort()}`;
       };

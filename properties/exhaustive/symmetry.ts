@@ -1,6 +1,6 @@
 import { LPI_BASE } from '../../model/platform/layout.ts';
 import type { State } from '../../model/platform/state.ts';
-import { type Classifier, type Fingerprint, Fingerprinter } from './fingerprint.ts';
+import { type Classifier, type Fingerprint, Fingerprinter } from '../../model/types/fingerprint.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -21,7 +21,13 @@ export type Renaming = (s: State) => State;
 /** Feature bits (fingerprint.ts): where a userspace owner is named, where an IRQ number is held. */
 const OWNER = 1;
 const IRQ = 2;
+const INDEX = 4;
 const IRQ_FIELDS = new Set(['irq', 'nextIrq', 'lpi']);
+/** Fields that hold a device, group or domain index (model/platform/state.ts), or a list of them. */
+const DEVICE_FIELDS = new Set(['device', 'devices']);
+const GROUP_FIELDS = new Set(['group']);
+const DOMAIN_FIELDS = new Set(['domain', 'parent']);
+const INDEX_FIELDS = new Set([...DEVICE_FIELDS, ...GROUP_FIELDS, ...DOMAIN_FIELDS]);
 
 const isUserspaceOwner = (v: unknown): boolean => {
   if (v === 'userspace:0' || v === 'userspace:1') return true;
@@ -32,7 +38,8 @@ const isUserspaceOwner = (v: unknown): boolean => {
 
 const classify: Classifier = (key, v) =>
   (isUserspaceOwner(v) ? OWNER : 0) |
-  (key !== undefined && IRQ_FIELDS.has(key) && typeof v === 'number' ? IRQ : 0);
+  (key !== undefined && IRQ_FIELDS.has(key) && typeof v === 'number' ? IRQ : 0) |
+  (key !== undefined && INDEX_FIELDS.has(key) ? INDEX : 0);
 
 /**
  * A structural rewrite of the parts of a state whose feature mask has `bit`: `leaf(key, v)` may
@@ -48,12 +55,14 @@ const rewrite = (
 ): ((s: State) => State) => {
   const walk = (key: string | undefined, v: unknown): unknown => {
     if (typeof v !== 'object' || v === null) return leaf(key, v);
-    if ((fpr.value(v).mask & bit) === 0) return v;
-    const known = memo.get(v);
+    // A list under a renamed field (a group's `devices`) is renamed element by element.
+    const list = Array.isArray(v) && key !== undefined && INDEX_FIELDS.has(key);
+    if (!list && (fpr.value(v).mask & bit) === 0) return v;
+    const known = list ? undefined : memo.get(v);
     if (known !== undefined) return known;
     let out: unknown = v;
     if (Array.isArray(v)) {
-      const xs = v.map((x) => walk(undefined, x));
+      const xs = v.map((x) => walk(list ? key : undefined, x));
       if (xs.some((x, i) => x !== v[i])) out = xs;
     } else if (v instanceof Map) {
       let changed = false;
@@ -80,7 +89,7 @@ const rewrite = (
       }
       if (changed) out = r;
     }
-    memo.set(v, out);
+    if (!list) memo.set(v, out);
     return out;
   };
   return (s) => {
@@ -90,12 +99,47 @@ const rewrite = (
   };
 };
 
+/** Two interchangeable groups, their devices and their boot domains. */
+interface Transposition {
+  readonly groups: readonly [number, number];
+  readonly devices: readonly [number, number];
+  readonly domains: readonly [number, number];
+}
+
+/**
+ * Pairs of groups the model cannot tell apart at boot: one device each, the devices alike in all
+ * but their identity (vectors, reserved regions, MSI tables — compared by fingerprint), each group
+ * on its own boot domain. Reserved regions placed by device index (firmware direct regions,
+ * layout.ts directRegionPage) make two devices unlike, so they are never swapped.
+ */
+const groupSwaps = (root: State): Transposition[] => {
+  const fpr = new Fingerprinter();
+  const body = (i: number) => {
+    const d = root.devices[i];
+    if (d === undefined) return '';
+    const { index: _i, bdf: _b, rid: _r, group: _g, ...rest } = d;
+    const f = fpr.value(rest);
+    return `${f.hi}:${f.lo}`;
+  };
+  const single = root.groups.filter((g) => g.devices.length === 1);
+  const out: Transposition[] = [];
+  for (const [i, a] of single.entries())
+    for (const b of single.slice(i + 1)) {
+      const da = a.devices[0] as number;
+      const db = b.devices[0] as number;
+      if (body(da) === body(db) && a.domain !== b.domain)
+        out.push({ groups: [a.id, b.id], devices: [da, db], domains: [a.domain, b.domain] });
+    }
+  return out;
+};
+
 /**
  * How the search reduces states of one topology: `canonical(s)` is the least fingerprint of `s`
  * over its renamings. The renamings a scope enables:
  * - `irqs`: Linux IRQ numbers renamed densely from the first the platform hands out, in their
  *   order — `irq` fields, `nextIrq`, and the ITS LPI each number was given (LPI_BASE + irq,
  *   model/kernel/irq/alloc.ts). Numbers are compared only with each other and the next to hand out.
+ * - `groups`: two groups of one device each, alike but for their identity, swapped (groupSwaps).
  * - `owners`: VFIO userspace owners 0 and 1 swapped, in their keys (state.ts ownerKey) and their
  *   `{ kind: 'userspace', index }` records. VMs are not interchangeable: a VM's index chooses its
  *   guest interrupt file (model/platform/layout.ts vmGuestFile).
@@ -110,11 +154,72 @@ export class Symmetry {
     (o) => (isUserspaceOwner(o) ? { ...o, index: 1 - (o.index as number) } : o),
     this.swapMemo,
   );
+  /** Transpositions of interchangeable groups (see `groupSwaps`), each a renaming. */
+  private readonly groupSwaps: readonly Renaming[];
+  /** The first Linux IRQ number the platform hands out (the boot state's nextIrq). */
+  private readonly irqBase: number;
   constructor(
     private readonly options: Scope['symmetry'],
-    /** The first Linux IRQ number the platform hands out (the boot state's nextIrq). */
-    private readonly irqBase: number,
-  ) {}
+    /** The boot state: its IRQ base, and which of its groups are interchangeable. */
+    root: Pick<State, 'nextIrq'> & Partial<State>,
+  ) {
+    this.irqBase = root.nextIrq;
+    this.groupSwaps =
+      options.groups && root.groups !== undefined
+        ? groupSwaps(root as State).map((p) => this.swapGroups(p))
+        : [];
+  }
+
+  /**
+   * `s` with two interchangeable groups swapped (their single devices and their boot domains with
+   * them): every device, group and domain index renamed — `device`, `devices`, `group`, `domain`
+   * and `parent` fields — and the records moved to each other's place, keeping the place's own
+   * identity (a device's index, bdf and requester id; a group's id and members; a domain's id).
+   */
+  private swapGroups(p: Transposition): Renaming {
+    const pick = (t: readonly [number, number]) => (v: number) => (v === t[0] ? t[1] : v === t[1] ? t[0] : v);
+    const dev = pick(p.devices);
+    const grp = pick(p.groups);
+    const dom = pick(p.domains);
+    const rename = rewrite(
+      this.fpr,
+      INDEX,
+      (key, v) => {
+        if (typeof v !== 'number' || key === undefined) return v;
+        if (DEVICE_FIELDS.has(key)) return dev(v);
+        if (GROUP_FIELDS.has(key)) return grp(v);
+        if (DOMAIN_FIELDS.has(key)) return dom(v);
+        return v;
+      },
+      (o) => o,
+      new WeakMap(),
+    );
+    /** `xs` (renamed) with each place taking the record of its image, keeping `keep` from `own`. */
+    const move = <T extends object>(
+      xs: readonly T[],
+      own: readonly T[],
+      at: (i: number) => number,
+      keep: readonly (keyof T)[],
+    ): T[] =>
+      xs.map((x, i) => {
+        const from = xs[at(i)] as T;
+        const mine = own[i] as T;
+        const r = { ...from };
+        for (const k of keep) r[k] = mine[k];
+        return at(i) === i ? x : r;
+      });
+    return (s0) => {
+      const s = rename(s0);
+      return {
+        ...s,
+        // The boot configuration is the same for both: its devices are alike but for identity.
+        topology: s0.topology,
+        devices: move(s.devices, s0.devices, dev, ['index', 'bdf', 'rid', 'group']),
+        groups: move(s.groups, s0.groups, grp, ['id', 'devices']),
+        domains: move(s.domains, s0.domains, dom, ['id']),
+      };
+    };
+  }
 
   /** `s` with its IRQ numbers renamed densely (the same object when they already are). */
   normaliseIrqs(s: State): State {
@@ -136,6 +241,12 @@ export class Symmetry {
       (o) => o,
       new WeakMap(),
     )(s);
+  }
+
+  /** `s` with its first two interchangeable groups swapped (itself when it has none). */
+  swapFirstGroups(s: State): State {
+    const swap = this.groupSwaps[0];
+    return swap === undefined ? s : swap(s);
   }
 
   /** `s` with userspace owners 0 and 1 swapped. */
@@ -168,8 +279,18 @@ export class Symmetry {
     return undefined;
   }
 
-  /** The canonical fingerprint of `s`. */
+  /** The canonical fingerprint of `s`: the least over the group transpositions of `reduced`. */
   canonical(s: State): Fingerprint {
+    let f = this.reduced(s);
+    for (const swap of this.groupSwaps) {
+      const g = this.reduced(swap(s));
+      if (g.hi < f.hi || (g.hi === f.hi && g.lo < f.lo)) f = g;
+    }
+    return f;
+  }
+
+  /** The fingerprint of `s` with its IRQ numbers normalised and its owners in canonical order. */
+  private reduced(s: State): Fingerprint {
     let t = s;
     let f = this.fpr.state(t);
     if (this.options.irqs && (f.mask & IRQ) !== 0) {

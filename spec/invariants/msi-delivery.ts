@@ -1,14 +1,14 @@
 import { expectedKey } from '../../model/platform/attribution.ts';
-import { deliverFrom } from '../../model/platform/deliver.ts';
 import { structuralMemo } from '../../model/platform/memo.ts';
 import type { Irq, State } from '../../model/platform/state.ts';
 import { hex } from '../../model/types/addr.ts';
 import { jsonOutcome } from './json.ts';
 import type { Invariant, InvariantId, Violation } from './types.ts';
+import { deliverCached } from './write-space.ts';
 
 /** Delivers IRQ `q`'s programmed message from its device; a violation if it does not land on `q`. */
 export const checkDelivery = (s: State, q: Irq, invariant: InvariantId): Violation | undefined => {
-  const r = deliverFrom(s, q.device, q.msg.addr, q.msg.data);
+  const r = deliverCached(s, q.device, q.msg.addr, q.msg.data);
   if (r.attribution?.kind === 'irq' && r.attribution.irq.irq === q.irq) return undefined;
   return {
     invariant,

@@ -1,9 +1,12 @@
 import { match } from 'ts-pattern';
+import { deliver as hwDeliver, type Platform } from '../../model/hw/deliver.ts';
 import { deposit } from '../../model/hw/riscv-iommu/extract.ts';
 import { vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
 import type { Attribution } from '../../model/platform/attribution.ts';
-import { deliverFrom } from '../../model/platform/deliver.ts';
-import { domainOf, groupOf } from '../../model/platform/edit.ts';
+import { attribute } from '../../model/platform/attribution.ts';
+import type { Delivery } from '../../model/platform/deliver.ts';
+import { deviceOf, domainOf, groupOf } from '../../model/platform/edit.ts';
+import { hwView } from '../../model/platform/hw-view.ts';
 import {
   IMSIC_IPI_ID,
   IMSIC_MSI_MASK,
@@ -19,6 +22,41 @@ import {
 import { structuralMemo } from '../../model/platform/memo.ts';
 import type { State } from '../../model/platform/state.ts';
 import type { Outcome } from '../../model/types/outcome.ts';
+import { write32 } from '../../model/types/write.ts';
+
+/** Outcomes per platform, by requester id, data and address. */
+const outcomes = new WeakMap<Platform, Map<number, Map<number, Map<bigint, Outcome>>>>();
+
+/**
+ * deliverFrom (model/platform/deliver.ts) with the hardware's outcome cached per platform: hwView
+ * interns platforms by content, so every state that programs the same hardware reuses the outcome
+ * of a write instead of walking the IOMMU again. The attribution (which IRQ, whose) is the state's.
+ */
+export const deliverCached = (s: State, device: number, addr: bigint, data: number): Delivery => {
+  const platform = hwView(s);
+  const rid = deviceOf(s, device).rid;
+  let byRid = outcomes.get(platform);
+  if (byRid === undefined) {
+    byRid = new Map();
+    outcomes.set(platform, byRid);
+  }
+  let byData = byRid.get(rid);
+  if (byData === undefined) {
+    byData = new Map();
+    byRid.set(rid, byData);
+  }
+  let byAddr = byData.get(data);
+  if (byAddr === undefined) {
+    byAddr = new Map();
+    byData.set(data, byAddr);
+  }
+  let outcome = byAddr.get(addr);
+  if (outcome === undefined) {
+    outcome = hwDeliver(platform, write32(rid, addr, data));
+    byAddr.set(addr, outcome);
+  }
+  return outcome.kind === 'interrupt' ? { outcome, attribution: attribute(s, outcome) } : { outcome };
+};
 
 /** A write that landed on an interrupt, with who owns it. */
 export interface Hit {
@@ -105,7 +143,7 @@ export const probeWrites = (s: State, device: number): Probe[] => {
   if (known !== undefined) return known;
   const out = candidateAddrs(s, device).map((addr) => ({
     addr,
-    outcome: deliverFrom(s, device, addr, 0).outcome,
+    outcome: deliverCached(s, device, addr, 0).outcome,
   }));
   perState.set(device, out);
   return out;
@@ -127,7 +165,7 @@ export const reachableInterrupts = (s: State, device: number): Hit[] => {
   for (const { addr, outcome } of probeWrites(s, device)) {
     if (outcome.kind === 'memory' || outcome.kind === 'fault') continue;
     for (const d of data) {
-      const r = deliverFrom(s, device, addr, d);
+      const r = deliverCached(s, device, addr, d);
       if (r.outcome.kind === 'interrupt' && r.attribution !== undefined) {
         hits.push({ addr, data: d, outcome: r.outcome, attribution: r.attribution });
       }

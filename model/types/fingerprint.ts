@@ -83,7 +83,6 @@ const T_ARRAY = 8;
 const T_MAP = 9;
 const T_SET = 10;
 const T_OBJECT = 11;
-const T_FIELD = 12;
 
 const make = (mask: number): Fingerprint => ({ hi: HI, lo: LO, mask });
 const constant = (tag: number, w?: number): Fingerprint => {
@@ -96,6 +95,9 @@ const FALSE = constant(T_BOOL, 0);
 const TRUE = constant(T_BOOL, 1);
 const UNDEF = constant(T_UNDEFINED);
 const NULL = constant(T_NULL);
+const EMPTY_ARRAY = constant(T_ARRAY, 0);
+const EMPTY_MAP = constant(T_MAP, 0);
+const EMPTY_SET = constant(T_SET, 0);
 
 const strings = new Map<string, Fingerprint>();
 const stringFp = (s: string): Fingerprint => {
@@ -134,8 +136,19 @@ const numberFp = (x: number): Fingerprint => {
   return f;
 };
 
+const TWO_53 = 2n ** 53n;
 const bigints = new Map<bigint, Fingerprint>();
 const bigintFp = (x: bigint): Fingerprint => {
+  // Addresses and page numbers: below 2^53 a bigint is hashed from its Number, with no cache.
+  if (x >= 0n && x < TWO_53) {
+    const n = Number(x);
+    begin(T_BIGINT);
+    word(0);
+    word(n >>> 0);
+    if (n >= 0x100000000) word(Math.floor(n / 0x100000000));
+    finish();
+    return make(0);
+  }
   const known = bigints.get(x);
   if (known !== undefined) return known;
   let v = x < 0n ? -x : x;
@@ -196,6 +209,7 @@ export class Fingerprinter {
     const classify = this.classify;
     let mask = classify(undefined, o);
     if (Array.isArray(o)) {
+      if (o.length === 0 && mask === 0) return EMPTY_ARRAY;
       const fs: Fingerprint[] = o.map((x) => this.value(x));
       for (const x of o) mask |= classify(undefined, x);
       begin(T_ARRAY);
@@ -209,6 +223,7 @@ export class Fingerprinter {
       return make(mask);
     }
     if (o instanceof Map || o instanceof Set) {
+      if (o.size === 0 && mask === 0) return o instanceof Map ? EMPTY_MAP : EMPTY_SET;
       const fs: Fingerprint[] = [];
       if (o instanceof Map)
         for (const [k, v] of o) {
@@ -233,7 +248,8 @@ export class Fingerprinter {
     const proto = Object.getPrototypeOf(o);
     if (proto !== Object.prototype && proto !== null)
       throw new Error(`fingerprint: not plain data (a ${proto?.constructor?.name ?? 'class'} instance)`);
-    // Fields combine by addition of their (name, value) hashes: order-free, so {a, b} = {b, a}.
+    // Fields combine by addition of a mix of their name and value hashes: order-free, so
+    // {a, b} = {b, a}. Each lane of the mix depends on both lanes of the name and of the value.
     let hi = 0;
     let lo = 0;
     let n = 0;
@@ -245,14 +261,9 @@ export class Fingerprinter {
       const kf = stringFp(k);
       const vf = this.value(v);
       mask |= vf.mask | classify(k, v);
-      begin(T_FIELD);
-      word(kf.hi);
-      word(kf.lo);
-      word(vf.hi);
-      word(vf.lo);
-      finish();
-      hi = (hi + HI) | 0;
-      lo = (lo + LO) | 0;
+      const a = fmix((kf.hi + Math.imul(vf.hi, 0x85ebca6b)) ^ vf.lo);
+      hi = (hi + a) | 0;
+      lo = (lo + fmix((kf.lo + Math.imul(vf.lo, 0xc2b2ae35)) ^ vf.hi ^ a)) | 0;
       n++;
     }
     begin(T_OBJECT);
@@ -319,3 +330,39 @@ export class FingerprintSet {
     }
   }
 }
+
+/**
+ * Deep equality of plain data, with the same notion of equal as the fingerprint (field order and
+ * undefined fields ignored; array, Map and Set order kept). Shared parts compare by identity first,
+ * so comparing two values built from the same pieces costs little.
+ */
+export const sameData = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameData(x, b[i]));
+  }
+  if (a instanceof Map) {
+    if (!(b instanceof Map) || a.size !== b.size) return false;
+    const bs = [...b];
+    let i = 0;
+    for (const [k, v] of a) {
+      const e = bs[i++];
+      if (e === undefined || !sameData(k, e[0]) || !sameData(v, e[1])) return false;
+    }
+    return true;
+  }
+  if (a instanceof Set) {
+    if (!(b instanceof Set) || a.size !== b.size) return false;
+    const bs = [...b];
+    return [...a].every((x, i) => sameData(x, bs[i]));
+  }
+  if (Array.isArray(b) || b instanceof Map || b instanceof Set) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = (r: Record<string, unknown>) => Object.keys(r).filter((k) => r[k] !== undefined);
+  const ka = keys(ra);
+  if (ka.length !== keys(rb).length) return false;
+  return ka.every((k) => sameData(ra[k], rb[k]));
+};

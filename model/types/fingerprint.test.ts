@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { build } from '../../model/platform/build.ts';
-import { step } from '../../model/platform/step.ts';
 import { getDesign } from '../../spec/designs/load.ts';
+import { build } from '../platform/build.ts';
+import { step } from '../platform/step.ts';
 import { collisionProbability, Fingerprinter, FingerprintSet } from './fingerprint.ts';
-import { formatJson } from './json.ts';
 
 /**
  * State fingerprints as TLC keeps them (Yu, Manolios and Lamport, "Model checking TLA+
@@ -85,17 +84,5 @@ describe('the fingerprint set', () => {
     expect(set.bytes).toBeGreaterThan(before);
     // At most half full: 8 bytes a slot, at least two slots per entry.
     expect(set.bytes).toBeGreaterThanOrEqual(set.size * 16);
-  });
-});
-
-describe('JSON as Biome formats it (biome.json: 2 spaces, width 110)', () => {
-  it('objects one field per line, short primitive arrays inline, long ones and arrays of objects expanded', () => {
-    expect(formatJson({ a: [1, 2], b: {}, c: [], d: [[1], [2, 3]], e: [{ f: 'g' }] })).toBe(
-      '{\n  "a": [1, 2],\n  "b": {},\n  "c": [],\n  "d": [[1], [2, 3]],\n  "e": [\n    {\n      "f": "g"\n    }\n  ]\n}\n',
-    );
-    const long = Array.from({ length: 12 }, (_, i) => `value-${i}`);
-    expect(formatJson({ k: long })).toBe(
-      `{\n  "k": [\n${long.map((v) => `    "${v}"`).join(',\n')}\n  ]\n}\n`,
-    );
   });
 });
