@@ -57,8 +57,13 @@ export const replayCommand = (argv: readonly string[], out: (s: string) => void)
   }
   if (w.kind === 'delivery') out(`  → ${outcomeText(w.outcome)}`);
   out('\nreproduces as recorded.');
+  const m = c.certified;
   out(
-    `found with seed ${c.found.seed} after ${c.found.runs} runs, shrunk in ${c.found.shrinks} steps (fast-check path ${c.found.path})`,
+    `${m?.by === 'exhaustive' ? 'the violation was first found' : 'found'} with seed ${c.found.seed} after ${c.found.runs} runs, shrunk in ${c.found.shrinks} steps (fast-check path ${c.found.path})`,
   );
+  if (m !== undefined)
+    out(
+      `${m.minimal} (msispec prove): ${m.ops} ops, topology weight ${m.topologyWeight}; ${m.by === 'exhaustive' ? "this scenario is the exhaustive search's, shorter than the shrunk one" : 'no shorter scenario exists within the scope'}`,
+    );
   return 0;
 };

@@ -35,7 +35,7 @@ export const structuralMemo = <T>(compute: (s: State) => T): ((s: State) => T) =
  * (WeakMap) hit across states whose derived values are equal. The table keeps at most `limit`
  * values and starts over when full: a cache, never a source of truth.
  */
-export const internByContent = <T extends object>(limit = 1 << 14): ((v: T) => T) => {
+export const internByContent = <T extends object>(limit = 1 << 12): ((v: T) => T) => {
   const fpr = new Fingerprinter();
   let table = new Map<string, T[]>();
   let size = 0;

@@ -22,7 +22,11 @@ export interface Fingerprint {
   readonly mask: number;
 }
 
-/** Feature bits of one object (`key` undefined) or of one value under field `key` of an object. */
+/**
+ * Feature bits. Called once on every object (`key` undefined), on every primitive element of an
+ * array, Map or Set (`key` undefined), and on every field's value (`key` its name, the value of any
+ * kind). An object's mask also holds the masks of everything inside it.
+ */
 export type Classifier = (key: string | undefined, v: unknown) => number;
 
 // A murmur3-style mix over 32-bit words in two lanes with different seeds and constants. The
@@ -211,7 +215,7 @@ export class Fingerprinter {
     if (Array.isArray(o)) {
       if (o.length === 0 && mask === 0) return EMPTY_ARRAY;
       const fs: Fingerprint[] = o.map((x) => this.value(x));
-      for (const x of o) mask |= classify(undefined, x);
+      for (const x of o) if (typeof x !== 'object' || x === null) mask |= classify(undefined, x);
       begin(T_ARRAY);
       word(o.length);
       for (const f of fs) {
@@ -228,12 +232,13 @@ export class Fingerprinter {
       if (o instanceof Map)
         for (const [k, v] of o) {
           fs.push(this.value(k), this.value(v));
-          mask |= classify(undefined, k) | classify(undefined, v);
+          if (typeof k !== 'object' || k === null) mask |= classify(undefined, k);
+          if (typeof v !== 'object' || v === null) mask |= classify(undefined, v);
         }
       else
         for (const x of o) {
           fs.push(this.value(x));
-          mask |= classify(undefined, x);
+          if (typeof x !== 'object' || x === null) mask |= classify(undefined, x);
         }
       begin(o instanceof Map ? T_MAP : T_SET);
       word(o.size);

@@ -2,7 +2,7 @@ import type { DesignCore } from '../../model/kernel/policy.ts';
 import { build } from '../../model/platform/build.ts';
 import type { Op, Topology } from '../../model/platform/scenario.ts';
 import type { State } from '../../model/platform/state.ts';
-import { step } from '../../model/platform/step.ts';
+import { step as modelStep } from '../../model/platform/step.ts';
 import { FingerprintSet } from '../../model/types/fingerprint.ts';
 import type { Invariant, InvariantId, Witness } from '../../spec/invariants/types.ts';
 import { enumerateOps, type ScopedTopology } from './enumerate.ts';
@@ -86,6 +86,8 @@ export interface ExploreOptions {
   readonly maxStates: number;
   /** Override the scope's depth for this topology (the up-front estimate runs shallow). */
   readonly depth?: number;
+  /** The transition searched; model/platform/step.ts unless a benchmark measures the driver alone. */
+  readonly step?: (s: State, op: Op) => { readonly state: State };
 }
 
 /**
@@ -106,6 +108,7 @@ export const exploreTopology = (
   options: ExploreOptions,
 ): TopologyRun => {
   const depth = options.depth ?? st.depth;
+  const step = options.step ?? modelStep;
   const ops = enumerateOps(st.topology, st.values);
   if (ops.length > 0xffff) throw new Error(`${ops.length} ops on one topology: more than a level can index`);
   const root = build(design, st.topology);

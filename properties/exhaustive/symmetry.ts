@@ -36,10 +36,20 @@ const isUserspaceOwner = (v: unknown): boolean => {
   return o.kind === 'userspace' && (o.index === 0 || o.index === 1);
 };
 
-const classify: Classifier = (key, v) =>
-  (isUserspaceOwner(v) ? OWNER : 0) |
-  (key !== undefined && IRQ_FIELDS.has(key) && typeof v === 'number' ? IRQ : 0) |
-  (key !== undefined && INDEX_FIELDS.has(key) ? INDEX : 0);
+/** Per field name, the feature bit it carries (IRQ only when it holds a number). */
+const FIELD_BITS = new Map<string, number>([
+  ...[...IRQ_FIELDS].map((k) => [k, IRQ] as const),
+  ...[...INDEX_FIELDS].map((k) => [k, INDEX] as const),
+]);
+
+const classify: Classifier = (key, v) => {
+  // An object is looked at once, on its own; a field holding one only adds the field's name.
+  if (key === undefined) return isUserspaceOwner(v) ? OWNER : 0;
+  let m = v === 'userspace:0' || v === 'userspace:1' ? OWNER : 0;
+  const b = FIELD_BITS.get(key);
+  if (b !== undefined && (b !== IRQ || typeof v === 'number')) m |= b;
+  return m;
+};
 
 /**
  * A structural rewrite of the parts of a state whose feature mask has `bit`: `leaf(key, v)` may
@@ -93,9 +103,18 @@ const rewrite = (
     return out;
   };
   return (s) => {
-    // The top level by hand: a State is new every step, and its `last` is the path, not the state.
-    const { last: _path, ...rest } = s;
-    return walk(undefined, rest) as State;
+    // The top level by hand: a State is new every step (fingerprinting it here would be wasted),
+    // and its `last` is the path, not the state.
+    const r: Record<string, unknown> = {};
+    let changed = false;
+    for (const k in s) {
+      if (k === 'last') continue;
+      const v = (s as unknown as Record<string, unknown>)[k];
+      const x = walk(k, v);
+      changed ||= x !== v;
+      r[k] = x;
+    }
+    return changed ? (r as unknown as State) : s;
   };
 };
 
@@ -194,6 +213,9 @@ export class Symmetry {
       (o) => o,
       new WeakMap(),
     );
+    // The record a place takes: its image's (renamed) record with the place's own identity,
+    // memoised on the pair so that states sharing records share the moved ones too.
+    const moved = new WeakMap<object, WeakMap<object, object>>();
     /** `xs` (renamed) with each place taking the record of its image, keeping `keep` from `own`. */
     const move = <T extends object>(
       xs: readonly T[],
@@ -202,11 +224,20 @@ export class Symmetry {
       keep: readonly (keyof T)[],
     ): T[] =>
       xs.map((x, i) => {
+        if (at(i) === i) return x;
         const from = xs[at(i)] as T;
         const mine = own[i] as T;
+        let byOwn = moved.get(from);
+        if (byOwn === undefined) {
+          byOwn = new WeakMap();
+          moved.set(from, byOwn);
+        }
+        const known = byOwn.get(mine);
+        if (known !== undefined) return known as T;
         const r = { ...from };
         for (const k of keep) r[k] = mine[k];
-        return at(i) === i ? x : r;
+        byOwn.set(mine, r);
+        return r;
       });
     return (s0) => {
       const s = rename(s0);
