@@ -28,7 +28,8 @@ describe('committed certificates of the ci scope', () => {
         expect(c.scope.name).toBe(ci.name);
         expect(c.search.complete).toBe(true);
         expect(c.search.depth).toBe(Math.max(...ci.boxes.map((b) => b.depth)));
-        if (c.result === 'violated') expect(c.counterexample?.afterOp).toBe((c.counterexample?.ops.length ?? 0) - 1);
+        if (c.result === 'violated')
+          expect(c.counterexample?.afterOp).toBe((c.counterexample?.ops.length ?? 0) - 1);
         else expect(c.counterexample).toBeUndefined();
       }
   });
