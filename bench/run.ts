@@ -238,6 +238,7 @@ const states = [...out.matchAll(/: \d+ topologies, (\d+) states/g)].reduce((n, m
 console.log(
   `\n6. CI scope, all ${designs.length} designs, ${cpu.length} shards in parallel: ${wall.toFixed(0)} s wall, ${k(states)} distinct states`,
 );
+console.log(`   ${/\d+ shards in .*/.exec(out)?.[0] ?? ''}`);
 console.log(`   ${out.trim().split('\n').at(-1) ?? ''}`);
 rmSync(dir, { recursive: true, force: true });
 if (sink < 0) console.log(sink);

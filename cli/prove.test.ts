@@ -30,6 +30,18 @@ const dirsOf = () => {
   const certificates = tmp();
   return { certificates, counterexamples: tmp(), args: ['--certificates', certificates] };
 };
+/** `msispec prove` on the smoke scope for `designs`, reading and writing only in `d`'s folders. */
+const smoke = (designs: string, d: ReturnType<typeof dirsOf>, ...extra: string[]) => [
+  'prove',
+  '--scope',
+  'smoke',
+  '--design',
+  designs,
+  ...d.args,
+  '--counterexamples',
+  d.counterexamples,
+  ...extra,
+];
 const files = (dir: string): Record<string, string> =>
   Object.fromEntries(
     readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -51,8 +63,7 @@ describe('msispec prove', () => {
 
   it('writes one certificate per invariant and exits 0 when every pair is certified (premises out of scope said)', async () => {
     const d = dirsOf();
-    const args = ['prove', '--scope', 'smoke', '--design', 'x86-amd-ir', ...d.args];
-    expect(await main([...args, '--counterexamples', d.counterexamples])).toBe(0);
+    expect(await main(smoke('x86-amd-ir', d))).toBe(0);
     expect(stdout).toMatch(/x86-amd-ir: 2 topologies, \d+ states, \d+ steps, depth 2\/2/);
     expect(stdout).toMatch(/prove passed: \d+ certified, \d+ premise out of scope, 0 disagree/);
     expect(stdout).toContain('○ x86-amd-ir × direct-mapped: premise out of scope');
@@ -61,16 +72,7 @@ describe('msispec prove', () => {
 
   it('--gate reuses fresh certificates and recomputes none', async () => {
     const d = dirsOf();
-    const args = [
-      'prove',
-      '--scope',
-      'smoke',
-      '--design',
-      'x86-amd-ir',
-      ...d.args,
-      '--counterexamples',
-      d.counterexamples,
-    ];
+    const args = smoke('x86-amd-ir', d);
     expect(await main(args)).toBe(0);
     const before = files(d.certificates);
     stdout = '';
@@ -81,16 +83,7 @@ describe('msispec prove', () => {
 
   it('a violated pair whose stored counterexample is not in the given folder is uncertified: exit 1', async () => {
     const d = dirsOf();
-    const args = [
-      'prove',
-      '--scope',
-      'smoke',
-      '--design',
-      'riscv-guest-files',
-      '--invariant',
-      'msi-delivery',
-    ];
-    expect(await main([...args, ...d.args, '--counterexamples', d.counterexamples])).toBe(1);
+    expect(await main(smoke('riscv-guest-files', d, '--invariant', 'msi-delivery'))).toBe(1);
     expect(stdout).toMatch(
       /! riscv-guest-files × msi-delivery \(uncertified\): the stored counterexample .* is missing/,
     );
@@ -99,7 +92,7 @@ describe('msispec prove', () => {
   it('shards k/n and their merge give the certificates of the whole run', async () => {
     const whole = dirsOf();
     const base = ['prove', '--scope', 'smoke', '--design', 'arm-smmuv3-gicv3-its,x86-vtd-ir'];
-    expect(await main([...base, ...whole.args, '--counterexamples', whole.counterexamples])).toBe(0);
+    expect(await main(smoke('arm-smmuv3-gicv3-its,x86-vtd-ir', whole))).toBe(0);
     const parts = tmp();
     for (const k of [1, 2])
       expect(await main([...base, '--shard', `${k}/2`, '--out', join(parts, `${k}.json`)])).toBe(0);

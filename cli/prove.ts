@@ -281,7 +281,7 @@ export const prove = async (argv: readonly string[], out: (s: string) => void): 
       const cli = new URL('./msispec.mjs', import.meta.url).pathname;
       const files = Array.from({ length: jobs }, (_, i) => join(dir, `${i + 1}.json`));
       const t0 = Date.now();
-      await Promise.all(
+      const runs = await Promise.all(
         files.map((f, i) =>
           promisify(execFile)(
             process.execPath,
@@ -309,7 +309,11 @@ export const prove = async (argv: readonly string[], out: (s: string) => void): 
           ),
         ),
       );
-      say(`${jobs} shards in ${((Date.now() - t0) / 1000).toFixed(1)} s wall`);
+      // Each shard prints its designs' CPU seconds (`line`); their sum is the run's CPU time.
+      const cpu = runs
+        .flatMap((r) => [...r.stdout.matchAll(/, ([\d.]+) s CPU/g)])
+        .reduce((n, m) => n + Number(m[1]), 0);
+      say(`${jobs} shards in ${((Date.now() - t0) / 1000).toFixed(1)} s wall, ${cpu.toFixed(0)} s CPU`);
       const code = await prove(
         [
           '--merge',

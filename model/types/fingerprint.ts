@@ -170,6 +170,20 @@ const bigintFp = (x: bigint): Fingerprint => {
   return f;
 };
 
+/** The fingerprint of a sequence of fingerprints (array elements, Map entries), with their masks. */
+const list = (tag: number, fs: readonly Fingerprint[], mask0: number): Fingerprint => {
+  let mask = mask0;
+  begin(tag);
+  word(fs.length);
+  for (const f of fs) {
+    word(f.hi);
+    word(f.lo);
+    mask |= f.mask;
+  }
+  finish();
+  return make(mask);
+};
+
 /** Fingerprints with one feature classifier; the memo is per instance. */
 export class Fingerprinter {
   private readonly memo = new WeakMap<object, Fingerprint>();
@@ -216,15 +230,7 @@ export class Fingerprinter {
       if (o.length === 0 && mask === 0) return EMPTY_ARRAY;
       const fs: Fingerprint[] = o.map((x) => this.value(x));
       for (const x of o) if (typeof x !== 'object' || x === null) mask |= classify(undefined, x);
-      begin(T_ARRAY);
-      word(o.length);
-      for (const f of fs) {
-        word(f.hi);
-        word(f.lo);
-        mask |= f.mask;
-      }
-      finish();
-      return make(mask);
+      return list(T_ARRAY, fs, mask);
     }
     if (o instanceof Map || o instanceof Set) {
       if (o.size === 0 && mask === 0) return o instanceof Map ? EMPTY_MAP : EMPTY_SET;
@@ -240,15 +246,7 @@ export class Fingerprinter {
           fs.push(this.value(x));
           if (typeof x !== 'object' || x === null) mask |= classify(undefined, x);
         }
-      begin(o instanceof Map ? T_MAP : T_SET);
-      word(o.size);
-      for (const f of fs) {
-        word(f.hi);
-        word(f.lo);
-        mask |= f.mask;
-      }
-      finish();
-      return make(mask);
+      return list(o instanceof Map ? T_MAP : T_SET, fs, mask);
     }
     const proto = Object.getPrototypeOf(o);
     if (proto !== Object.prototype && proto !== null)

@@ -16,6 +16,7 @@ export interface Finding {
   readonly witness: Witness;
 }
 
+/** What one topology's search found: what a certificate and a shard merge need of it. */
 export interface TopologyRun {
   readonly topology: Topology;
   readonly index: number;
@@ -31,10 +32,9 @@ export interface TopologyRun {
   readonly generated: number;
   /** New distinct states per level, level 0 the boot state. */
   readonly perLevel: readonly number[];
-  readonly ops: number;
   readonly violations: Partial<Record<InvariantId, Finding>>;
   /** Invariants whose premise arose in at least one state reached (premise.ts). */
-  readonly premises: ReadonlySet<InvariantId>;
+  readonly premises: readonly InvariantId[];
   /** Bytes of the fingerprint table at the end. */
   readonly tableBytes: number;
 }
@@ -213,9 +213,8 @@ export const exploreTopology = (
     distinct: seen.size,
     generated,
     perLevel,
-    ops: ops.length,
     violations,
-    premises,
+    premises: [...premises],
     tableBytes: seen.bytes,
   };
 };

@@ -6,23 +6,8 @@ import { exploreTopology, type TopologyRun } from './bfs.ts';
 import { inShard, type ScopedTopology, type Shard, scopeTopologies } from './enumerate.ts';
 import type { Scope } from './scope.ts';
 
-/** What one topology's search found, reduced to what a certificate and a shard merge need. */
-export interface TopologySummary {
-  readonly index: number;
-  readonly weight: number;
-  readonly topology: Topology;
-  readonly depth: number;
-  readonly depthReached: number;
-  readonly complete: boolean;
-  readonly distinct: number;
-  readonly generated: number;
-  readonly perLevel: readonly number[];
-  readonly violations: Partial<
-    Record<InvariantId, { readonly ops: readonly Op[]; readonly witness: Witness }>
-  >;
-  readonly premises: readonly InvariantId[];
-  readonly tableBytes: number;
-}
+/** One topology's search (bfs.ts), as shards store it. */
+export type TopologySummary = TopologyRun;
 
 /** One invariant's result over a design's whole search. */
 export type PairResult =
@@ -54,21 +39,6 @@ export interface DesignProof {
   /** The largest fingerprint table one topology needed. */
   readonly peakTableBytes: number;
 }
-
-export const summarise = (r: TopologyRun): TopologySummary => ({
-  index: r.index,
-  weight: r.weight,
-  topology: r.topology,
-  depth: r.depth,
-  depthReached: r.depthReached,
-  complete: r.complete,
-  distinct: r.distinct,
-  generated: r.generated,
-  perLevel: r.perLevel,
-  violations: r.violations,
-  premises: [...r.premises],
-  tableBytes: r.tableBytes,
-});
 
 /** Combines topology summaries (of one run, or of every shard of it) into a design's result. */
 export const combine = (
@@ -135,7 +105,7 @@ export const proveDesign = (
   const summaries: TopologySummary[] = [];
   for (const t of scopeTopologies(scope)) {
     if (options.shard !== undefined && !inShard(t, options.shard)) continue;
-    const run = summarise(exploreTopology(design, t, scope, invariants, { maxStates: scope.maxStates }));
+    const run = exploreTopology(design, t, scope, invariants, { maxStates: scope.maxStates });
     summaries.push(run);
     options.onTopology?.(t, run);
   }
