@@ -1,0 +1,360 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadGateData } from '../properties/gate-data.ts';
+import { type FlagSpec, helpText, parseArgs, UsageError } from './args.ts';
+import { selection } from './check.ts';
+import { type Context, plural, runsFlag, seedFlag } from './context.ts';
+import { runGate } from './run-gate.ts';
+import {
+  type CounterexampleSnapshot,
+  canonicalJson,
+  type PairSnapshot,
+  type Snapshot,
+  SnapshotSchema,
+  snapshotOf,
+} from './snapshot.ts';
+
+const FLAGS: readonly FlagSpec[] = [
+  { name: 'markdown', kind: 'boolean', help: 'print Markdown (for a pull-request comment) instead of text' },
+  { name: 'design', kind: 'list', help: 'only these designs (default: all, on either side)' },
+  { name: 'invariant', kind: 'list', help: 'only these invariants (default: all 13)' },
+  { name: 'runs', kind: 'int', help: 'random scenarios per pair on both sides (default: the gate’s)' },
+  { name: 'seed', kind: 'int', help: 'base seed on both sides (default: the gate’s)' },
+  { name: 'help', kind: 'boolean', help: 'show this help' },
+];
+
+const HELP = helpText(
+  'msispec diff [REF] [--markdown] [--design ID…] [--invariant ID…] [--runs N] [--seed S]',
+  `What this working tree changes in behaviour compared with REF (default: the merge base with main):
+the gate runs on both trees, each with its own code and data, and the diff lists the verdict flips
+(with the counterexample that appeared or is gone) and the counterexamples that changed (witness,
+class, trace, length), each marked recorded or not. Nothing is written. Exit 0 when every change is
+already recorded in spec/verdicts.json and the counterexample files, 1 when one is not, 2 on bad
+input (including a REF whose msispec predates diff).`,
+  FLAGS,
+);
+
+/** One tree's results. A later section (conformance outcomes) adds its own member here. */
+export interface Side {
+  readonly label: string;
+  readonly gate: Snapshot;
+}
+
+export interface Change {
+  /** `design × invariant`, or the design. */
+  readonly subject: string;
+  readonly what: string;
+  readonly details: readonly string[];
+  /** Whether the tree after the change already records it (the gate passes on it). */
+  readonly recorded: boolean;
+}
+
+export interface DiffSection {
+  readonly title: string;
+  readonly changes: readonly Change[];
+}
+
+const key = (p: Pick<PairSnapshot, 'design' | 'invariant'>) => `${p.design} × ${p.invariant}`;
+const byPair = (s: Snapshot) => new Map(s.results.map((r) => [key(r), r]));
+
+const summary = (c: CounterexampleSnapshot): string =>
+  `${c.class}, ${c.afterOp < 0 ? 'at boot' : `after op ${c.afterOp + 1}`} of ${plural(c.ops, 'op')}`;
+
+/** Designs present on one side only. */
+export const designSection = (before: Side, after: Side): DiffSection => {
+  const designsOf = (s: Snapshot) => new Set(s.results.map((r) => r.design));
+  const b = designsOf(before.gate);
+  const a = designsOf(after.gate);
+  const changes: Change[] = [];
+  for (const d of a) {
+    if (b.has(d)) continue;
+    const rs = after.gate.results.filter((r) => r.design === d);
+    const violated = rs.filter((r) => r.found === 'violated');
+    changes.push({
+      subject: d,
+      what: `added: ${plural(violated.length, 'pair')} violated, ${rs.length - violated.length} holding`,
+      details: violated.map(
+        (r) => `${r.invariant}: ${r.counterexample === undefined ? 'violated' : summary(r.counterexample)}`,
+      ),
+      recorded: rs.every((r) => r.ok),
+    });
+  }
+  for (const d of b)
+    if (!a.has(d)) changes.push({ subject: d, what: 'removed', details: [], recorded: true });
+  return { title: 'Designs', changes };
+};
+
+/** Pairs on both sides whose finding changed: holds ↔ violated, with the counterexample that appeared or is gone. */
+export const verdictSection = (before: Side, after: Side): DiffSection => {
+  const b = byPair(before.gate);
+  const changes: Change[] = [];
+  for (const r of after.gate.results) {
+    const old = b.get(key(r));
+    if (old === undefined || old.found === r.found) continue;
+    const details =
+      r.found === 'violated'
+        ? [
+            `counterexample appeared: ${r.counterexample === undefined ? 'violated' : summary(r.counterexample)}`,
+          ]
+        : [
+            `counterexample gone${old.counterexample?.file === undefined ? '' : `: ${old.counterexample.file} no longer reproduces`}`,
+          ];
+    changes.push({
+      subject: key(r),
+      what: `${old.found} → ${r.found}`,
+      details: [...details, ...(r.ok ? [] : [`spec/verdicts.json: ${r.expected}`])],
+      recorded: r.ok,
+    });
+  }
+  return { title: 'Verdict flips', changes };
+};
+
+/** Pairs violated on both sides whose counterexample changed: witness, class, trace or length. */
+export const counterexampleSection = (before: Side, after: Side): DiffSection => {
+  const b = byPair(before.gate);
+  const changes: Change[] = [];
+  for (const r of after.gate.results) {
+    const old = b.get(key(r))?.counterexample;
+    const now = r.counterexample;
+    if (old === undefined || now === undefined) continue;
+    const details: string[] = [];
+    if (old.class !== now.class) details.push(`class: ${old.class} → ${now.class}`);
+    if (old.ops !== now.ops || old.afterOp !== now.afterOp)
+      details.push(
+        `length: ${plural(old.ops, 'op')}, violated after op ${old.afterOp + 1} → ${plural(now.ops, 'op')}, after op ${now.afterOp + 1}`,
+      );
+    if (canonicalJson(old.witness) !== canonicalJson(now.witness))
+      details.push(`witness: ${canonicalJson(old.witness)} → ${canonicalJson(now.witness)}`);
+    const steps = Math.max(old.trace.length, now.trace.length);
+    for (let i = 0; i < steps; i++)
+      if (old.trace[i] !== now.trace[i])
+        details.push(`trace op ${i + 1}: ${old.trace[i] ?? '(none)'} → ${now.trace[i] ?? '(none)'}`);
+    if (details.length === 0) continue;
+    changes.push({ subject: key(r), what: 'changed', details, recorded: r.ok && now.recorded });
+  }
+  return { title: 'Counterexamples changed', changes };
+};
+
+/** The sections of a diff, in order. A conformance section is one more function of the same shape. */
+export const SECTIONS: readonly ((before: Side, after: Side) => DiffSection)[] = [
+  designSection,
+  verdictSection,
+  counterexampleSection,
+];
+
+export const diffSides = (before: Side, after: Side): DiffSection[] => SECTIONS.map((f) => f(before, after));
+
+const mark = (c: Change) => (c.recorded ? 'recorded' : 'NOT recorded');
+
+export const diffText = (before: Side, after: Side, sections: readonly DiffSection[]): string => {
+  const lines = [
+    `msispec diff: ${before.label} → ${after.label} (seed ${after.gate.seed}, ${after.gate.runs} runs per pair)`,
+  ];
+  for (const s of sections) {
+    if (s.changes.length === 0) continue;
+    lines.push('', `${s.title} (${s.changes.length}):`);
+    for (const c of s.changes) {
+      lines.push(`  ${c.subject}: ${c.what} — ${mark(c)}`);
+      for (const d of c.details) lines.push(`      ${d}`);
+    }
+  }
+  lines.push('', verdictLine(sections));
+  return lines.join('\n');
+};
+
+const cellText = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+export const diffMarkdown = (before: Side, after: Side, sections: readonly DiffSection[]): string => {
+  const lines = [
+    '### msispec diff',
+    '',
+    `\`${before.label}\` → \`${after.label}\` (seed \`${after.gate.seed}\`, ${after.gate.runs} runs per pair)`,
+  ];
+  for (const s of sections) {
+    if (s.changes.length === 0) continue;
+    lines.push(
+      '',
+      `#### ${s.title} (${s.changes.length})`,
+      '',
+      '| pair | change | details | recorded |',
+      '|---|---|---|---|',
+    );
+    for (const c of s.changes)
+      lines.push(
+        `| \`${cellText(c.subject)}\` | ${cellText(c.what)} | ${c.details.map(cellText).join('<br>')} | ${c.recorded ? '✓' : '✗ not yet'} |`,
+      );
+  }
+  lines.push('', verdictLine(sections));
+  return lines.join('\n');
+};
+
+const verdictLine = (sections: readonly DiffSection[]): string => {
+  const all = sections.flatMap((s) => s.changes);
+  const open = all.filter((c) => !c.recorded);
+  if (all.length === 0) return 'No behavioural change.';
+  return open.length === 0
+    ? `${plural(all.length, 'change')}, all recorded.`
+    : `${plural(all.length, 'change')}, ${open.length} not recorded: read them, then npx msispec accept <invariant>/<design> (or --all-new).`;
+};
+
+const git = (root: string, args: readonly string[]): { ok: boolean; out: string; err: string } => {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return {
+    ok: r.status === 0,
+    out: (r.stdout ?? '').trim(),
+    err: (r.stderr ?? r.error?.message ?? '').trim(),
+  };
+};
+
+/** REF as a commit, and how to name it; the default is the merge base of HEAD with main. */
+const resolveRef = (root: string, raw: string | undefined): { sha: string; label: string } => {
+  if (!git(root, ['rev-parse', '--git-dir']).ok)
+    throw new UsageError(`diff needs a git checkout; ${root} is not one`);
+  if (raw !== undefined) {
+    const r = git(root, ['rev-parse', '--verify', '--quiet', `${raw}^{commit}`]);
+    if (!r.ok) throw new UsageError(`unknown git ref '${raw}'`);
+    return { sha: r.out, label: `${raw} (${r.out.slice(0, 12)})` };
+  }
+  for (const main of ['main', 'origin/main']) {
+    const r = git(root, ['merge-base', 'HEAD', main]);
+    if (r.ok) return { sha: r.out, label: `merge base with ${main} (${r.out.slice(0, 12)})` };
+  }
+  throw new UsageError('no REF given and no branch main (or origin/main) to take the merge base with');
+};
+
+/** Whether the working tree (tracked and untracked files) differs from `sha`. */
+const treeChanged = (root: string, sha: string): boolean =>
+  !git(root, ['diff', '--quiet', sha, '--']).ok ||
+  git(root, ['ls-files', '--others', '--exclude-standard']).out !== '';
+
+/** Runs REF's own `msispec check --json --dry-run` in a copy of REF's tree. */
+const refSnapshot = async (
+  ctx: Context,
+  sha: string,
+  args: readonly string[],
+  designs: readonly string[] | undefined,
+): Promise<Snapshot> => {
+  const root = ctx.repo.root;
+  const dir = mkdtempSync(join(tmpdir(), 'msispec-diff-'));
+  try {
+    const archive = spawnSync('git', ['archive', '--format=tar', sha], {
+      cwd: root,
+      maxBuffer: 1024 * 1024 * 1024,
+    });
+    if (archive.status !== 0)
+      throw new UsageError(`git archive ${sha} failed: ${String(archive.stderr).trim()}`);
+    const tar = spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+    if (tar.status !== 0) throw new UsageError(`could not unpack ${sha}: ${String(tar.stderr).trim()}`);
+    if (existsSync(join(root, 'node_modules')))
+      symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    const cli = join(dir, 'cli', 'msispec.mjs');
+    if (!existsSync(cli)) throw new UsageError(`${sha} has no cli/msispec.mjs`);
+    const refDesigns = existsSync(join(dir, 'spec', 'designs'))
+      ? readdirSync(join(dir, 'spec', 'designs'))
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => f.slice(0, -5))
+      : [];
+    const picked = designs?.filter((d) => refDesigns.includes(d));
+    if (picked !== undefined && picked.length === 0) return emptySnapshot(args);
+    const argv = [
+      cli,
+      'check',
+      '--json',
+      '--dry-run',
+      ...args,
+      ...(picked === undefined ? [] : ['--design', picked.join(',')]),
+    ];
+    const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>(
+      (done) => {
+        const p = spawn(process.execPath, argv, { cwd: dir, env: { ...process.env, ...ctx.env } });
+        let o = '';
+        let e = '';
+        p.stdout.on('data', (b: Buffer) => {
+          o += b.toString('utf8');
+        });
+        p.stderr.on('data', (b: Buffer) => {
+          e += b.toString('utf8');
+        });
+        p.on('close', (c) => done({ code: c, out: o, err: e }));
+        p.on('error', (x) => done({ code: null, out: o, err: x.message }));
+      },
+    );
+    let json: unknown;
+    try {
+      json = JSON.parse(out);
+    } catch {
+      json = undefined;
+    }
+    const parsed = SnapshotSchema.safeParse(json);
+    if ((code !== 0 && code !== 1) || !parsed.success)
+      throw new UsageError(
+        `REF ${sha.slice(0, 12)}: its msispec check --json --dry-run gave no format-1 result (exit ${code}; it may predate msispec diff): ${err.split('\n').find((l) => l.trim() !== '') ?? ''}`,
+      );
+    return parsed.data;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const emptySnapshot = (args: readonly string[]): Snapshot => ({
+  format: 1,
+  msispec: '',
+  seed: 0,
+  runs: Number(args[args.indexOf('--runs') + 1] ?? 0),
+  started: '',
+  gate: 'passed',
+  failed: 0,
+  results: [],
+  problems: [],
+});
+
+/** `msispec diff [REF]`: returns the exit code. */
+export const diff = async (argv: readonly string[], ctx: Context): Promise<number> => {
+  const { flags, positional } = parseArgs(argv, FLAGS);
+  if (flags.has('help')) {
+    ctx.out(HELP);
+    return 0;
+  }
+  if (positional.length > 1)
+    throw new UsageError(`diff takes at most one REF, got '${positional.join(' ')}'`);
+  const seed = seedFlag(flags, ctx);
+  const runs = runsFlag(flags, ctx);
+  const data = loadGateData(ctx.repo);
+  const sel = selection(flags, data);
+  const ref = resolveRef(ctx.repo.root, positional[0]);
+  const markdown = flags.has('markdown');
+  const head: Side = { label: 'working tree', gate: emptySnapshot([]) };
+  if (!treeChanged(ctx.repo.root, ref.sha)) {
+    ctx.out(
+      markdown
+        ? `### msispec diff\n\n\`${ref.label}\` → working tree: no change.`
+        : `msispec diff: ${ref.label} → working tree: no change`,
+    );
+    return 0;
+  }
+  const args = [
+    '--seed',
+    String(seed),
+    '--runs',
+    String(runs),
+    ...(flags.has('invariant') ? ['--invariant', sel.invariants.join(',')] : []),
+  ];
+  const explicit = flags.has('design') ? sel.designs : undefined;
+  const before = refSnapshot(ctx, ref.sha, args, explicit);
+  // This tree's gate runs here while REF's runs in its own process.
+  const g = runGate(data, {
+    ...sel,
+    seed,
+    runs,
+    writeCounterexamples: false,
+    tick: () => {},
+    note: () => {},
+  });
+  const after: Side = { ...head, gate: snapshotOf(g.run, g.data, g.problems) };
+  const beforeSide: Side = { label: ref.label, gate: await before };
+  const sections = diffSides(beforeSide, after);
+  ctx.out((markdown ? diffMarkdown : diffText)(beforeSide, after, sections));
+  return sections.every((s) => s.changes.every((c) => c.recorded)) ? 0 : 1;
+};
