@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { reproduceCommand, shrunkOps } from '../properties/gate.ts';
+import { type PairCheck, reproduceCommand, shrunkOps } from '../properties/gate.ts';
 import { type GateData, loadGateData } from '../properties/gate-data.ts';
 import { DEFAULT_GATE_RUNS, DEFAULT_SEED, MAX_RUNS } from '../properties/settings.ts';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../reports/render/write.ts';
 import { removeStaleTemps } from '../spec/data-file.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
+import { pairFile } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, parseArgs, someOf, UsageError } from './args.ts';
 import { type Context, ioMessage, OutputError, plural, runsFlag, seedFlag } from './context.ts';
 import { matrixText, progress } from './output.ts';
@@ -131,16 +132,40 @@ export const selection = (flags: Map<string, unknown>, data: GateData): CheckSel
 
 const failureLines = (g: GateOutcome): string[] => {
   const out: string[] = [];
-  for (const r of g.run.results.filter((x) => !x.ok)) {
+  const failed = g.run.results.filter((x) => !x.ok);
+  const unreviewed = failed.filter((r) => r.expected.verdict === 'unreviewed');
+  const report = (r: PairCheck): string | undefined => {
+    const p = pairPaths(g.data, r).report;
+    return p !== undefined && existsSync(join(g.data.repo.root, p)) ? p : undefined;
+  };
+  for (const design of [...new Set(unreviewed.map((r) => r.design))]) {
+    const rs = unreviewed.filter((r) => r.design === design);
+    const holding = rs.filter((r) => r.found === 'holds').map((r) => r.invariant);
+    const violated = rs.filter((r) => r.found === 'violated');
+    out.push(
+      `  ? ${design}: ${plural(rs.length, 'unreviewed pair')} (no verdict in spec/verdicts.json yet): ${holding.length} holding${violated.length > 0 ? `, ${violated.length} violated:` : ''}`,
+    );
+    for (const r of violated)
+      out.push(
+        `      ${r.invariant}: ${report(r) ?? 'no report written'}  (reproduce: ${reproduceCommand(r, g.run.seed, g.run.runs)})`,
+      );
+  }
+  if (unreviewed.length > 0)
+    out.push(
+      '    read the reports, then record what the model found: npx msispec accept --all-new [--note "…"]',
+    );
+  for (const r of failed.filter((x) => x.expected.verdict !== 'unreviewed')) {
     out.push(`  ✗ ${r.design} × ${r.invariant}: ${r.why}`);
-    const p = pairPaths(g.data, r);
-    if (p.report !== undefined && existsSync(join(g.data.repo.root, p.report)))
-      out.push(`      report: ${p.report}`);
+    const path = report(r);
+    if (path !== undefined) out.push(`      report: ${path}`);
     const c = r.counterexample;
     if (c?.source === 'search') out.push(...shrunkOps(c).map((l) => `      ${l}`));
     out.push(`      reproduce: ${reproduceCommand(r, g.run.seed, g.run.runs)}`);
   }
-  for (const p of g.problems) out.push(`  ✗ ${p.file}: ${p.problem}\n      fix: ${p.fix}`);
+  // A new file of an unreviewed pair is already listed with its pair.
+  const listed = new Set(unreviewed.map((r) => `counterexamples/${pairFile(r.invariant, r.design)}`));
+  for (const p of g.problems.filter((x) => !listed.has(x.file)))
+    out.push(`  ✗ ${p.file}: ${p.problem}\n      fix: ${p.fix}`);
   return out;
 };
 
@@ -186,6 +211,7 @@ export const check = (argv: readonly string[], ctx: Context): number => {
     seed,
     runs,
     writeCounterexamples: writes,
+    designChecks: true,
     tick: (design) => {
       if (last !== '' && design !== last) bar.group(last);
       last = design;
@@ -202,7 +228,7 @@ export const check = (argv: readonly string[], ctx: Context): number => {
     try {
       reportsLine = reportsSummary(writeReports(g.data));
     } catch (e) {
-      outputErrors.push(`could not write reports/: ${ioMessage(e)}`);
+      outputErrors.push(`could not update reports/: ${ioMessage(e)}`);
     }
   } else if (!proposal) {
     const { changed, stale } = diffReports(renderReports(g.data), g.data.repo.reports);

@@ -2,14 +2,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { loadGateData } from '../properties/gate-data.ts';
+import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { type FlagSpec, helpText, parseArgs, UsageError } from './args.ts';
 import { selection } from './check.ts';
 import { type Context, plural, runsFlag, seedFlag } from './context.ts';
 import { runGate } from './run-gate.ts';
 import {
   type CounterexampleSnapshot,
-  canonicalJson,
   type PairSnapshot,
   type Snapshot,
   SnapshotSchema,
@@ -18,6 +19,7 @@ import {
 
 const FLAGS: readonly FlagSpec[] = [
   { name: 'markdown', kind: 'boolean', help: 'print Markdown (for a pull-request comment) instead of text' },
+  { name: 'json', kind: 'boolean', help: 'print the sections as JSON' },
   { name: 'design', kind: 'list', help: 'only these designs (default: all, on either side)' },
   { name: 'invariant', kind: 'list', help: 'only these invariants (default: all 13)' },
   { name: 'runs', kind: 'int', help: 'random scenarios per pair on both sides (default: the gate’s)' },
@@ -26,7 +28,7 @@ const FLAGS: readonly FlagSpec[] = [
 ];
 
 const HELP = helpText(
-  'msispec diff [REF] [--markdown] [--design ID…] [--invariant ID…] [--runs N] [--seed S]',
+  'msispec diff [REF] [--markdown | --json] [--design ID…] [--invariant ID…] [--runs N] [--seed S]',
   `What this working tree changes in behaviour compared with REF (default: the merge base with main):
 the gate runs on both trees, each with its own code and data, and the diff lists the verdict flips
 (with the counterexample that appeared or is gone) and the counterexamples that changed (witness,
@@ -111,6 +113,21 @@ export const verdictSection = (before: Side, after: Side): DiffSection => {
   return { title: 'Verdict flips', changes };
 };
 
+/** The witness fields that differ, as `witness.addr: 0x… → 0x…`. */
+const witnessChanges = (a: unknown, b: unknown): string[] => {
+  const flat = (v: unknown, path: string, out: Map<string, string>): Map<string, string> => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      for (const [k, x] of Object.entries(v)) flat(x, `${path}.${k}`, out);
+    else out.set(path, JSON.stringify(v));
+    return out;
+  };
+  const x = flat(a, 'witness', new Map());
+  const y = flat(b, 'witness', new Map());
+  return [...new Set([...x.keys(), ...y.keys()])]
+    .filter((k) => x.get(k) !== y.get(k))
+    .map((k) => `${k}: ${x.get(k) ?? '(none)'} → ${y.get(k) ?? '(none)'}`);
+};
+
 /** Pairs violated on both sides whose counterexample changed: witness, class, trace or length. */
 export const counterexampleSection = (before: Side, after: Side): DiffSection => {
   const b = byPair(before.gate);
@@ -125,12 +142,10 @@ export const counterexampleSection = (before: Side, after: Side): DiffSection =>
       details.push(
         `length: ${plural(old.ops, 'op')}, violated after op ${old.afterOp + 1} → ${plural(now.ops, 'op')}, after op ${now.afterOp + 1}`,
       );
-    if (canonicalJson(old.witness) !== canonicalJson(now.witness))
-      details.push(`witness: ${canonicalJson(old.witness)} → ${canonicalJson(now.witness)}`);
-    const steps = Math.max(old.trace.length, now.trace.length);
-    for (let i = 0; i < steps; i++)
-      if (old.trace[i] !== now.trace[i])
-        details.push(`trace op ${i + 1}: ${old.trace[i] ?? '(none)'} → ${now.trace[i] ?? '(none)'}`);
+    details.push(...witnessChanges(old.witness, now.witness));
+    // Past the shorter trace the length says it; compare the ops both traces have.
+    for (let i = 0; i < Math.min(old.trace.length, now.trace.length); i++)
+      if (old.trace[i] !== now.trace[i]) details.push(`trace op ${i + 1}: ${old.trace[i]} → ${now.trace[i]}`);
     if (details.length === 0) continue;
     changes.push({ subject: key(r), what: 'changed', details, recorded: r.ok && now.recorded });
   }
@@ -194,9 +209,19 @@ const verdictLine = (sections: readonly DiffSection[]): string => {
   const all = sections.flatMap((s) => s.changes);
   const open = all.filter((c) => !c.recorded);
   if (all.length === 0) return 'No behavioural change.';
-  return open.length === 0
-    ? `${plural(all.length, 'change')}, all recorded.`
-    : `${plural(all.length, 'change')}, ${open.length} not recorded: read them, then npx msispec accept <invariant>/<design> (or --all-new).`;
+  if (open.length === 0) return `${plural(all.length, 'change')}, all recorded.`;
+  const pairs = open
+    .filter((c) => c.subject.includes(' × '))
+    .map((c) => {
+      const [design, invariant] = c.subject.split(' × ');
+      return `${invariant}/${design}`;
+    });
+  const designs = open.filter((c) => !c.subject.includes(' × '));
+  const how = [
+    ...(pairs.length > 0 ? [`npx msispec accept ${pairs.join(' ')}`] : []),
+    ...(designs.length > 0 ? ['npx msispec accept --all-new (for the new designs)'] : []),
+  ];
+  return `${plural(all.length, 'change')}, ${open.length} not recorded: read them, then ${how.join('; ')}`;
 };
 
 const git = (root: string, args: readonly string[]): { ok: boolean; out: string; err: string } => {
@@ -230,12 +255,29 @@ const treeChanged = (root: string, sha: string): boolean =>
   git(root, ['ls-files', '--others', '--exclude-standard']).out !== '';
 
 /** Runs REF's own `msispec check --json --dry-run` in a copy of REF's tree. */
+/** What `msispec check --json` printed before format 1. */
+const LegacySchema = z.object({
+  seed: z.number().int(),
+  runs: z.number().int(),
+  results: z.array(
+    z.object({
+      design: z.string(),
+      invariant: z.enum(INVARIANT_IDS),
+      expected: z.enum(['holds', 'violated', 'n/a']),
+      found: z.enum(['holds', 'violated']),
+      ok: z.boolean(),
+      why: z.string().optional(),
+      seed: z.number().int(),
+    }),
+  ),
+});
+
 const refSnapshot = async (
   ctx: Context,
   sha: string,
   args: readonly string[],
   designs: readonly string[] | undefined,
-): Promise<Snapshot> => {
+): Promise<{ snapshot: Snapshot; note?: string }> => {
   const root = ctx.repo.root;
   const dir = mkdtempSync(join(tmpdir(), 'msispec-diff-'));
   try {
@@ -257,17 +299,17 @@ const refSnapshot = async (
           .map((f) => f.slice(0, -5))
       : [];
     const picked = designs?.filter((d) => refDesigns.includes(d));
-    if (picked !== undefined && picked.length === 0) return emptySnapshot(args);
-    const argv = [
-      cli,
-      'check',
-      '--json',
-      '--dry-run',
-      ...args,
-      ...(picked === undefined ? [] : ['--design', picked.join(',')]),
-    ];
-    const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>(
-      (done) => {
+    if (picked !== undefined && picked.length === 0) return { snapshot: emptySnapshot(args) };
+    const run = (extra: readonly string[]) =>
+      new Promise<{ code: number | null; out: string; err: string }>((done) => {
+        const argv = [
+          cli,
+          'check',
+          '--json',
+          ...extra,
+          ...args,
+          ...(picked === undefined ? [] : ['--design', picked.join(',')]),
+        ];
         const p = spawn(process.execPath, argv, { cwd: dir, env: { ...process.env, ...ctx.env } });
         let o = '';
         let e = '';
@@ -279,20 +321,36 @@ const refSnapshot = async (
         });
         p.on('close', (c) => done({ code: c, out: o, err: e }));
         p.on('error', (x) => done({ code: null, out: o, err: x.message }));
-      },
-    );
-    let json: unknown;
-    try {
-      json = JSON.parse(out);
-    } catch {
-      json = undefined;
+      });
+    const json = (out: string): unknown => {
+      try {
+        return JSON.parse(out);
+      } catch {
+        return undefined;
+      }
+    };
+    const first = await run(['--dry-run']);
+    const parsed = SnapshotSchema.safeParse(json(first.out));
+    if ((first.code === 0 || first.code === 1) && parsed.success) return { snapshot: parsed.data };
+    // An msispec from before format 1 has no --dry-run and no counterexample details: its verdicts
+    // alone can still be compared (it runs in this temporary copy, so what it writes is thrown away).
+    if (first.err.includes('unknown flag --dry-run')) {
+      const old = await run(['--no-reports']);
+      const legacy = LegacySchema.safeParse(json(old.out));
+      if ((old.code === 0 || old.code === 1) && legacy.success)
+        return {
+          snapshot: {
+            ...emptySnapshot(args),
+            seed: legacy.data.seed,
+            runs: legacy.data.runs,
+            results: legacy.data.results.map((r) => ({ ...r, reproduce: '' })),
+          },
+          note: 'its msispec predates counterexample details, so only verdict flips are compared',
+        };
     }
-    const parsed = SnapshotSchema.safeParse(json);
-    if ((code !== 0 && code !== 1) || !parsed.success)
-      throw new UsageError(
-        `REF ${sha.slice(0, 12)}: its msispec check --json --dry-run gave no format-1 result (exit ${code}; it may predate msispec diff): ${err.split('\n').find((l) => l.trim() !== '') ?? ''}`,
-      );
-    return parsed.data;
+    throw new UsageError(
+      `REF ${sha.slice(0, 12)}: its msispec check --json gave no result to compare (exit ${first.code}): ${first.err.split('\n').find((l) => l.trim() !== '') ?? ''}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -327,11 +385,14 @@ export const diff = async (argv: readonly string[], ctx: Context): Promise<numbe
   const markdown = flags.has('markdown');
   const head: Side = { label: 'working tree', gate: emptySnapshot([]) };
   if (!treeChanged(ctx.repo.root, ref.sha)) {
-    ctx.out(
-      markdown
-        ? `### msispec diff\n\n\`${ref.label}\` → working tree: no change.`
-        : `msispec diff: ${ref.label} → working tree: no change`,
-    );
+    if (flags.has('json'))
+      ctx.out(JSON.stringify({ before: ref.label, after: head.label, seed, runs, sections: [] }, null, 2));
+    else
+      ctx.out(
+        markdown
+          ? `### msispec diff\n\n\`${ref.label}\` → working tree: no change.`
+          : `msispec diff: ${ref.label} → working tree: no change`,
+      );
     return 0;
   }
   const args = [
@@ -349,12 +410,19 @@ export const diff = async (argv: readonly string[], ctx: Context): Promise<numbe
     seed,
     runs,
     writeCounterexamples: false,
+    designChecks: false,
     tick: () => {},
     note: () => {},
   });
   const after: Side = { ...head, gate: snapshotOf(g.run, g.data, g.problems) };
-  const beforeSide: Side = { label: ref.label, gate: await before };
+  const refResult = await before;
+  const beforeSide: Side = {
+    label: refResult.note === undefined ? ref.label : `${ref.label}; ${refResult.note}`,
+    gate: refResult.snapshot,
+  };
   const sections = diffSides(beforeSide, after);
-  ctx.out((markdown ? diffMarkdown : diffText)(beforeSide, after, sections));
+  if (flags.has('json'))
+    ctx.out(JSON.stringify({ before: beforeSide.label, after: after.label, seed, runs, sections }, null, 2));
+  else ctx.out((markdown ? diffMarkdown : diffText)(beforeSide, after, sections));
   return sections.every((s) => s.changes.every((c) => c.recorded)) ? 0 : 1;
 };

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWith } from '../model/types/validate.ts';
+import { loadGateData } from '../properties/gate-data.ts';
 import { writeJsonAtomic } from '../spec/data-file.ts';
 import { canonicalFindings } from '../spec/designs/canonical.ts';
-import { DesignError, loadDesigns } from '../spec/designs/load.ts';
+import { DesignError } from '../spec/designs/load.ts';
 import {
   type Canonical,
   DESIGN_ID,
@@ -136,7 +137,8 @@ export const newDesign = (argv: readonly string[], ctx: Context): number => {
     );
   const fromRaw = flags.get('from');
   if (typeof fromRaw !== 'string') throw new UsageError('new-design needs --from OTHER, the design to copy');
-  const designs = loadDesigns(ctx.repo.designs);
+  // Every stored input is validated before anything is written, not only the designs.
+  const designs = loadGateData(ctx.repo).designs;
   const from = oneOf('design', fromRaw, [...designs.keys()]);
   const file = join(ctx.repo.designs, `${id}.json`);
   if (designs.has(id) || existsSync(file)) throw new UsageError(`design ${id} exists already: ${file}`);

@@ -24,7 +24,7 @@ export const report = (argv: readonly string[], ctx: Context): number => {
   try {
     ctx.out(reportsSummary(writeReports(data)));
   } catch (e) {
-    throw new OutputError(`could not write reports/: ${ioMessage(e)}`);
+    throw new OutputError(`could not update reports/: ${ioMessage(e)}`);
   }
   return 0;
 };

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -124,4 +124,34 @@ export const treeHash = (root: string): string => {
   };
   walk(root);
   return h.digest('hex');
+};
+
+/** Runs `node <root>/cli/msispec.mjs …` in `root` as its own process. */
+export const spawnCli = (
+  root: string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): { code: number | null; out: string; err: string } => {
+  const r = spawnSync(process.execPath, [join(root, 'cli', 'msispec.mjs'), ...argv], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+/** Runs a tool of node_modules/.bin in `root`. */
+export const spawnBin = (
+  root: string,
+  bin: string,
+  argv: readonly string[],
+): { code: number | null; out: string } => {
+  const r = spawnSync(join(root, 'node_modules', '.bin', bin), argv, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
 };

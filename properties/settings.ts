@@ -33,7 +33,7 @@ export const ENV_SETTINGS = {
   /** Runs per hardware totality property. */
   MSISPEC_HW_RUNS: { fallback: 300, min: 1, max: MAX_RUNS, what: 'runs per hardware property' },
   /** Operations per generated scenario, at most. */
-  MSISPEC_MAX_OPS: { fallback: 10, min: 0, max: 50, what: 'ops per scenario' },
+  MSISPEC_MAX_OPS: { fallback: 10, min: 1, max: 50, what: 'ops per scenario' },
 } as const satisfies Record<string, Range>;
 export type EnvSetting = keyof typeof ENV_SETTINGS;
 

@@ -51,8 +51,12 @@ export class InputFileError extends Error {
     readonly file: string,
     readonly error: InputError,
   ) {
+    // One line, whatever the message quotes from the file.
     super(
-      `${file}: ${error.path}: ${error.message}${error.allowed ? ` (allowed: ${error.allowed.join(', ')})` : ''}`,
+      `${file}: ${error.path}: ${error.message}${error.allowed ? ` (allowed: ${error.allowed.join(', ')})` : ''}`.replace(
+        /\s*\n\s*/g,
+        ' ',
+      ),
     );
   }
 }

@@ -42,19 +42,29 @@ export const designFiles = (dir = DESIGNS_DIR): string[] =>
     .sort()
     .map((id) => `${id}.json`);
 
-const cache = new Map<string, { readonly stamp: number; readonly designs: ReadonlyMap<string, Design> }>();
+const cache = new Map<string, { readonly stamp: string; readonly designs: ReadonlyMap<string, Design> }>();
 
 /**
  * Every design in `dir` (spec/designs), validated, by id in sorted order: the files present are the
- * catalogue. Fails on the first bad file. Loaded again only when the folder changed (msispec writes
- * files by renaming, which touches the folder).
+ * catalogue. Fails on the first bad file. Loaded again whenever a file was added, removed or changed.
  */
 export const loadDesigns = (dir = DESIGNS_DIR): ReadonlyMap<string, Design> => {
-  const stamp = statSync(dir).mtimeMs;
+  let files: string[];
+  try {
+    files = designFiles(dir);
+  } catch {
+    throw new DesignError(dir, { path: '$', message: 'no such folder' });
+  }
+  const stamp = files
+    .map((f) => {
+      const st = statSync(join(dir, f), { throwIfNoEntry: false });
+      return `${f}:${st?.mtimeMs ?? 0}:${st?.size ?? 0}`;
+    })
+    .join('|');
   const known = cache.get(dir);
   if (known !== undefined && known.stamp === stamp) return known.designs;
   const designs = new Map(
-    designFiles(dir).map((f) => [f.slice(0, -'.json'.length), loadDesignFile(join(dir, f))] as const),
+    files.map((f) => [f.slice(0, -'.json'.length), loadDesignFile(join(dir, f))] as const),
   );
   cache.set(dir, { stamp, designs });
   return designs;
