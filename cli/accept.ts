@@ -1,11 +1,9 @@
-import { join, relative } from 'node:path';
 import { type Counterexample, overBound, sizeOf } from '../counterexamples/schema.ts';
 import { removeCounterexample, writeCounterexample } from '../counterexamples/store.ts';
 import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
 import { checkPair } from '../properties/pair.ts';
 import { pairSeed } from '../properties/settings.ts';
 import { reportsSummary, writeReports } from '../reports/render/write.ts';
-import { removeStaleTemps } from '../spec/data-file.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import { INVARIANT_IDS, type InvariantId, type Witness } from '../spec/invariants/types.ts';
@@ -19,7 +17,7 @@ import {
   writeVerdicts,
 } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, oneOf, parseArgs, UsageError } from './args.ts';
-import { type Context, ioMessage, OutputError, plural, runsFlag, seedFlag } from './context.ts';
+import { type Context, cleanTemps, ioMessage, OutputError, plural, runsFlag, seedFlag } from './context.ts';
 import { classOf } from './snapshot.ts';
 import { VERSION } from './version.ts';
 
@@ -197,10 +195,11 @@ export const accept = (argv: readonly string[], ctx: Context): number => {
         (d.file !== 'remove' &&
           JSON.stringify(d.file) === JSON.stringify(storedOf(data, d.design, d.invariant))));
     ctx.out(`${d.invariant}/${d.design}: ${d.says}${same ? ' — already recorded' : ''}`);
+    if (note !== undefined && d.verdict.verdict !== 'violated')
+      ctx.out(`  (--note not recorded: a ${d.verdict.verdict} verdict has no note)`);
     table = withVerdict(table, d.design, d.invariant, d.verdict);
   }
-  for (const f of removeStaleTemps([join(ctx.repo.root, 'spec'), ctx.repo.counterexamples, ctx.repo.reports]))
-    ctx.err(`removed a temporary file a killed run left: ${relative(ctx.repo.root, f)}`);
+  cleanTemps(ctx);
   try {
     for (const d of decisions) {
       if (d.file === 'remove') removeCounterexample(d.invariant, d.design, ctx.repo.counterexamples);

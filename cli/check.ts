@@ -10,11 +10,10 @@ import {
   writeJunit,
   writeReports,
 } from '../reports/render/write.ts';
-import { removeStaleTemps } from '../spec/data-file.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
 import { pairFile } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, parseArgs, someOf, UsageError } from './args.ts';
-import { type Context, ioMessage, OutputError, plural, runsFlag, seedFlag } from './context.ts';
+import { type Context, cleanTemps, ioMessage, OutputError, plural, runsFlag, seedFlag } from './context.ts';
 import { matrixText, progress } from './output.ts';
 import { type GateOutcome, pairPaths, runGate } from './run-gate.ts';
 import { snapshotOf } from './snapshot.ts';
@@ -190,15 +189,7 @@ export const check = (argv: readonly string[], ctx: Context): number => {
   const sel = selection(flags, data);
   const writes = !flags.has('dry-run') && !proposal;
   const writeReportsToo = writes && !flags.has('no-reports');
-  if (writes) {
-    const removed = removeStaleTemps([
-      join(ctx.repo.root, 'spec'),
-      ctx.repo.counterexamples,
-      ctx.repo.reports,
-    ]);
-    for (const f of removed)
-      ctx.err(`removed a temporary file a killed run left: ${relative(ctx.repo.root, f)}`);
-  }
+  if (writes) cleanTemps(ctx);
   const full = sel.designs.length === data.designs.size && sel.invariants.length === INVARIANT_IDS.length;
   if (!json)
     ctx.out(

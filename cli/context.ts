@@ -1,3 +1,4 @@
+import { join, relative } from 'node:path';
 import {
   boundedInt,
   MAX_RUNS,
@@ -6,6 +7,7 @@ import {
   type Settings,
   SettingsError,
 } from '../properties/settings.ts';
+import { removeStaleTemps } from '../spec/data-file.ts';
 import type { Repo } from '../spec/repo.ts';
 import { type Parsed, UsageError } from './args.ts';
 
@@ -59,4 +61,11 @@ export const isIoError = (e: unknown): e is NodeJS.ErrnoException =>
 export const ioMessage = (e: unknown): string => {
   if (isIoError(e)) return `${e.code}: ${e.message.replace(/^[A-Z]+: /, '')}`;
   throw e;
+};
+
+/** Removes the temporary files a killed run left in the data folders, saying so on stderr. */
+export const cleanTemps = (ctx: Context): void => {
+  const r = ctx.repo;
+  for (const f of removeStaleTemps([join(r.root, 'spec'), r.counterexamples, r.reports]))
+    ctx.err(`removed a temporary file a killed run left: ${relative(r.root, f)}`);
 };

@@ -1,7 +1,7 @@
 import { loadGateData } from '../properties/gate-data.ts';
 import { reportsSummary, writeReports } from '../reports/render/write.ts';
 import { type FlagSpec, helpText, parseArgs, UsageError } from './args.ts';
-import { type Context, ioMessage, OutputError } from './context.ts';
+import { type Context, cleanTemps, ioMessage, OutputError } from './context.ts';
 
 const FLAGS: readonly FlagSpec[] = [{ name: 'help', kind: 'boolean', help: 'show this help' }];
 const HELP = helpText(
@@ -21,6 +21,7 @@ export const report = (argv: readonly string[], ctx: Context): number => {
   }
   if (positional.length > 0) throw new UsageError(`report takes no arguments, got '${positional.join(' ')}'`);
   const data = loadGateData(ctx.repo);
+  cleanTemps(ctx);
   try {
     ctx.out(reportsSummary(writeReports(data)));
   } catch (e) {
