@@ -126,13 +126,13 @@ export const treeHash = (root: string): string => {
   return h.digest('hex');
 };
 
-/** Runs `node <root>/cli/msispec.mjs …` in `root` as its own process. */
-export const spawnCli = (
+const spawnIn = (
   root: string,
+  command: string,
   argv: readonly string[],
-  env: Readonly<Record<string, string>> = {},
-): { code: number | null; out: string; err: string } => {
-  const r = spawnSync(process.execPath, [join(root, 'cli', 'msispec.mjs'), ...argv], {
+  env: Readonly<Record<string, string>>,
+) => {
+  const r = spawnSync(command, argv, {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -141,17 +141,16 @@ export const spawnCli = (
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
-/** Runs a tool of node_modules/.bin in `root`. */
+/** Runs `node <root>/cli/msispec.mjs …` in `root` as its own process. */
+export const spawnCli = (root: string, argv: readonly string[], env: Readonly<Record<string, string>> = {}) =>
+  spawnIn(root, process.execPath, [join(root, 'cli', 'msispec.mjs'), ...argv], env);
+
+/** Runs a tool of node_modules/.bin in `root`, its output (stdout then stderr) as one text. */
 export const spawnBin = (
   root: string,
   bin: string,
   argv: readonly string[],
 ): { code: number | null; out: string } => {
-  const r = spawnSync(join(root, 'node_modules', '.bin', bin), argv, {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: '1', FORCE_COLOR: '0' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  const r = spawnIn(root, join(root, 'node_modules', '.bin', bin), argv, { CI: '1', FORCE_COLOR: '0' });
+  return { code: r.code, out: `${r.out}${r.err}` };
 };

@@ -22,7 +22,11 @@ export type Tone = 'good' | 'bad' | 'warn';
 
 export type Text = readonly Inline[];
 
-/** A sequence diagram: participants by label; messages between them by index. */
+/**
+ * A sequence diagram: participants by label; messages between them by index. `fail` ends a
+ * message in a cross (the write goes no further); `violating` marks the hop where the invariant
+ * breaks (drawn red and bold, labelled ✗).
+ */
 export interface Diagram {
   readonly participants: readonly string[];
   readonly messages: readonly {

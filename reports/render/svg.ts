@@ -1,23 +1,13 @@
+import type { Diagram } from './doc.ts';
+
 /**
  * A small self-drawn SVG sequence diagram: participant boxes along the top, dashed lifelines, and
  * one arrow per message, top to bottom. No fonts, scripts or external references; the same input
  * always gives the same bytes.
  */
 
-export interface SequenceDiagram {
-  readonly participants: readonly string[];
-  /**
-   * `from` and `to` index `participants`; `fail` ends the arrow in a cross (the write goes no
-   * further); `violating` marks the hop where the invariant breaks: red, bold, labelled ✗.
-   */
-  readonly messages: readonly {
-    from: number;
-    to: number;
-    label: string;
-    fail?: boolean;
-    violating?: boolean;
-  }[];
-}
+/** What the diagram shows (reports/render/doc.ts Diagram). */
+export type SequenceDiagram = Diagram;
 
 /** Escapes text and attribute values for XML. */
 export const escapeXml = (s: string): string =>
