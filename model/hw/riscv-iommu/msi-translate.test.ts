@@ -204,6 +204,13 @@ describe('MRIF mode (AIA src/IOMMU.adoc [[IOMMU-MSIPTE-MRIF]] "MSI PTE, MRIF mod
       cause: 'MRIF_UNSUPPORTED_ACCESS',
     });
   });
+  it('aborts an aligned 32-bit read (the AIA allows it instead of reading zero) and never records it', () => {
+    const p = platform([[pteAt(3n), mrif]]);
+    const dc = p.iommu.ddt.get(rid) ?? dcFlat();
+    expect(msiTranslate(p.iommu, dc, 0x2800_3000n, 'read', 5, 4, undefined)).toMatchObject({
+      outcome: { kind: 'fault', cause: 'MRIF_UNSUPPORTED_ACCESS' },
+    });
+  });
   it('aborts a misaligned 32-bit access as unsupported', () => {
     expect(deliverRiscv(platform([[pteAt(3n), mrif]]), write32(rid, 0x2800_3002n, 1))).toMatchObject({
       kind: 'fault',

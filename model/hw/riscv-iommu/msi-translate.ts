@@ -143,9 +143,15 @@ export const msiTranslate = (
   }
   // MRIF mode (AIA, "MSI PTE, MRIF mode"): "If a memory access, read or write, is not for 32 bits of
   // data, or if the access address is not aligned to a 4-byte boundary ..., the access should be
-  // aborted as unsupported."
-  if (size !== 4 || (gpa & 3n) !== 0n) {
-    return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, { gpa: hex(gpa), size });
+  // aborted as unsupported. For a naturally aligned 32-bit read, the IOMMU should preferably return
+  // zero as the read value but may alternatively abort the access." The model aborts reads too
+  // (simplification: an outcome describes a write, so it has no read-as-zero).
+  if (size !== 4 || (gpa & 3n) !== 0n || access === 'read') {
+    return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, {
+      gpa: hex(gpa),
+      size,
+      access,
+    });
   }
   // Same section: D is the data in the byte order named by A[2] (1 = big-endian). "If either A[11:3]
   // or D[31:11] is not zero, or if bit 2 of A is one and big-endian MSIs are not supported, then the
