@@ -47,7 +47,7 @@ export const lookupPage = (map: ReadonlyMap<bigint, PageEntry>, addr: bigint, ac
  * Simplification: the other reserved bits (D, A, U of a non-leaf PTE, PBMT = 3, N without Svnapot,
  * bits 60:54) have no place in a leaf-only page map.
  */
-export const riscvReservedLeaf = (e: PageEntry): boolean => e.w && !e.r;
+const riscvReservedLeaf = (e: PageEntry): boolean => e.w && !e.r;
 
 export type RiscvPageLookup = PageLookup | { kind: 'reserved-encoding' };
 

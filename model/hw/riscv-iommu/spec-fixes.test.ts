@@ -82,10 +82,9 @@ const ImsicSetup = z
     formulas: z.string().optional(),
   })
   .strict();
-const Mapping = <K extends string>(from: K) =>
-  z
-    .object({ [from]: hex, ...(from === 'gpa' ? { pa: hex } : { gpa: hex }), R: bit, W: bit, X: bit, U: bit })
-    .strict();
+const Perms = { R: bit, W: bit, X: bit, U: bit };
+const GMapping = z.object({ gpa: hex, pa: hex, ...Perms }).strict();
+const FMapping = z.object({ iova: hex, gpa: hex, ...Perms }).strict();
 const HexOrInt = z.union([hex, z.number().int()]);
 const Expected = z.discriminatedUnion('kind', [
   z
@@ -143,10 +142,8 @@ const Case = z
           .object({
             device_id: hex,
             tc: z.partialRecord(z.enum(TC_BITS), bit).refine((tc) => tc.V !== undefined, 'tc.V is required'),
-            iohgatp: z
-              .object({ mode: z.enum(G_MODES), gscid: hex, mappings: z.array(Mapping('gpa')) })
-              .strict(),
-            first_stage: z.object({ mode: z.enum(FS_MODES), mappings: z.array(Mapping('iova')) }).strict(),
+            iohgatp: z.object({ mode: z.enum(G_MODES), gscid: hex, mappings: z.array(GMapping) }).strict(),
+            first_stage: z.object({ mode: z.enum(FS_MODES), mappings: z.array(FMapping) }).strict(),
             msiptp: z
               .object({ mode: z.string().regex(/^(Off|Flat|([2-9]|1[0-5]))( \(.*\))?$/), ppn: hex })
               .strict(),
@@ -201,20 +198,14 @@ const msiPteOf = (e: Extract<z.infer<typeof MsiPteEntry>, { V: 0 | 1 }>): MsiPte
   return { dw0, dw1 };
 };
 
-const leaves = (
-  ms: { R: 0 | 1; W: 0 | 1; X: 0 | 1; U: 0 | 1 }[],
-  from: (m: never) => string,
-  to: (m: never) => string,
-) =>
+/** Leaf maps from [input, output, permissions] triples (one 4 KiB leaf each). */
+const leaves = (ms: readonly (readonly [string, string, { R: 0 | 1; W: 0 | 1; X: 0 | 1; U: 0 | 1 }])[]) =>
   new Map(
-    ms.map((m): [bigint, PageEntry] => {
+    ms.map(([from, to, p]): [bigint, PageEntry] => {
       // Device requests are user-level for the G-stage and without supervisor privilege for the
       // first stage; U = 0 would fault, which the model's page maps (no U bit) cannot express.
-      if (m.U !== 1) throw new Error('unsupported: U = 0 leaf');
-      return [
-        big(from(m as never)) >> 12n,
-        { ppn: big(to(m as never)) >> 12n, r: m.R === 1, w: m.W === 1, x: m.X === 1 },
-      ];
+      if (p.U !== 1) throw new Error('unsupported: U = 0 leaf');
+      return [big(from) >> 12n, { ppn: big(to) >> 12n, r: p.R === 1, w: p.W === 1, x: p.X === 1 }];
     }),
   );
 
@@ -253,19 +244,11 @@ const build = (k: Case) => {
           iohgatp: {
             MODE: d.iohgatp.mode,
             GSCID: Number(big(d.iohgatp.gscid)),
-            pages: leaves(
-              d.iohgatp.mappings,
-              (m: { gpa: string }) => m.gpa,
-              (m: { pa: string }) => m.pa,
-            ),
+            pages: leaves(d.iohgatp.mappings.map((m) => [m.gpa, m.pa, m] as const)),
           },
           fsc: {
             MODE: d.first_stage.mode,
-            pages: leaves(
-              d.first_stage.mappings,
-              (m: { iova: string }) => m.iova,
-              (m: { gpa: string }) => m.gpa,
-            ),
+            pages: leaves(d.first_stage.mappings.map((m) => [m.iova, m.gpa, m] as const)),
           },
           msiptp: { MODE: mode === 'Off' ? 0 : mode === 'Flat' ? 1 : Number(mode), PPN: ppn },
           msi_addr_mask: big(d.msi_addr_mask),

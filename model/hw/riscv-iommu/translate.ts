@@ -45,9 +45,9 @@ export const dcMisconfigured = (c: RiscvIommuConfig, dc: DeviceContext): boolean
   if (MODE !== MSIPTP_MODE_OFF && MODE !== MSIPTP_MODE_FLAT) return true;
   if (PPN >> 44n !== 0n) return true;
   // msi_addr_mask/pattern bits 63:52 are reserved in every revision ([[MSI_ID]] field layout). Bits
-  // 51:MGPAW−12 are reserved only from riscv-non-isa/riscv-iommu commit 3d1b810 (2025-07-25, "Reserve
-  // bits beyond max GPA width in msi address mask and pattern", first tagged 20250828); under the
-  // ratified v1.0 text they are ordinary mask and pattern bits.
+  // 51:MGPAW−12 are reserved only from riscv-non-isa/riscv-iommu commit 3d1b810 (2025-07-25, merged
+  // with PR #569, first tagged 20250828); under the ratified v1.0 text they are ordinary mask and
+  // pattern bits.
   const reservedAbove = c.specVersion === 'v1.0' ? 52n : BigInt(Math.min(52, mgpaw(c) - 12));
   if (dc.msi_addr_mask >> reservedAbove !== 0n || dc.msi_addr_pattern >> reservedAbove !== 0n) return true;
   // Spec 20260222: msiptp must be Off when the G-stage is Bare (recommended 259; hw-msi-facts §1.8).
