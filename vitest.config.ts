@@ -6,6 +6,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**'],
     pool: 'threads',
+    // Every test must make at least one assertion (a test that asserts nothing cannot fail).
+    expect: { requireAssertions: true },
     reporters: ['default', new CountReporter()],
   },
 });

@@ -64,6 +64,12 @@ export const RiscvIommuConfigSchema = z.object({
   ddt: z.map(z.number().int().min(0), DeviceContextSchema),
   /** Physical memory holding MSI PTEs, keyed by PTE address; absent addresses read as zero. */
   msiPtes: z.map(z.bigint().min(0n), MsiPteSchema),
+  /**
+   * The IOMMU also stores big-endian MSIs (address bit 2 = 1) to MRIFs. AIA "MSI PTE, MRIF mode":
+   * required when the system's IMSICs implement seteipnum_be; otherwise an IOMMU "should ordinarily
+   * store only little-endian MSIs". Absent: little-endian only.
+   */
+  mrifBigEndian: z.boolean().optional(),
   /** Fault injection: PTE addresses whose read fails with an access fault or returns poison. */
   accessFault: z.set(z.bigint()).default(new Set()),
   poisoned: z.set(z.bigint()).default(new Set()),

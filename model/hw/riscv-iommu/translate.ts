@@ -1,7 +1,7 @@
 import { hex } from '../../types/addr.ts';
 import { type Hop, hop, type Trace } from '../../types/hop.ts';
 import { type FaultCause, fault, type Outcome, tracedFault } from '../../types/outcome.ts';
-import { type Access, lookupPage } from '../../types/page-map.ts';
+import { type Access, lookupRiscvPage } from '../../types/page-map.ts';
 import type { Write } from '../../types/write.ts';
 import {
   ALL_INBOUND_TRANSACTIONS_DISALLOWED,
@@ -44,7 +44,11 @@ export const dcMisconfigured = (c: RiscvIommuConfig, dc: DeviceContext): boolean
   const { MODE, PPN } = dc.msiptp;
   if (MODE !== MSIPTP_MODE_OFF && MODE !== MSIPTP_MODE_FLAT) return true;
   if (PPN >> 44n !== 0n) return true;
-  const reservedAbove = BigInt(Math.min(52, mgpaw(c) - 12));
+  // msi_addr_mask/pattern bits 63:52 are reserved in every revision ([[MSI_ID]] field layout). Bits
+  // 51:MGPAW−12 are reserved only from riscv-non-isa/riscv-iommu commit 3d1b810 (2025-07-25, merged
+  // with PR #569, first tagged 20250828); under the ratified v1.0 text they are ordinary mask and
+  // pattern bits.
+  const reservedAbove = c.specVersion === 'v1.0' ? 52n : BigInt(Math.min(52, mgpaw(c) - 12));
   if (dc.msi_addr_mask >> reservedAbove !== 0n || dc.msi_addr_pattern >> reservedAbove !== 0n) return true;
   // Spec 20260222: msiptp must be Off when the G-stage is Bare (recommended 259; hw-msi-facts §1.8).
   return c.specVersion === '20260222' && dc.iohgatp.MODE === 'Bare' && MODE !== MSIPTP_MODE_OFF;
@@ -107,10 +111,12 @@ export const riscvIommuTranslate = (
       { rid: w.rid, pid: w.pid },
     );
   }
-  // 17. First stage: GPA A = IOVA when fsc is Bare, else the first-stage translation.
+  // 17. First stage: GPA A = IOVA when fsc is Bare, else the first-stage translation. A missing leaf,
+  //     a reserved encoding (W without R) or a missing permission is the page fault of the access
+  //     type (12/13/15, [[FAULT_CAUSE]]).
   let gpa = w.addr;
   if (dc.fsc.MODE !== 'Bare') {
-    const r = lookupPage(dc.fsc.pages, w.addr, access);
+    const r = lookupRiscvPage(dc.fsc.pages, w.addr, access);
     if (r.kind !== 'ok') {
       hop(trace, {
         block: 'riscv-iommu',
@@ -134,9 +140,10 @@ export const riscvIommuTranslate = (
     if (m.kind === 'pa') return { kind: 'pa', pa: m.pa };
     if (m.kind !== 'not-msi') return m;
   }
-  // 19. G-stage translation of A (Bare: the GPA is the physical address).
+  // 19. G-stage translation of A (Bare: the GPA is the physical address). The same three failures
+  //     are guest-page faults (20/21/23, [[FAULT_CAUSE]]).
   if (dc.iohgatp.MODE === 'Bare') return { kind: 'pa', pa: gpa };
-  const r = lookupPage(dc.iohgatp.pages, gpa, access);
+  const r = lookupRiscvPage(dc.iohgatp.pages, gpa, access);
   if (r.kind !== 'ok') {
     hop(trace, {
       block: 'riscv-iommu',
