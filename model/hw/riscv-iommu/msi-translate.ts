@@ -2,6 +2,7 @@ import { hex } from '../../types/addr.ts';
 import { type Hop, hop, type Trace } from '../../types/hop.ts';
 import { dropped, type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
 import type { Access } from '../../types/page-map.ts';
+import { bswap32 } from '../riscv-aia/imsic.ts';
 import {
   INSTRUCTION_ACCESS_FAULT,
   MRIF_UNSUPPORTED_ACCESS,
@@ -36,7 +37,15 @@ export type MsiResult =
   /** Basic mode: the write, data unchanged, goes to physical address `pa`. */
   | { kind: 'pa'; pa: bigint; file: bigint }
   /** MRIF mode: the IOMMU records `identity` in the MRIF, then sends `nid` to page `nppn`. */
-  | { kind: 'mrif'; file: bigint; mrifAddr: bigint; identity: number; nppn: bigint; nid: number }
+  | {
+      kind: 'mrif';
+      file: bigint;
+      mrifAddr: bigint;
+      identity: number;
+      nppn: bigint;
+      nid: number;
+      byteOrder: 'little' | 'big';
+    }
   | { kind: 'outcome'; outcome: Outcome };
 
 // Citations name the rule of [[MSI_TRANS]]; the fact sheet anchors only steps 5 and 7 by number.
@@ -67,6 +76,7 @@ export const msiTranslate = (
   data: number,
   size: number,
   trace: Trace,
+  bigEndianMsi = false,
 ): MsiResult => {
   const faultAt = (cause: FaultCause, step: string, ref: string, facts: Hop['facts']): MsiResult => ({
     kind: 'outcome',
@@ -139,28 +149,43 @@ export const msiTranslate = (
     });
     return { kind: 'pa', pa, file };
   }
-  // MRIF mode. Not an aligned 32-bit access: aborted as unsupported.
+  // MRIF mode: the IOMMU handles the access itself. Not a naturally aligned 32-bit access: aborted
+  // as unsupported.
   if (size !== 4 || (gpa & 3n) !== 0n) {
     return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, { gpa: hex(gpa), size });
   }
-  // A[11:3] ≠ 0 or D[31:11] ≠ 0: accepted and silently discarded (simplification: big-endian
-  // MRIF writes, A[2] = 1, are discarded too, as on a little-endian-only platform).
-  if ((gpa & 0xffcn) !== 0n || data >>> 11 !== 0) {
-    hop(trace, { block: BLOCK, step: 'mrif-not-an-msi', ref: REF_MRIF, facts: { gpa: hex(gpa), data } });
+  // An aligned 32-bit read returns zero (the AIA's preferred choice over an abort).
+  if (access !== 'write') {
+    hop(trace, { block: BLOCK, step: 'mrif-read-zero', ref: REF_MRIF, facts: { gpa: hex(gpa) } });
+    return { kind: 'outcome', outcome: dropped('mrif-read-zero') };
+  }
+  // D is the data in the byte order A[2] names (1 = big-endian). Big-endian MSIs are stored only
+  // when the system's IMSICs implement seteipnum_be. A[11:3] ≠ 0, D[31:11] ≠ 0 or an unsupported
+  // big-endian MSI: accepted and silently discarded.
+  const bigEndian = (gpa & 4n) !== 0n;
+  const d = bigEndian ? bswap32(data) : data;
+  if ((gpa & 0xff8n) !== 0n || d >>> 11 !== 0 || (bigEndian && !bigEndianMsi)) {
+    hop(trace, {
+      block: BLOCK,
+      step: 'mrif-not-an-msi',
+      ref: REF_MRIF,
+      facts: { gpa: hex(gpa), data, bigEndian, bigEndianMsi },
+    });
     return { kind: 'outcome', outcome: dropped('mrif-not-an-msi') };
   }
   hop(trace, {
     block: BLOCK,
     step: 'msi-pte-mrif',
     ref: REF_MRIF,
-    facts: { file: Number(file), identity: data },
+    facts: { file: Number(file), identity: d, bigEndian },
   });
   return {
     kind: 'mrif',
     file,
     mrifAddr: mrifAddress(pte),
-    identity: data,
+    identity: d,
     nppn: mrifNppn(pte),
     nid: mrifNid(pte),
+    byteOrder: bigEndian ? 'big' : 'little',
   };
 };
