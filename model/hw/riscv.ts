@@ -66,6 +66,7 @@ export const deliverRiscvIommu = (
           byteOrder: r.byteOrder,
           noticePa,
           noticeData: r.nid,
+          noticeByteOrder: 'little',
         },
         notice: toPhysical(imsic, noticePa, { data: r.nid, size: 4 }, 'write', trace),
       };

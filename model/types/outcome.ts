@@ -38,6 +38,8 @@ export interface MrifUpdate {
   readonly byteOrder: 'little' | 'big';
   readonly noticePa: bigint;
   readonly noticeData: number;
+  /** The notice MSI is always written little-endian, whatever the MSI's byte order (AIA, MRIF mode). */
+  readonly noticeByteOrder: 'little';
 }
 
 export type Outcome =

@@ -4,13 +4,13 @@ import type { AmdIrte } from './amd-ir.ts';
 /** IRTE fields by their AMD-Vi names (absent = 0). */
 export interface AmdIrteFields {
   readonly RemapEn: boolean;
-  readonly SupIOPF?: boolean;
-  readonly IntType?: number;
-  readonly RqEoi?: boolean;
-  readonly DM?: boolean;
-  readonly GuestMode?: boolean;
-  readonly Destination?: number;
-  readonly Vector?: number;
+  readonly SupIOPF?: boolean | undefined;
+  readonly IntType?: number | undefined;
+  readonly RqEoi?: boolean | undefined;
+  readonly DM?: boolean | undefined;
+  readonly GuestMode?: boolean | undefined;
+  readonly Destination?: number | undefined;
+  readonly Vector?: number | undefined;
 }
 
 const b = (v: number | boolean | undefined, at: number): bigint => BigInt(Number(v ?? 0)) << BigInt(at);

@@ -101,17 +101,17 @@ export const vtdSidOk = (e: Irte, rid: number): boolean =>
 /** IRTE fields by their VT-d names, as software writes them (absent = 0). */
 export interface IrteFields {
   readonly P: boolean;
-  readonly FPD?: boolean;
-  readonly DM?: number;
-  readonly RH?: number;
-  readonly TM?: number;
-  readonly DLM?: number;
-  readonly IM?: number;
-  readonly vector?: number;
-  readonly DST?: number;
-  readonly SID?: number;
-  readonly SQ?: number;
-  readonly SVT?: number;
+  readonly FPD?: boolean | undefined;
+  readonly DM?: number | undefined;
+  readonly RH?: number | undefined;
+  readonly TM?: number | undefined;
+  readonly DLM?: number | undefined;
+  readonly IM?: number | undefined;
+  readonly vector?: number | undefined;
+  readonly DST?: number | undefined;
+  readonly SID?: number | undefined;
+  readonly SQ?: number | undefined;
+  readonly SVT?: number | undefined;
 }
 
 /**
