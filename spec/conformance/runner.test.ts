@@ -1,8 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { describe, expect, it } from 'vitest';
 import { conform } from './runner.ts';
 
 /**
@@ -225,41 +224,5 @@ describe('running: PASS / FAIL / UNSUPPORTED lines in argument and file order, t
       'conformance: 1 passed, 0 failed, 1 unsupported of 2',
     ]);
     expect(r.exitCode).toBe(1);
-  });
-});
-
-describe('msispec conform on the command line', () => {
-  let stdout = '';
-  let stderr = '';
-  beforeEach(() => {
-    stdout = '';
-    stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      stdout += String(s);
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-      stderr += String(s);
-      return true;
-    });
-  });
-  afterEach(() => vi.restoreAllMocks());
-
-  it('--help describes the lines and exit codes', async () => {
-    expect(await main(['conform', '--help'])).toBe(0);
-    expect(stdout).toContain('usage: msispec conform FILE…');
-    expect(stdout).toContain('MALFORMED <file>: <json-path>: <problem>');
-  });
-  it('no FILE is a usage error, exit 2', async () => {
-    expect(await main(['conform'])).toBe(2);
-    expect(stderr).toContain('conform needs at least one FILE');
-  });
-  it('prints the runner lines and returns its exit code', async () => {
-    const d = dir();
-    const f = file(d, 'v.json', v2m());
-    expect(await main(['conform', f])).toBe(0);
-    expect(stdout).toBe('PASS v2m\nconformance: 1 passed, 0 failed, 0 unsupported of 1\n');
-    expect(await main(['conform', file(d, 'bad.json', '[')])).toBe(2);
-    expect(stdout).toContain('MALFORMED ');
   });
 });

@@ -87,6 +87,18 @@ const REF_OPS = 'QEMU hw/intc/arm_gicv3_its.c gicv3_its_translation_ops (.valid 
 const REF_READ = 'QEMU hw/intc/arm_gicv3_its.c gicv3_its_translation_read';
 const REF_CMD = 'QEMU hw/intc/arm_gicv3_its.c do_process_its_cmd';
 
+/** A CTE or VTE whose RDbase names no redistributor is ignored (QEMU lookup_cte / lookup_vte); records the hop. */
+const rdbaseOutOfRange = (its: ItsConfig, rdbase: number, lookup: string, trace: Trace): boolean => {
+  if (its.redistributors === undefined || rdbase < its.redistributors) return false;
+  hop(trace, {
+    block: BLOCK,
+    step: 'rdbase-out-of-range',
+    ref: `QEMU hw/intc/arm_gicv3_its.c ${lookup}`,
+    facts: { rdbase, redistributors: its.redistributors },
+  });
+  return true;
+};
+
 /**
  * A write of `data` reaching physical address `pa`, from a device whose DeviceID the interconnect
  * supplies as a sideband signal (`deviceId`); it is never derived from the address or the data
@@ -185,15 +197,7 @@ export const itsWrite = (
         hop(trace, { block: BLOCK, step: 'unmapped-collection', ref: REF_PHYS, facts: { icid: p.icid } });
         return dropped('its-unmapped-collection');
       }
-      if (its.redistributors !== undefined && cte.rdbase >= its.redistributors) {
-        hop(trace, {
-          block: BLOCK,
-          step: 'rdbase-out-of-range',
-          ref: 'QEMU hw/intc/arm_gicv3_its.c lookup_cte',
-          facts: { icid: p.icid, rdbase: cte.rdbase, redistributors: its.redistributors },
-        });
-        return dropped('its-rdbase-out-of-range');
-      }
+      if (rdbaseOutOfRange(its, cte.rdbase, 'lookup_cte', trace)) return dropped('its-rdbase-out-of-range');
       hop(trace, {
         block: BLOCK,
         step: 'lpi-pending',
@@ -214,15 +218,7 @@ export const itsWrite = (
         hop(trace, { block: BLOCK, step: 'unmapped-vpe', ref: REF_VIRT, facts: { vpeid: v.vpeid } });
         return dropped('its-unmapped-vpe');
       }
-      if (its.redistributors !== undefined && vte.rdbase >= its.redistributors) {
-        hop(trace, {
-          block: BLOCK,
-          step: 'rdbase-out-of-range',
-          ref: 'QEMU hw/intc/arm_gicv3_its.c lookup_vte',
-          facts: { vpeid: v.vpeid, rdbase: vte.rdbase, redistributors: its.redistributors },
-        });
-        return dropped('its-rdbase-out-of-range');
-      }
+      if (rdbaseOutOfRange(its, vte.rdbase, 'lookup_vte', trace)) return dropped('its-rdbase-out-of-range');
       const vptLimit = 2 ** (vte.vptsize + 1);
       if (v.vintid < GICV3_LPI_INTID_START || v.vintid >= vptLimit) {
         hop(trace, {
