@@ -11,6 +11,8 @@ export const PageEntrySchema = z.object({
   r: z.boolean(),
   w: z.boolean(),
   x: z.boolean().default(false),
+  /** RISC-V PTE.U; absent = 1. Device accesses are not privileged, so U = 0 faults (RISC-V IOMMU stages only). */
+  u: z.boolean().optional(),
 });
 export type PageEntry = z.infer<typeof PageEntrySchema>;
 export const PageMapSchema = z.map(z.bigint().min(0n), PageEntrySchema);

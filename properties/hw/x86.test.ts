@@ -59,8 +59,12 @@ const vtdInterrupt = (ir: VtdIr, w: Write): Outcome => {
   // Index beyond the table (2^(IRTA.S+1) entries) → 21h; not present → 22h; reserved bits → 24h.
   if (index >= ir.irtSize) return vtdFault('VTD_FR_IR_INDEX_OVER', 0x21);
   const e = ir.irt.get(index);
-  if (e === undefined || !e.present) return vtdFault('VTD_FR_IR_ENTRY_P', 0x22);
-  if (e.reservedSet) return vtdFault('VTD_FR_IR_IRTE_RSVD', 0x24);
+  // From the IRTE fetch on, IRTE.FPD = 1 (Fault Processing Disable, VT-d 9.10) keeps the fault out of
+  // the fault recording registers, even for a not-present entry (QEMU vtd_irte_get).
+  const irteFault = (cause: string, code: number): Outcome =>
+    e?.fpd === true ? { kind: 'fault', arch: 'vtd', cause, code, unrecorded: true } : vtdFault(cause, code);
+  if (e === undefined || !e.present) return irteFault('VTD_FR_IR_ENTRY_P', 0x22);
+  if (e.reservedSet) return irteFault('VTD_FR_IR_IRTE_RSVD', 0x24);
   // Source validation (VT-d 9.10 SVT): 00b none; 01b SID under SQ; 10b the requester's bus within
   // [SID[15:8] start bus, SID[7:0] end bus]; 11b reserved, which fails. A failure is 26h.
   const ignored = SQ_IGNORED_BITS[e.sq];
@@ -69,7 +73,7 @@ const vtdInterrupt = (ir: VtdIr, w: Write): Outcome => {
     e.svt === 0 ||
     (e.svt === 1 && (w.rid | ignored) === (e.sid | ignored)) ||
     (e.svt === 2 && bus >= e.sid >> 8 && bus <= (e.sid & 0xff));
-  if (!sidOk) return vtdFault('VTD_FR_IR_SID_ERR', 0x26);
+  if (!sidOk) return irteFault('VTD_FR_IR_SID_ERR', 0x26);
   // IM = 1: posted to the descriptor; IM = 0: to the LAPIC, destination DST (x2APIC) or DST[15:8].
   if (e.im === 1)
     return {
@@ -103,12 +107,16 @@ const amdInterrupt = (ir: AmdIr, w: Write): Outcome => {
         if (e.guestMode) return amdFault('AMDVI_IR_GUEST_MODE', 0x1);
         return lapic(e.destination, e.vector);
       }
-    case 4: // NMI: NMIPass
-      return dte.pass.nmi ? compatibility(w) : notAllowed;
-    case 5: // INIT: INITPass
-      return dte.pass.init ? compatibility(w) : notAllowed;
-    case 7: // ExtINT: EIntPass
-      return dte.pass.extint ? compatibility(w) : notAllowed;
+    // NMI, INIT and ExtINT are forwarded unchanged only with their DTE pass bit (NMIPass, INITPass,
+    // EIntPass); a logical destination (address bit 2) is refused first (QEMU amdvi_int_remap_msi).
+    case 4:
+    case 5:
+    case 7: {
+      if (field(w.addr, 2, 2) === 1) return amdFault('AMDVI_IR_DEST_MODE', 0x1);
+      const dlm = (w.data >> 8) & 0x7;
+      const passed = dlm === 4 ? dte.pass.nmi : dlm === 5 ? dte.pass.init : dte.pass.extint;
+      return passed ? compatibility(w) : notAllowed;
+    }
     default: // SMI and the reserved modes 3 and 6
       return notAllowed;
   }
@@ -134,8 +142,17 @@ const dma = (p: X86Platform, w: Write): Outcome => {
 };
 
 /** The expected outcome of `w` on `p`. */
+/**
+ * QEMU's memory core: a remapping unit's window region takes only naturally aligned 4-byte pieces
+ * (hw/i386/intel_iommu.c vtd_mem_ir_ops, hw/i386/amd_iommu.c amdvi_ir_ops: .valid 4..4, not
+ * unaligned); a 4-byte write at an address that is not 4-aligned splits into narrower pieces, which
+ * system/memory.c memory_region_access_valid refuses with MEMTX_DECODE_ERROR.
+ */
+const decodeError: Outcome = { kind: 'fault', arch: 'bus', cause: 'MEMTX_DECODE_ERROR', code: 0 };
+
 const expectedX86 = (p: X86Platform, w: Write): Outcome => {
   if (!isInterruptRequest(w.addr)) return dma(p, w);
+  if (p.ir.kind !== 'none' && w.addr % 4n !== 0n) return decodeError;
   switch (p.ir.kind) {
     case 'vtd':
       return vtdInterrupt(p.ir, w);

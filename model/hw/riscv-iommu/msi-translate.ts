@@ -37,7 +37,15 @@ export type MsiResult =
   /** Basic mode: the write, data unchanged, goes to physical address `pa`. */
   | { kind: 'pa'; pa: bigint; file: bigint }
   /** MRIF mode: the IOMMU records `identity` in the MRIF, then sends `nid` to page `nppn`. */
-  | { kind: 'mrif'; file: bigint; mrifAddr: bigint; identity: number; nppn: bigint; nid: number }
+  | {
+      kind: 'mrif';
+      file: bigint;
+      mrifAddr: bigint;
+      identity: number;
+      nppn: bigint;
+      nid: number;
+      byteOrder: 'little' | 'big';
+    }
   | { kind: 'outcome'; outcome: Outcome };
 
 // Citations name the rule of [[MSI_TRANS]]; the fact sheet anchors only steps 5 and 7 by number.
@@ -70,6 +78,7 @@ export const msiTranslate = (
   data: number,
   size: number,
   trace: Trace,
+  bigEndianMsi = false,
 ): MsiResult => {
   const faultAt = (cause: FaultCause, step: string, ref: string, facts: Hop['facts']): MsiResult => ({
     kind: 'outcome',
@@ -143,27 +152,28 @@ export const msiTranslate = (
   }
   // MRIF mode (AIA, "MSI PTE, MRIF mode"): "If a memory access, read or write, is not for 32 bits of
   // data, or if the access address is not aligned to a 4-byte boundary ..., the access should be
-  // aborted as unsupported. For a naturally aligned 32-bit read, the IOMMU should preferably return
-  // zero as the read value but may alternatively abort the access." The model aborts reads too
-  // (simplification: an outcome describes a write, so it has no read-as-zero).
-  if (size !== 4 || (gpa & 3n) !== 0n || access === 'read') {
-    return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, {
-      gpa: hex(gpa),
-      size,
-      access,
-    });
+  // aborted as unsupported."
+  if (size !== 4 || (gpa & 3n) !== 0n) {
+    return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, { gpa: hex(gpa), size });
   }
-  // Same section: D is the data in the byte order named by A[2] (1 = big-endian). "If either A[11:3]
-  // or D[31:11] is not zero, or if bit 2 of A is one and big-endian MSIs are not supported, then the
-  // incoming write is accepted but discarded."
+  // Same section: "For a naturally aligned 32-bit read, the IOMMU should preferably return zero as the
+  // read value but may alternatively abort the access." The model takes the preferred choice.
+  if (access !== 'write') {
+    hop(trace, { block: BLOCK, step: 'mrif-read-zero', ref: REF_MRIF, facts: { gpa: hex(gpa) } });
+    return { kind: 'outcome', outcome: dropped('mrif-read-zero') };
+  }
+  // Same section: D is the data in the byte order named by A[2] (1 = big-endian); big-endian MSIs are
+  // supported when the system's IMSICs implement seteipnum_be. "If either A[11:3] or D[31:11] is not
+  // zero, or if bit 2 of A is one and big-endian MSIs are not supported, then the incoming write is
+  // accepted but discarded."
   const bigEndian = (gpa & 4n) !== 0n;
   const identity = bigEndian ? bswap32(data) : data;
-  if ((gpa & 0xff8n) !== 0n || identity >>> 11 !== 0 || (bigEndian && c.mrifBigEndian !== true)) {
+  if ((gpa & 0xff8n) !== 0n || identity >>> 11 !== 0 || (bigEndian && !bigEndianMsi)) {
     hop(trace, {
       block: BLOCK,
       step: 'mrif-not-an-msi',
       ref: REF_MRIF,
-      facts: { gpa: hex(gpa), data, bigEndian },
+      facts: { gpa: hex(gpa), data, bigEndian, bigEndianMsi },
     });
     return { kind: 'outcome', outcome: dropped('mrif-not-an-msi') };
   }
@@ -180,5 +190,6 @@ export const msiTranslate = (
     identity,
     nppn: mrifNppn(pte),
     nid: mrifNid(pte),
+    byteOrder: bigEndian ? 'big' : 'little',
   };
 };

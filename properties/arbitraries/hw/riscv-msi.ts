@@ -16,6 +16,8 @@ export interface RiscvMsiCase {
   readonly iommu: RiscvIommuConfig;
   readonly write: Write;
   readonly access: Access;
+  /** The system's IMSICs implement seteipnum_be, so the IOMMU also stores big-endian MSIs in MRIFs. */
+  readonly bigEndianMsi: boolean;
 }
 
 /** The device under test; a write from MSI_RID + 1 finds no device context. */
@@ -247,7 +249,6 @@ export const riscvMsiCaseArb = (specVersion: SpecVersion): fc.Arbitrary<RiscvMsi
           msiPtes: fc
             .tuple(...fileNos.map(() => pteArb(capabilities.PAS)))
             .map((ptes) => new Map(ptes.map((p, k) => [pteAddr(fileNos[k] ?? 0n), p] as const))),
-          mrifBigEndian: fc.boolean(),
           accessFault: injected,
           poisoned: injected,
         });
@@ -276,6 +277,7 @@ export const riscvMsiCaseArb = (specVersion: SpecVersion): fc.Arbitrary<RiscvMsi
           iommu: iommuArb,
           write: writeArb,
           access: weighted([10, fc.constant<Access>('write')], [1, fc.constantFrom<Access>('read', 'exec')]),
+          bigEndianMsi: fc.boolean(),
         });
       });
   });

@@ -99,8 +99,6 @@ export const riscvPlatformArb: fc.Arbitrary<RiscvPlatform> = imsicArb.chain((ims
       msiPtes: fc
         .array(fc.tuple(fc.integer({ min: 0, max: 255 }), pteArb), { maxLength: 8 })
         .map((es) => new Map(es.map(([i, p]) => [(PT << 12n) | (BigInt(i) * 16n), p]))),
-      // AIA "MSI PTE, MRIF mode": big-endian MRIF stores exactly when the IMSICs take big-endian MSIs.
-      mrifBigEndian: fc.constant(imsic.beMsi),
       accessFault: fc.constant(new Set<bigint>()),
       poisoned: fc.constant(new Set<bigint>()),
     }),
