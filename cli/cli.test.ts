@@ -20,7 +20,7 @@ const copy = () => {
 
 /** A cheap check: one design, one invariant, few runs, nothing written. */
 const quick = ['--design', 'x86-amd-ir', '--invariant', 'msi-isolation', '--runs', '3', '--dry-run'];
-const COMMANDS = ['check', 'replay', 'explain', 'report', 'accept', 'new-design', 'diff'];
+const COMMANDS = ['check', 'replay', 'explain', 'report', 'accept', 'new-design', 'diff', 'conform'];
 
 describe('msispec commands and exit codes (issue 5, CLI)', () => {
   it('help lists every command and exits 0', async () => {
@@ -136,6 +136,32 @@ describe('msispec commands and exit codes (issue 5, CLI)', () => {
     expect(r.out).toContain('verdicts (spec/verdicts.json)');
     expect(r.out).toContain('how IRQ');
     expect(r.out).toContain('GITS_TRANSLATER');
+  });
+});
+
+describe('msispec conform (docs/conformance-format.md, section 5: the runner contract)', () => {
+  it('replays the corpus: one PASS line a case, the summary, exit 0', async () => {
+    const r = await runCli(['conform', 'spec/conformance/gicv2m.json', 'spec/conformance/x86-compat.json']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('PASS v2m-spi\n');
+    expect(r.out).toMatch(/\nconformance: (\d+) passed, 0 failed, 0 unsupported of \1\n$/);
+  });
+  it('prints MALFORMED lines with the file and JSON path and exits 2, running nothing', async () => {
+    const file = join(tmp, 'bad-case.json');
+    writeFileSync(
+      file,
+      '[{"id": "x", "source": "s", "derived": true, "arch": "mips", "write": {}, "expected": {}}]',
+    );
+    const r = await runCli(['conform', file]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe(
+      `MALFORMED ${file}: $[0].arch: expected one of riscv-iommu, imsic, gicv3-its, gicv2m, vtd-ir, amd-ir, x86-compat, got "mips"\n`,
+    );
+  });
+  it('needs at least one FILE (a usage error, exit 2)', async () => {
+    const r = await runCli(['conform']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('conform needs at least one FILE');
   });
 });
 

@@ -76,14 +76,15 @@ describe('msispec on a clean clone (issue 8)', () => {
       expect(changed).toContain(`spec/designs/${NEW}.json`);
       expect(changed.filter((f) => f.endsWith('.ts'))).toEqual([]);
 
-      // The suite restricted to what a design changes: every test that reads the data (catalogue,
-      // canonical scenarios, counterexamples, reports, op coverage), and the gate's pairs of the new
+      // The suite restricted to what a design changes: every test file that reads the data (catalogue,
+      // canonical scenarios, invariants, counterexamples, reports, op coverage), and the gate's pairs of the new
       // design. The other designs' gate pairs and the model's unit tests read nothing that changed.
       // --no-isolate shares loaded modules between test files (the suite keeps no global state).
       const data = spawnBin(root, 'vitest', [
         'run',
         '--no-isolate',
-        'spec',
+        'spec/designs',
+        'spec/invariants',
         'counterexamples',
         'reports',
         'properties/coverage.test.ts',

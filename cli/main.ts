@@ -4,6 +4,7 @@ import { REPO, type Repo } from '../spec/repo.ts';
 import { accept } from './accept.ts';
 import { closest, UsageError } from './args.ts';
 import { check } from './check.ts';
+import { conformCommand } from './conform.ts';
 import { type Context, OutputError } from './context.ts';
 import { diff } from './diff.ts';
 import { explain } from './explain.ts';
@@ -12,7 +13,17 @@ import { replayCommand } from './replay.ts';
 import { report } from './report.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS = ['check', 'replay', 'explain', 'report', 'accept', 'new-design', 'diff', 'help'] as const;
+const COMMANDS = [
+  'check',
+  'replay',
+  'explain',
+  'report',
+  'accept',
+  'new-design',
+  'diff',
+  'conform',
+  'help',
+] as const;
 
 const HELP = `msispec ${VERSION} — MSI delivery through IOMMUs, checked
 
@@ -25,10 +36,11 @@ usage: msispec <command> [options]            (msispec <command> --help for each
   accept      record what the model finds for a pair (or every new one) in spec/verdicts.json
   new-design  scaffold spec/designs/ID.json from an existing design with knobs changed
   diff        what this tree changes compared with another ref: verdict flips, counterexamples
+  conform     replay conformance cases (spec/conformance/*.json) against the model
   help        this text
 
-Exit codes: 0 success, 1 the gate failed (or a diff is not yet recorded), 2 bad input or a file
-that could not be written.`;
+Exit codes: 0 success, 1 the gate failed (or a diff is not yet recorded, or a conformance case did
+not pass), 2 bad input or a file that could not be written.`;
 
 export interface MainOptions {
   readonly repo?: Repo;
@@ -79,6 +91,8 @@ export const main = async (argv: readonly string[], o: MainOptions = {}): Promis
         return newDesign(rest, ctx);
       case 'diff':
         return await diff(rest, ctx);
+      case 'conform':
+        return conformCommand(rest, out);
       default:
         throw new UsageError(
           `unknown command '${command}'; did you mean '${closest(command, COMMANDS)}'? Commands: ${COMMANDS.join(', ')}`,
