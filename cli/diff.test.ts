@@ -11,7 +11,15 @@ import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { replay } from '../spec/replay.ts';
 import { repoAt } from '../spec/repo.ts';
 import { expectedOf } from '../spec/verdicts.ts';
-import { type DiffSection, diffMarkdown, diffSides, diffText, type Side } from './diff.ts';
+import {
+  conformanceOf,
+  conformanceSection,
+  type DiffSection,
+  diffMarkdown,
+  diffSides,
+  diffText,
+  type Side,
+} from './diff.ts';
 import type { PairSnapshot, Snapshot } from './snapshot.ts';
 import { canonicalJson } from './snapshot.ts';
 import { cleanClone, commitAll, git, runCli } from './testing.ts';
@@ -68,6 +76,7 @@ describe('msispec diff between git refs (issue 8)', () => {
       expect(code).toBe(1);
       expect(section(sections, 'Designs')).toEqual([]);
       expect(section(sections, 'Counterexamples changed')).toEqual([]);
+      expect(section(sections, 'Conformance outcomes')).toEqual([]);
       expect(section(sections, 'Verdict flips').map((c) => [c.subject, c.what, c.recorded])).toEqual(
         flips.map((i) => [`${D} × ${i}`, `${found(D, i)} → ${found('x86-vtd-ir', i)}`, false]),
       );
@@ -186,10 +195,45 @@ describe('diff sections and their text and Markdown (cli/diff.ts)', () => {
       ],
       ['Verdict flips', [['a × msi-isolation', 'holds → violated', false]]],
       ['Counterexamples changed', [['b × msi-isolation', 'changed', true]]],
+      ['Conformance outcomes', []],
     ]);
     expect(sections[2]?.changes[0]?.details).toEqual([
       'witness.result: "r1" → "r2"',
       'trace op 2: op b → ok 1 → op b → ok 2',
+    ]);
+  });
+
+  it('conformance outcomes: a case that now fails is listed unrecorded with its FAIL line, a fixed or new passing one recorded', () => {
+    const b = conformanceOf(['PASS one', 'FAIL two: expected.identity: expected 1 got 2', 'PASS three'], 1);
+    const a = conformanceOf(
+      ['FAIL one: expected.kind: expected "interrupt" got "fault"', 'PASS two', 'PASS three', 'PASS four'],
+      1,
+    );
+    const side = (label: string, conformance: ReturnType<typeof conformanceOf>): Side => ({
+      label,
+      gate: snap([]),
+      conformance,
+    });
+    expect(conformanceSection(side('main', b), side('branch', a)).changes).toEqual([
+      { subject: 'four', what: 'absent → PASS', details: [], recorded: true },
+      {
+        subject: 'one',
+        what: 'PASS → FAIL',
+        details: ['FAIL one: expected.kind: expected "interrupt" got "fault"'],
+        recorded: false,
+      },
+      { subject: 'two', what: 'FAIL → PASS', details: [], recorded: true },
+    ]);
+    expect(
+      conformanceSection(side('main', b), side('branch', conformanceOf(['MALFORMED x.json: $: bad'], 2)))
+        .changes,
+    ).toEqual([
+      {
+        subject: 'spec/conformance',
+        what: 'malformed',
+        details: ['MALFORMED x.json: $: bad'],
+        recorded: false,
+      },
     ]);
   });
 

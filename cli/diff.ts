@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { loadGateData } from '../properties/gate-data.ts';
+import { conform } from '../spec/conformance/runner.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { type FlagSpec, helpText, parseArgs, UsageError } from './args.ts';
 import { selection } from './check.ts';
@@ -31,8 +32,8 @@ const HELP = helpText(
   'msispec diff [REF] [--markdown | --json] [--design ID…] [--invariant ID…] [--runs N] [--seed S]',
   `What this working tree changes in behaviour compared with REF (default: the merge base with main):
 the gate runs on both trees, each with its own code and data, and the diff lists the verdict flips
-(with the counterexample that appeared or is gone) and the counterexamples that changed (witness,
-class, trace, length), each marked recorded or not. Nothing is written. Exit 0 when every change is
+(with the counterexample that appeared or is gone), the counterexamples that changed (witness,
+class, trace, length) and the conformance cases whose outcome changed, each marked recorded or not. Nothing is written. Exit 0 when every change is
 already recorded in spec/verdicts.json and the counterexample files, 1 when one is not, 2 on bad
 input (including a REF whose msispec predates diff).`,
   FLAGS,
@@ -42,7 +43,14 @@ input (including a REF whose msispec predates diff).`,
 export interface Side {
   readonly label: string;
   readonly gate: Snapshot;
+  /** Each conformance case's outcome line by id (`msispec conform`); undefined when the tree has no runner. */
+  readonly conformance?: Conformance;
 }
+
+/** Outcome lines by case id, or the MALFORMED lines when the corpus does not load. */
+export type Conformance =
+  | { readonly cases: ReadonlyMap<string, string> }
+  | { readonly malformed: readonly string[] };
 
 export interface Change {
   /** `design × invariant`, or the design. */
@@ -152,11 +160,58 @@ export const counterexampleSection = (before: Side, after: Side): DiffSection =>
   return { title: 'Counterexamples changed', changes };
 };
 
-/** The sections of a diff, in order. A conformance section is one more function of the same shape. */
+const OUTCOME = /^(PASS|FAIL|UNSUPPORTED) (\S+?)(?::|$)/;
+
+/** `msispec conform` output lines as outcomes by case id. */
+export const conformanceOf = (lines: readonly string[], exitCode: number): Conformance =>
+  exitCode === 2
+    ? { malformed: lines.filter((l) => l.startsWith('MALFORMED')) }
+    : {
+        cases: new Map(
+          lines.flatMap((l) => {
+            const id = OUTCOME.exec(l)?.[2];
+            return id === undefined ? [] : [[id, l] as const];
+          }),
+        ),
+      };
+
+/**
+ * Conformance cases whose outcome changed (msispec conform on both trees): a change is recorded
+ * when the case now passes (CI requires every case to pass; there is no table to record a FAIL in).
+ */
+export const conformanceSection = (before: Side, after: Side): DiffSection => {
+  const a = after.conformance;
+  const b = before.conformance;
+  if (a === undefined || b === undefined) return { title: 'Conformance outcomes', changes: [] };
+  if ('malformed' in a)
+    return {
+      title: 'Conformance outcomes',
+      changes: [
+        { subject: 'spec/conformance', what: 'malformed', details: a.malformed.slice(0, 5), recorded: false },
+      ],
+    };
+  const old = 'cases' in b ? b.cases : new Map<string, string>();
+  const status = (l: string | undefined) => (l === undefined ? 'absent' : (OUTCOME.exec(l)?.[1] ?? '?'));
+  const changes: Change[] = [];
+  for (const id of [...new Set([...old.keys(), ...a.cases.keys()])].sort()) {
+    const [x, y] = [old.get(id), a.cases.get(id)];
+    if (x === y) continue;
+    changes.push({
+      subject: id,
+      what: `${status(x)} → ${status(y)}`,
+      details: y === undefined || y.startsWith('PASS') ? [] : [y],
+      recorded: y === undefined || y.startsWith('PASS'),
+    });
+  }
+  return { title: 'Conformance outcomes', changes };
+};
+
+/** The sections of a diff, in order; each is one function of the two sides. */
 export const SECTIONS: readonly ((before: Side, after: Side) => DiffSection)[] = [
   designSection,
   verdictSection,
   counterexampleSection,
+  conformanceSection,
 ];
 
 export const diffSides = (before: Side, after: Side): DiffSection[] => SECTIONS.map((f) => f(before, after));
@@ -272,12 +327,50 @@ const LegacySchema = z.object({
   ),
 });
 
+const conformanceFiles = (root: string): string[] => {
+  const dir = join(root, 'spec', 'conformance');
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => join('spec', 'conformance', f))
+    : [];
+};
+
+/** REF's own `msispec conform` over its corpus, when REF has the runner. */
+const refConformance = async (dir: string, ctx: Context): Promise<Conformance | undefined> => {
+  if (!existsSync(join(dir, 'cli', 'conform.ts'))) return undefined;
+  const files = conformanceFiles(dir);
+  if (files.length === 0) return { cases: new Map() };
+  const r = await new Promise<{ code: number | null; out: string }>((done) => {
+    const p = spawn(process.execPath, [join(dir, 'cli', 'msispec.mjs'), 'conform', ...files], {
+      cwd: dir,
+      env: { ...process.env, ...ctx.env },
+    });
+    let o = '';
+    p.stdout.on('data', (b: Buffer) => {
+      o += b.toString('utf8');
+    });
+    p.on('close', (c) => done({ code: c, out: o }));
+    p.on('error', () => done({ code: null, out: o }));
+  });
+  return conformanceOf(r.out.split('\n'), r.code ?? 2);
+};
+
+/** This tree's conformance outcomes, run here. */
+const headConformance = (root: string): Conformance => {
+  const files = conformanceFiles(root).map((f) => join(root, f));
+  if (files.length === 0) return { cases: new Map() };
+  const r = conform(files);
+  return conformanceOf(r.lines, r.exitCode);
+};
+
 const refSnapshot = async (
   ctx: Context,
   sha: string,
   args: readonly string[],
   designs: readonly string[] | undefined,
-): Promise<{ snapshot: Snapshot; note?: string }> => {
+): Promise<{ snapshot: Snapshot; note?: string; conformance?: Conformance }> => {
   const root = ctx.repo.root;
   const dir = mkdtempSync(join(tmpdir(), 'msispec-diff-'));
   try {
@@ -329,9 +422,12 @@ const refSnapshot = async (
         return undefined;
       }
     };
+    const conformance = await refConformance(dir, ctx);
+    const withConformance = conformance === undefined ? {} : { conformance };
     const first = await run(['--dry-run']);
     const parsed = SnapshotSchema.safeParse(json(first.out));
-    if ((first.code === 0 || first.code === 1) && parsed.success) return { snapshot: parsed.data };
+    if ((first.code === 0 || first.code === 1) && parsed.success)
+      return { snapshot: parsed.data, ...withConformance };
     // An msispec from before format 1 has no --dry-run and no counterexample details: its verdicts
     // alone can still be compared (it runs in this temporary copy, so what it writes is thrown away).
     if (first.err.includes('unknown flag --dry-run')) {
@@ -346,6 +442,7 @@ const refSnapshot = async (
             results: legacy.data.results.map((r) => ({ ...r, reproduce: '' })),
           },
           note: 'its msispec predates counterexample details, so only verdict flips are compared',
+          ...withConformance,
         };
     }
     throw new UsageError(
@@ -414,10 +511,21 @@ export const diff = async (argv: readonly string[], ctx: Context): Promise<numbe
     tick: () => {},
     note: () => {},
   });
-  const after: Side = { ...head, gate: snapshotOf(g.run, g.data, g.problems) };
+  const after: Side = {
+    ...head,
+    gate: snapshotOf(g.run, g.data, g.problems),
+    conformance: headConformance(ctx.repo.root),
+  };
   const refResult = await before;
   const beforeSide: Side = {
-    label: refResult.note === undefined ? ref.label : `${ref.label}; ${refResult.note}`,
+    ...(refResult.conformance === undefined ? {} : { conformance: refResult.conformance }),
+    label: [
+      ref.label,
+      ...(refResult.note === undefined ? [] : [refResult.note]),
+      ...(refResult.conformance === undefined
+        ? ['it has no msispec conform, so conformance is not compared']
+        : []),
+    ].join('; '),
     gate: refResult.snapshot,
   };
   const sections = diffSides(beforeSide, after);
