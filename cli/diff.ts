@@ -33,13 +33,14 @@ const HELP = helpText(
   `What this working tree changes in behaviour compared with REF (default: the merge base with main):
 the gate runs on both trees, each with its own code and data, and the diff lists the verdict flips
 (with the counterexample that appeared or is gone), the counterexamples that changed (witness,
-class, trace, length) and the conformance cases whose outcome changed, each marked recorded or not. Nothing is written. Exit 0 when every change is
-already recorded in spec/verdicts.json and the counterexample files, 1 when one is not, 2 on bad
-input (including a REF whose msispec predates diff).`,
+class, trace, length) and the conformance cases whose outcome changed, each marked recorded or not.
+Nothing is written. Exit 0 when every change is already recorded (spec/verdicts.json and the
+counterexample files; a conformance case passing), 1 when one is not, 2 on bad input or a REF it
+cannot run.`,
   FLAGS,
 );
 
-/** One tree's results. A later section (conformance outcomes) adds its own member here. */
+/** One tree's results: the gate's and the conformance corpus's. */
 export interface Side {
   readonly label: string;
   readonly gate: Snapshot;
