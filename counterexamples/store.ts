@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { writeJsonAtomic } from '../spec/data-file.ts';
 import { InputFileError, readJsonFile, unknownId } from '../spec/input-error.ts';
@@ -47,13 +47,3 @@ export const writeCounterexample = (c: Counterexample, dir = COUNTEREXAMPLES_DIR
 /** Removes the counterexample file of (invariant, design) under `dir`, if there is one. */
 export const removeCounterexample = (invariant: string, design: string, dir = COUNTEREXAMPLES_DIR): void =>
   rmSync(join(dir, counterexamplePath(invariant, design)), { force: true });
-
-/** The status of the stored counterexample of (invariant, design), or undefined when there is none. */
-export const counterexampleStatus = (
-  invariant: string,
-  design: string,
-  dir = COUNTEREXAMPLES_DIR,
-): Counterexample['status'] | undefined => {
-  const file = join(dir, counterexamplePath(invariant, design));
-  return existsSync(file) ? readCounterexample(file).status : undefined;
-};

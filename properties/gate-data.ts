@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Counterexample } from '../counterexamples/schema.ts';
 import { overBound } from '../counterexamples/schema.ts';
@@ -157,11 +157,3 @@ export const designProblems = (design: Design): Problem[] => {
     })),
   ];
 };
-
-/** The folders under reports/ and counterexamples/ that hold pair files (one per invariant). */
-export const pairFolders = (dir: string): string[] =>
-  existsSync(dir)
-    ? readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && (INVARIANT_IDS as readonly string[]).includes(e.name))
-        .map((e) => e.name)
-    : [];

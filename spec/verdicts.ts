@@ -24,7 +24,7 @@ export type Verdict = z.infer<typeof VerdictSchema>;
 
 /** What the gate holds a pair to: its reviewed verdict, or `unreviewed` when the table has none. */
 export type Expected = Verdict | { readonly verdict: 'unreviewed' };
-export const UNREVIEWED: Expected = { verdict: 'unreviewed' };
+const UNREVIEWED: Expected = { verdict: 'unreviewed' };
 
 /**
  * The table, by design then invariant. A pair may be missing: it is unreviewed, runs like any other
