@@ -6,7 +6,7 @@ import { irq_set_affinity } from '../kernel/irq/affinity.ts';
 import { allocIrq } from '../kernel/irq/alloc.ts';
 import { guest_program_msi } from '../kernel/kvm/guest-msi.ts';
 import {
-  iommu_attach_group,
+  iommu_group_store_type,
   type Step,
   vfio_group_assign,
   vfio_group_release,
@@ -37,14 +37,16 @@ const fromAffinity = (s: State, r: ReturnType<typeof irq_set_affinity>): Step =>
   r.ok ? { state: r.state, result: OK } : { state: s, result: err(r.errno) };
 
 /**
- * The kernel layer's one transition: apply `op` to `s`. Pure and total over ops whose indices fit
- * the topology (ScenarioSchema checks that): a refusal is a result with Linux's errno, never an
- * exception. The op and its result are recorded in `last`; affinity-atomic's record is per step.
+ * The kernel layer's one transition for a scenario op: apply `op` to `s`. Pure and total over ops
+ * whose indices fit the topology (ScenarioSchema checks that): a refusal is a result with Linux's
+ * errno, never an exception. The scenario ops are macros over the kernel entry points
+ * (model/kernel/ops.ts runs those one by one). The op and its result are recorded in `last`;
+ * affinity-atomic's record and the kernel events are per step.
  */
 export const step = (s0: State, op: Op): { state: State; result: KResult } => {
-  const s: State = { ...s0, atomicMappings: [] };
+  const s: State = { ...s0, atomicMappings: [], events: [] };
   const r = match(op)
-    .with({ op: 'iommu_attach_group' }, (o) => iommu_attach_group(s, o.group, o.domain))
+    .with({ op: 'iommu_group_store_type' }, (o) => iommu_group_store_type(s, o.group, o.domain))
     .with({ op: 'vfio_group_assign' }, (o) => vfio_group_assign(s, o))
     .with({ op: 'vfio_group_release' }, (o) => vfio_group_release(s, o.group))
     .with({ op: 'iommu_map' }, (o) => iommu_map(s, o.group, BigInt(o.iova)))
