@@ -12,43 +12,42 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { COUNTEREXAMPLES_DIR, listCounterexamples, writeAtomic } from '../counterexamples/store.ts';
 import { SCENARIO_VERSION } from '../model/platform/scenario.ts';
 
 const RENAMED_OPS: Readonly<Record<string, string>> = { iommu_attach_group: 'iommu_group_store_type' };
 const DESIGNS_DIR = new URL('../spec/designs/', import.meta.url).pathname;
-const check = process.argv.includes('--check');
 
 type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-const renameOps = (ops: unknown): unknown =>
-  Array.isArray(ops)
-    ? ops.map((o) =>
-        isObject(o) && typeof o.op === 'string' && RENAMED_OPS[o.op] ? { ...o, op: RENAMED_OPS[o.op] } : o,
-      )
-    : ops;
+/** Renames ops in the file's text, keeping its layout (the files are Biome-formatted). */
+const renameOps = (text: string): string => {
+  let out = text;
+  for (const [from, to] of Object.entries(RENAMED_OPS))
+    out = out.replaceAll(`"op": "${from}"`, `"op": "${to}"`);
+  return out;
+};
 
-/** A counterexample file's new text, or undefined when it is current. */
-const migrateCounterexample = (text: string): string | undefined => {
+/** A counterexample file's new text, or undefined when it is current: the version inserted first in `scenario`, ops renamed. */
+export const migrateCounterexample = (text: string): string | undefined => {
   const c = JSON.parse(text) as Json;
-  const sc = c.scenario;
-  if (!isObject(sc)) throw new Error('no scenario object');
-  const { version: _v, ...rest } = sc;
-  const scenario = { version: SCENARIO_VERSION, ...rest, ops: renameOps(sc.ops) };
-  const out = `${JSON.stringify({ ...c, scenario }, null, 2)}\n`;
+  if (!isObject(c.scenario)) throw new Error('no scenario object');
+  let out = renameOps(text);
+  if (c.scenario.version === undefined)
+    out = out.replace(/("scenario":\s*\{)(\n\s*)/, `$1$2"version": ${SCENARIO_VERSION},$2`);
   return out === text ? undefined : out;
 };
 
 /** A design file's new text (ops renamed in place), or undefined when it is current. */
-const migrateDesign = (text: string): string | undefined => {
-  let out = text;
-  for (const [from, to] of Object.entries(RENAMED_OPS))
-    out = out.replaceAll(`"op": "${from}"`, `"op": "${to}"`);
+export const migrateDesign = (text: string): string | undefined => {
+  const out = renameOps(text);
   return out === text ? undefined : out;
 };
 
-const files: [string, (t: string) => string | undefined][] = [
+/** Every stored scenario file with its migration. */
+export const scenarioFiles = (): [string, (t: string) => string | undefined][] => [
   ...listCounterexamples().map((f): [string, typeof migrateCounterexample] => [
     join(COUNTEREXAMPLES_DIR, f),
     migrateCounterexample,
@@ -57,15 +56,21 @@ const files: [string, (t: string) => string | undefined][] = [
     .filter((f) => f.endsWith('.json'))
     .map((f): [string, typeof migrateDesign] => [join(DESIGNS_DIR, f), migrateDesign]),
 ];
-let changed = 0;
-for (const [file, migrate] of files) {
-  const out = migrate(readFileSync(file, 'utf8'));
-  if (out === undefined) continue;
-  changed++;
-  console.log(`${check ? 'needs migrating' : 'migrated'}: ${file}`);
-  if (!check) writeAtomic(file, out);
-}
-console.log(
-  `${changed} of ${files.length} files ${check ? 'need migrating' : 'migrated'} to scenario version ${SCENARIO_VERSION}`,
-);
-if (check && changed > 0) process.exit(1);
+
+const main = (check: boolean): void => {
+  const files = scenarioFiles();
+  let changed = 0;
+  for (const [file, migrate] of files) {
+    const out = migrate(readFileSync(file, 'utf8'));
+    if (out === undefined) continue;
+    changed++;
+    console.log(`${check ? 'needs migrating' : 'migrated'}: ${file}`);
+    if (!check) writeAtomic(file, out);
+  }
+  console.log(
+    `${changed} of ${files.length} files ${check ? 'need migrating' : 'migrated'} to scenario version ${SCENARIO_VERSION}`,
+  );
+  if (check && changed > 0) process.exit(1);
+};
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) main(process.argv.includes('--check'));
