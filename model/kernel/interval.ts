@@ -69,4 +69,3 @@ export const lowestBit = (x: bigint): bigint => x & -x;
 
 /** ALIGN(x, a) for a power-of-two a (rounds up). */
 export const alignUp = (x: bigint, a: bigint): bigint => (x + a - 1n) & ~(a - 1n);
-export const alignDown = (x: bigint, a: bigint): bigint => x & ~(a - 1n);

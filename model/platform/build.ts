@@ -91,6 +91,26 @@ export const boot = (
  * coherency, nesting where the design nests.
  */
 export const build = (design: DesignCore, topology: Topology): State => {
+  // Boot states are immutable, so one per (design, topology) serves every scenario that starts there.
+  let byTopology = booted.get(design);
+  if (byTopology === undefined) {
+    byTopology = new Map();
+    booted.set(design, byTopology);
+  }
+  const key = JSON.stringify(topology);
+  const known = byTopology.get(key);
+  if (known !== undefined) return known;
+  if (byTopology.size >= BOOT_CACHE_SIZE) byTopology.clear();
+  const s = probeAll(design, topology);
+  byTopology.set(key, s);
+  return s;
+};
+
+/** Boot states by design object and topology (pure memoisation, bounded). */
+const booted = new WeakMap<DesignCore, Map<string, State>>();
+const BOOT_CACHE_SIZE = 4096;
+
+const probeAll = (design: DesignCore, topology: Topology): State => {
   const p = design.policy;
   const devices = topology.devices.map(
     (d, index): DeviceInit => ({

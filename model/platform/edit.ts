@@ -61,6 +61,3 @@ export const ioasOf = (s: State, id: number): Ioas => {
   return a;
 };
 export const setIoas = (s: State, a: Ioas): State => ({ ...s, ioases: replaceAt(s.ioases, a.id, a) });
-
-/** The group device `device` is in. */
-export const groupOfDevice = (s: State, device: number): Group => groupOf(s, deviceOf(s, device).group);

@@ -113,7 +113,3 @@ export const mapImsicsIdentity = (s: State, domainId: number): State => {
 /** The domain whose page table holds MSI pages for `domainId`: a NESTED domain's parent S2 (find_hwpt_paging). */
 export const pagingDomainFor = (s: State, domainId: number): number =>
   domainOf(s, domainId).parent ?? domainId;
-
-/** The SW_MSI base a device reports, if any. */
-export const swMsiStart = (s: State, device: number): bigint | undefined =>
-  deviceOf(s, device).resv.find((r) => r.type === 'SW_MSI')?.start;

@@ -1,7 +1,7 @@
 import type { IGroup, Ioas, IommufdCtx, State } from '../../platform/state.ts';
 
 /** An iommufd context (open /dev/iommu) as its token names it; a context is created on first use. */
-export const EMPTY_CTX: IommufdCtx = { ioas: [], swMsi: [], swMsiId: 0, igroups: new Map() };
+const EMPTY_CTX: IommufdCtx = { ioas: [], swMsi: [], swMsiId: 0, igroups: new Map() };
 const EMPTY_IGROUP: IGroup = { required: [], attached: [], bound: 0 };
 
 export const ctxOf = (s: State, ictx: string): IommufdCtx => s.iommufd.get(ictx) ?? EMPTY_CTX;

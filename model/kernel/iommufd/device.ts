@@ -33,9 +33,6 @@ import { iommufd_group_setup_msi } from './sw-msi.ts';
 export const UNSAFE_INTERRUPTS_WARNING =
   'MSI interrupts are not secure, they cannot be isolated by the platform. Check that platform features like interrupt remapping are enabled. Use the "allow_unsafe_interrupts" module parameter to override';
 
-/** The parameter an iommufd_device_bind checks: iommufd's own allow_unsafe_interrupts. */
-export const iommufdUnsafe = (s: State): boolean => s.params.iommufdUnsafe;
-
 /**
  * VFIO_DEVICE_BIND_IOMMUFD → iommufd_device_bind, for device `device` and context `ictx`:
  * - vfio_df_ioctl_bind_iommufd: a device already bound is -EINVAL (vfio_df_open: one open per cdev),
@@ -57,7 +54,7 @@ export const iommufd_device_bind = (s0: State, device: number, ictx: string): Re
   if (!dev.probed) return fail(s0, 'ENODEV');
   let s = s0;
   if (!dev.mock && !iommu_group_has_isolated_msi(s, dev.group)) {
-    if (!iommufdUnsafe(s)) return fail(s, 'EPERM');
+    if (!s.params.iommufdUnsafe) return fail(s, 'EPERM');
     s = warn(s, UNSAFE_INTERRUPTS_WARNING);
   }
   const claimed = iommu_device_claim_dma_owner(s, device, ictx);

@@ -165,15 +165,3 @@ export const iommu_group_store_type = (s0: State, group: number, type: 'identity
   if (!r.ok) return refused(s0, r);
   return { state: afterAttach(resetMsiTables(r.state, group), group), result: OK };
 };
-
-/**
- * The domains of the address space group `group`'s owner maps into: its type1 container's domains
- * or the live hwpts of its IOAS.
- */
-export const addressSpaceDomains = (s: State, group: number): number[] => {
-  const g = groupOf(s, group);
-  if (g.vfioContainer !== undefined) return [...(s.type1.get(g.vfioContainer)?.domains ?? [])];
-  if (g.owner.kind === 'host') return [];
-  const ioas = ctxOf(s, ownerKey(g.owner)).ioas[0];
-  return ioas === undefined ? [] : [...(s.ioases[ioas]?.hwpts ?? [])];
-};
