@@ -4,7 +4,7 @@ import { ctxOf, iommufd_ioas_alloc, setCtx } from '../../../model/kernel/iommufd
 import { iommufd_ioas_map } from '../../../model/kernel/iommufd/ioas.ts';
 import { iommufd_test_mock_domain } from '../../../model/kernel/iommufd/selftest.ts';
 import { KERNEL_ICTX } from '../../../model/kernel/ops.ts';
-import type { DesignCore } from '../../../model/kernel/policy.ts';
+import { type DesignCore, LINUX_POLICY } from '../../../model/kernel/policy.ts';
 import { boot } from '../../../model/platform/build.ts';
 import type { Topology } from '../../../model/platform/scenario.ts';
 import type { State } from '../../../model/platform/state.ts';
@@ -19,17 +19,7 @@ import type { KernelCase } from './types.ts';
 export const LINUX: DesignCore = {
   id: 'linux-7.0',
   hardware: { arch: 'arm', irqchip: 'gicv3-its' },
-  policy: {
-    defaultDomain: 'dma',
-    pagingStage: 's1',
-    msiRegion: 'sw-msi',
-    doorbells: 'prepare-msi',
-    isolatedMsiClaim: true,
-    requiresDirect: 'always',
-    msiIova: 'cookie',
-    nestedGuest: 'none',
-    cacheCoherencyCap: true,
-  },
+  policy: LINUX_POLICY,
 };
 
 /** A requester id for device `i` (kernel cases do not name PCI addresses): bus i >> 5, device i & 31. */
