@@ -29,10 +29,11 @@ const quick = ['--design', 'x86-amd-ir', '--invariant', 'msi-isolation', '--runs
 describe('msispec commands and exit codes (issue 5, CLI)', () => {
   it('help lists every command and exits 0', async () => {
     expect(await main(['help'])).toBe(0);
-    for (const c of ['check', 'replay', 'explain', 'report']) expect(stdout).toContain(c);
+    for (const c of ['check', 'replay', 'explain', 'report', 'conform']) expect(stdout).toContain(c);
   });
   it('--help works on every command', async () => {
-    for (const c of ['check', 'replay', 'explain', 'report']) expect(await main([c, '--help'])).toBe(0);
+    for (const c of ['check', 'replay', 'explain', 'report', 'conform'])
+      expect(await main([c, '--help'])).toBe(0);
     expect(stdout).toContain('usage: msispec check');
     expect(stdout).toContain('usage: msispec replay FILE');
   });
@@ -102,6 +103,31 @@ describe('msispec commands and exit codes (issue 5, CLI)', () => {
     expect(stdout).toContain('verdicts (spec/verdicts.json)');
     expect(stdout).toContain('how IRQ');
     expect(stdout).toContain('GITS_TRANSLATER');
+  });
+});
+
+describe('msispec conform (docs/conformance-format.md, section 5: the runner contract)', () => {
+  it('replays the corpus: one PASS line a case, the summary, exit 0', async () => {
+    expect(await main(['conform', 'spec/conformance/gicv2m.json', 'spec/conformance/x86-compat.json'])).toBe(
+      0,
+    );
+    expect(stdout).toContain('PASS v2m-spi\n');
+    expect(stdout).toMatch(/\nconformance: (\d+) passed, 0 failed, 0 unsupported of \1\n$/);
+  });
+  it('prints MALFORMED lines with the file and JSON path and exits 2, running nothing', async () => {
+    const file = join(tmp(), 'bad.json');
+    writeFileSync(
+      file,
+      '[{"id": "x", "source": "s", "derived": true, "arch": "mips", "write": {}, "expected": {}}]',
+    );
+    expect(await main(['conform', file])).toBe(2);
+    expect(stdout).toBe(
+      `MALFORMED ${file}: $[0].arch: expected one of riscv-iommu, imsic, gicv3-its, gicv2m, vtd-ir, amd-ir, x86-compat, got "mips"\n`,
+    );
+  });
+  it('needs at least one FILE (a usage error, exit 2)', async () => {
+    expect(await main(['conform'])).toBe(2);
+    expect(stderr).toContain('conform needs at least one FILE');
   });
 });
 

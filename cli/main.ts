@@ -1,12 +1,13 @@
 import { InputFileError } from '../spec/input-error.ts';
 import { closest, UsageError } from './args.ts';
 import { check } from './check.ts';
+import { conformCommand } from './conform.ts';
 import { explain } from './explain.ts';
 import { replayCommand } from './replay.ts';
 import { report } from './report.ts';
 import { VERSION } from './version.ts';
 
-const COMMANDS = ['check', 'replay', 'explain', 'report', 'help'] as const;
+const COMMANDS = ['check', 'replay', 'explain', 'report', 'conform', 'help'] as const;
 
 const HELP = `msispec ${VERSION} — MSI delivery through IOMMUs, checked
 
@@ -16,9 +17,11 @@ usage: msispec <command> [options]
   replay    replay a counterexample file step by step, with its witness traced through the hardware
   explain   what a design is, its sources, knobs and verdicts, and how one MSI travels on it
   report    re-render reports/ from the stored counterexamples without running the gate
+  conform   replay conformance cases (spec/conformance/*.json) against the model   (msispec conform --help)
   help      this text
 
-Exit codes: 0 success, 1 the gate failed or a counterexample no longer reproduces, 2 bad input.`;
+Exit codes: 0 success, 1 the gate failed, a counterexample no longer reproduces or a conformance case
+did not pass, 2 bad input.`;
 
 /** Runs one msispec command; returns the exit code. Bad input of any kind is one line on stderr and 2. */
 export const main = async (argv: readonly string[]): Promise<number> => {
@@ -40,6 +43,8 @@ export const main = async (argv: readonly string[]): Promise<number> => {
         return explain(rest, out);
       case 'report':
         return report(rest, out);
+      case 'conform':
+        return conformCommand(rest, out);
       default:
         throw new UsageError(
           `unknown command '${command}'; did you mean '${closest(command, COMMANDS)}'? Commands: ${COMMANDS.join(', ')}`,

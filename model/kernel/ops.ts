@@ -38,7 +38,7 @@ import {
 
 /**
  * The kernel entry points as single model transitions, one per op of the conformance-case format
- * (docs: the case format's op table): devices, groups and IOASes by index, hwpts and domains by
+ * (docs/conformance-format.md section 4.3): devices, groups and IOASes by index, hwpts and domains by
  * domain id, owners and iommufd contexts by token. One iommufd context (`KERNEL_ICTX`) is the
  * default, one type1 container (`KERNEL_TYPE1`) serves every vfio_* op, and the VFIO compatibility
  * container of the default context has that context's vfio_ioas.

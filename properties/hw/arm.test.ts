@@ -74,8 +74,13 @@ describe('Arm hardware totality (hw-msi-facts §6.2)', () => {
               expect(interruptExists(platform, w, o)).toBe(true);
               break;
             case 'fault':
-              expect(o.arch).toBe('smmuv3');
-              expect(SMMU_CAUSE_NAMES.has(o.cause)).toBe(true);
+              // A GIC frame refuses only an access it cannot take in 2- to 4-byte pieces (QEMU
+              // gicv3_its_translation_ops .valid → MEMTX_DECODE_ERROR); every other fault is an SMMUv3 event.
+              if (o.arch === 'bus') expect(w.addr % 4n !== 0n || w.size % 4 !== 0).toBe(true);
+              else {
+                expect(o.arch).toBe('smmuv3');
+                expect(SMMU_CAUSE_NAMES.has(o.cause)).toBe(true);
+              }
               break;
             case 'memory':
               expect(o.data).toBe(w.data);

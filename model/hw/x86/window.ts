@@ -1,6 +1,8 @@
 import { bits, hex } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
-import type { Outcome } from '../../types/outcome.ts';
+import { dropped, fault, MEMTX_DECODE_ERROR, type Outcome } from '../../types/outcome.ts';
+import { accessOf, type Write } from '../../types/write.ts';
+import { qemuPieces } from '../qemu-access.ts';
 
 /**
  * The fixed x86 interrupt window: a device write whose address lies here is an interrupt request,
@@ -55,4 +57,55 @@ export const lapicFromCompat = (addr: bigint, data: number, trace?: Trace): Outc
     },
   });
   return { kind: 'interrupt', controller: 'lapic', target: apicTarget(dest), identity: vector };
+};
+
+/** The 32-bit interrupt request an access to the window carries, or what happened instead. */
+export type WindowAccess =
+  | { kind: 'request'; addr: bigint; data: number }
+  | { kind: 'done'; outcome: Outcome };
+
+/**
+ * The window as an interrupt-remapping unit's region sees an access (QEMU vtd_mem_ir_ops and
+ * amdvi_ir_ops: .valid 4..4 bytes; vtd_mem_ir_read / amdvi_mem_ir_read do nothing). A narrower
+ * access is a decode error; a read does nothing; a wider write arrives as 4-byte pieces
+ * (model/hw/qemu-access.ts). Simplification: only the first piece's interrupt request is followed
+ * (QEMU decodes every piece as its own request, with zero data).
+ */
+export const irWindowAccess = (w: Write, trace: Trace): WindowAccess => {
+  const pieces = qemuPieces(w.addr, w.size, w.data, 4);
+  const first = pieces[0];
+  if (first === undefined || pieces.some((p) => p.size < 4)) {
+    hop(trace, {
+      block: 'x86-window',
+      step: 'decode-error',
+      ref: REF_IR_OPS,
+      facts: { addr: hex(w.addr), size: w.size },
+    });
+    return { kind: 'done', outcome: fault('bus', MEMTX_DECODE_ERROR) };
+  }
+  if (accessOf(w) !== 'write') {
+    hop(trace, { block: 'x86-window', step: 'ir-read', ref: REF_IR_OPS, facts: { addr: hex(w.addr) } });
+    return { kind: 'done', outcome: dropped('x86-ir-read') };
+  }
+  return { kind: 'request', addr: first.addr, data: first.data };
+};
+
+const REF_IR_OPS = 'QEMU hw/i386/intel_iommu.c vtd_mem_ir_ops; hw/i386/amd_iommu.c amdvi_ir_ops';
+
+/**
+ * The window with no interrupt remapping: an MSI is one 32-bit write (Intel SDM vol. 3 10.11);
+ * a read or a narrower write raises nothing. Simplification: a wider write is taken as its first
+ * four bytes.
+ */
+export const compatWindowAccess = (w: Write, trace: Trace): Outcome => {
+  if (accessOf(w) !== 'write' || w.size < 4) {
+    hop(trace, {
+      block: 'lapic',
+      step: 'not-an-msi',
+      ref: 'Intel SDM vol. 3 10.11 (an MSI is a DWORD write)',
+      facts: { addr: hex(w.addr), size: w.size, access: accessOf(w) },
+    });
+    return dropped('lapic-not-an-msi');
+  }
+  return lapicFromCompat(w.addr, w.data, trace);
 };
