@@ -94,6 +94,22 @@ export const PolicySchema = z.object({
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
+/**
+ * Linux 7.0's own policy, with no design knob: SW_MSI cookies and iommufd sw_msi, require_direct on
+ * every probe, irqchips calling iommu_dma_prepare_msi, DMA default domains (IOMMU_DMA).
+ */
+export const LINUX_POLICY: Policy = {
+  defaultDomain: 'dma',
+  pagingStage: 's1',
+  msiRegion: 'sw-msi',
+  doorbells: 'prepare-msi',
+  isolatedMsiClaim: true,
+  requiresDirect: 'always',
+  msiIova: 'cookie',
+  nestedGuest: 'none',
+  cacheCoherencyCap: true,
+};
+
 /** What the model needs of a design: its hardware and its kernel policy. */
 export interface DesignCore {
   readonly id: string;

@@ -605,8 +605,8 @@ const bdfOf = (t: Topology, device: number): string => t.devices[device]?.bdf ??
 /** An op as the kernel call it models, with its arguments named. */
 export const opText = (op: Op, t: Topology): string => {
   switch (op.op) {
-    case 'iommu_attach_group':
-      return `iommu_attach_group(group ${op.group}, ${op.domain === 'dma' ? 'DMA' : 'IDENTITY'} default domain)`;
+    case 'iommu_group_store_type':
+      return `iommu_group_store_type(group ${op.group}, ${op.domain === 'dma' ? 'DMA' : 'identity'})`;
     case 'vfio_group_assign': {
       const to = op.to === 'guest' ? `VM ${op.owner}` : `VFIO userspace ctx ${op.owner}`;
       return `vfio_group_assign(group ${op.group} → ${to}, ${op.backend}${op.unsafe ? ', allow_unsafe_interrupts=1' : ''})`;

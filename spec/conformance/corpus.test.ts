@@ -25,6 +25,7 @@ const cases = (): RawCase[] =>
     return Array.isArray(v) ? v : [v];
   });
 const hardware = () => cases().filter((c) => c.arch !== undefined);
+const kernel = () => cases().filter((c) => c.arch === undefined);
 
 describe('the conformance corpus (docs/conformance-format.md; issue 9 "Done means")', () => {
   it('every case of spec/conformance/*.json passes: 0 failed, 0 unsupported, exit 0', () => {
@@ -49,18 +50,19 @@ describe('the conformance corpus (docs/conformance-format.md; issue 9 "Done mean
     }
   });
 
-  it('every case cites its source (owner/repo[@commit] path symbol, a specification section, or "same as <id>")', () => {
+  it('every case cites its source (owner/repo[@commit] path symbol, a kernel path and function, a specification section, or "same as <id>")', () => {
     for (const c of cases()) {
       const cited =
         /^[\w.-]+\/[\w.-]+(@[0-9a-f]{7,40})? \S+ .+/.test(c.source) ||
+        (c.arch === undefined && /^(drivers|tools|include|kernel)\/\S+ .+/.test(c.source)) ||
         /^same as \S+$/.test(c.source) ||
         /^Intel SDM /.test(c.source);
       expect(cited, `${c.id}: ${c.source}`).toBe(true);
     }
   });
 
-  it('the literal transcriptions (derived: false) come from the RISC-V IOMMU reference model tests', () => {
-    const literal = cases().filter((c) => !c.derived);
+  it('the literal hardware transcriptions (derived: false) come from the RISC-V IOMMU reference model tests', () => {
+    const literal = hardware().filter((c) => !c.derived);
     expect(literal.length).toBeGreaterThanOrEqual(20);
     const byId = new Map(cases().map((c) => [c.id, c]));
     for (const c of literal) {
@@ -69,5 +71,13 @@ describe('the conformance corpus (docs/conformance-format.md; issue 9 "Done mean
         /^riscv-non-isa\/riscv-iommu@[0-9a-f]{40} iommu_ref_model\/test\/test_app\.c /,
       );
     }
+  });
+
+  it('holds at least 40 kernel cases; the literal ones (derived: false) come from the iommufd selftests', () => {
+    const k = kernel();
+    expect(k.length).toBeGreaterThanOrEqual(40);
+    const literal = k.filter((c) => !c.derived);
+    expect(literal.length).toBeGreaterThanOrEqual(10);
+    for (const c of literal) expect(c.source, c.id).toMatch(/^tools\/testing\/selftests\/iommu\/iommufd\.c TEST_F\(/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alloc, armIts, armV2m, assign, setup, topo } from '../../model/kernel/testing.ts';
-import type { Domain, State } from '../../model/platform/state.ts';
+import { type Domain, IOMMU_READ, IOMMU_WRITE, type State } from '../../model/platform/state.ts';
 import { getDesign } from '../designs/load.ts';
 import { getInvariant, INVARIANTS } from './index.ts';
 import { INVARIANT_IDS, type InvariantId } from './types.ts';
@@ -54,7 +54,7 @@ describe('invariants that no catalogue design violates can still fail', () => {
     const dom = s.groups[0]?.domain ?? -1;
     const broken = withDomain(s, dom, (d) => ({
       ...d,
-      pages: new Map(d.pages).set(0x8000n, { ppn: 0x80000n, origin: 'user' }),
+      pages: new Map(d.pages).set(0x8000n, { ppn: 0x80000n, origin: 'user', prot: IOMMU_READ | IOMMU_WRITE }),
     }));
     expect(judge('resv-exclusion', s)).toEqual([]);
     expect(judge('resv-exclusion', broken)).toMatchObject([

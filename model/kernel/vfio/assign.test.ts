@@ -87,10 +87,10 @@ describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_d
     },
   );
 
-  it('dma-default-only: after iommu_attach_group to a DMA domain require_direct is set and the claim fails -EINVAL (iommu_create_device_direct_mappings on a DMA domain)', () => {
+  it('dma-default-only: after iommu_group_store_type to a DMA domain require_direct is set and the claim fails -EINVAL (iommu_create_device_direct_mappings on a DMA domain)', () => {
     const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
     const { state, results } = run(s0, [
-      { op: 'iommu_attach_group', group: 0, domain: 'dma' },
+      { op: 'iommu_group_store_type', group: 0, domain: 'dma' },
       assign(0, 'type1'),
       assign(0, 'iommufd'),
     ]);
@@ -101,8 +101,8 @@ describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_d
   it('dma-default-only: require_direct stays set after returning to an identity domain (dev->iommu->require_direct is never cleared)', () => {
     const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
     const r = run(s0, [
-      { op: 'iommu_attach_group', group: 0, domain: 'dma' },
-      { op: 'iommu_attach_group', group: 0, domain: 'identity' },
+      { op: 'iommu_group_store_type', group: 0, domain: 'dma' },
+      { op: 'iommu_group_store_type', group: 0, domain: 'identity' },
       assign(0, 'type1'),
     ]);
     expect(r.results).toEqual([{ ok: true }, { ok: true }, { ok: false, errno: 'EINVAL' }]);
