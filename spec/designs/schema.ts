@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERRNO, type ErrnoName } from '../../model/kernel/errno.ts';
 import { HardwareSchema, PolicySchema } from '../../model/kernel/policy.ts';
-import { OpSchema, ScenarioSchema, TopologySchema } from '../../model/platform/scenario.ts';
+import { OpSchema, SCENARIO_VERSION, ScenarioSchema, TopologySchema } from '../../model/platform/scenario.ts';
 import { INVARIANT_IDS } from '../invariants/types.ts';
 
 /**
@@ -48,7 +48,12 @@ const CanonicalSchema = z
   })
   .superRefine((c, ctx) => {
     // The ops must name devices, groups, harts and VMs of the topology (the Scenario rules).
-    const s = ScenarioSchema.safeParse({ design: 'canonical', topology: c.topology, ops: c.ops });
+    const s = ScenarioSchema.safeParse({
+      version: SCENARIO_VERSION,
+      design: 'canonical',
+      topology: c.topology,
+      ops: c.ops,
+    });
     for (const issue of s.success ? [] : s.error.issues)
       ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     const seen = new Set<number>();
