@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import CountReporter from './properties/count-reporter.ts';
+import { settingsProblem } from './properties/settings.ts';
+
+// A bad MSISPEC_* value stops the run here, as it stops the CLI, instead of being replaced by the default.
+const problem = settingsProblem();
+if (problem !== undefined) throw new Error(problem);
 
 export default defineConfig({
   test: {

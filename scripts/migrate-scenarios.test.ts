@@ -23,6 +23,7 @@ describe('scripts/migrate-scenarios.ts', () => {
       witness: { kind: 'direct', device: 0, bdf: '00:01.0', region: 'r', problem: 'p' },
     },
     found: { seed: 1, path: '0', runs: 1, shrinks: 0 },
+    bound: { harts: 1, devices: 1, groups: 1, ops: 2, vectors: 1 },
     date: '2026-11-21',
     msispec: '0.1.0',
   };

@@ -78,6 +78,7 @@ describe('the conformance corpus (docs/conformance-format.md; issue 9 "Done mean
     expect(k.length).toBeGreaterThanOrEqual(40);
     const literal = k.filter((c) => !c.derived);
     expect(literal.length).toBeGreaterThanOrEqual(10);
-    for (const c of literal) expect(c.source, c.id).toMatch(/^tools\/testing\/selftests\/iommu\/iommufd\.c TEST_F\(/);
+    for (const c of literal)
+      expect(c.source, c.id).toMatch(/^tools\/testing\/selftests\/iommu\/iommufd\.c TEST_F\(/);
   });
 });
