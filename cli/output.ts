@@ -13,7 +13,7 @@ export const cell = (r: PairCheck | undefined): string => {
   return r.ok ? mark : `!${found}`;
 };
 
-/** Invariants as short column heads: their position in DESIGN.md's list, with a legend below. */
+/** Invariants as short column heads: their position in the list of docs/invariants.md, with a legend below. */
 export const matrixText = (
   designs: readonly string[],
   invariants: readonly InvariantId[],

@@ -11,7 +11,7 @@ import { COUNTEREXAMPLES_DIR, readCounterexample } from './store.ts';
 const data = loadGateData();
 const files = [...data.counterexamples];
 
-describe('stored counterexamples replay (DESIGN.md style rule 7: every counterexample is kept and replayed)', () => {
+describe('stored counterexamples replay (docs/architecture.md#conventions, rule 7: every counterexample is kept and replayed)', () => {
   it('there is at least one stored counterexample', () => {
     expect(files.length).toBeGreaterThan(0);
   });

@@ -37,7 +37,7 @@ export const gateShard = (testFile: string): void => {
   describe(`verdict gate, shard ${k + 1} of ${shards} (seed ${SEED}, ${GATE_RUNS} runs per pair; rerun with MSISPEC_SEED / MSISPEC_RUNS)`, () => {
     for (const { design, invariant } of pairs) {
       const want = expected(data, design, invariant);
-      it(`${design} × ${invariant}: ${want.verdict} (spec/verdicts.json; DESIGN.md "Invariants")`, () => {
+      it(`${design} × ${invariant}: ${want.verdict} (spec/verdicts.json; docs/invariants.md)`, () => {
         const d = data.designs.get(design);
         expect(d, `spec/designs/${design}.json`).toBeDefined();
         if (d === undefined) return;

@@ -32,7 +32,7 @@ export const parseArmPlatform = (input: unknown) => parseWith(ArmPlatformSchema,
 const BLOCK = 'arm';
 
 /**
- * What device write `w` does on platform `p` (hw-msi-facts §6.2). The first ITS translation frame
+ * What device write `w` does on platform `p` (docs/hardware.md#arm-delivery-step-by-step). The first ITS translation frame
  * or GICv2m frame containing the PA decides; anything else reaches memory.
  */
 export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => {
@@ -41,7 +41,7 @@ export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => 
   hop(trace, {
     block: BLOCK,
     step: 'iort-id-mapping',
-    ref: 'hw-msi-facts §3.1 (IORT RID → StreamID / DeviceID)',
+    ref: 'Arm IORT (DEN 0049) ID mappings: RID → StreamID / DeviceID; docs/hardware.md#arm-platform',
     facts: { rid: w.rid, mapped: ids !== undefined, ...(ids ?? {}) },
   });
   if (ids === undefined) {
@@ -63,6 +63,11 @@ export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => 
     if (o !== undefined) return o;
   }
   // 5. Anything else is an ordinary memory write.
-  hop(trace, { block: BLOCK, step: 'memory-write', ref: 'hw-msi-facts §6.2', facts: { pa: hex(pa) } });
+  hop(trace, {
+    block: BLOCK,
+    step: 'memory-write',
+    ref: 'docs/hardware.md#arm-delivery-step-by-step',
+    facts: { pa: hex(pa) },
+  });
   return { kind: 'memory', pa, data: w.data };
 };

@@ -10,7 +10,7 @@ export const HardwareSchema = z.discriminatedUnion('arch', [
     arch: z.literal('riscv'),
     /** capabilities.MSI_FLAT: the DC has msiptp / msi_addr_mask / msi_addr_pattern. */
     msiFlat: z.boolean(),
-    /** Which revision of the IOMMU spec's DC checks the hardware follows (hw-msi-facts §1.8). */
+    /** Which revision of the IOMMU spec's DC checks the hardware follows (docs/hardware.md#msiptp-with-a-bare-g-stage). */
     specVersion: z.enum(SPEC_VERSIONS),
   }),
   z.object({

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseWith } from '../types/validate.ts';
 
 /**
- * The one data structure (DESIGN.md): a design id, a topology and a list of operations, all plain
+ * The one data structure (docs/architecture.md#the-scenario): a design id, a topology and a list of operations, all plain
  * JSON. Devices, groups, vectors, harts, VMs and VFIO contexts are referred to by index, so a
  * random or shrunk scenario is always meaningful.
  */

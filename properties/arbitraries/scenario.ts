@@ -5,7 +5,7 @@ import { fitOp, rawOpArb } from './ops.ts';
 import { topologyArb } from './topology.ts';
 
 /**
- * Scenarios for one design as plain data (DESIGN.md): a topology and up to MAX_OPS ops, generated
+ * Scenarios for one design as plain data (docs/architecture.md#the-scenario): a topology and up to MAX_OPS ops, generated
  * independently and fitted together, so fast-check shrinks harts, devices, vectors and ops alike.
  */
 export const scenarioArb = (design: string): fc.Arbitrary<Scenario> =>

@@ -10,12 +10,12 @@ import type { Write } from '../../model/types/write.ts';
 import { armCaseArb } from '../arbitraries/hw/arm.ts';
 import { HW_RUNS, SEED } from '../settings.ts';
 
-/** Every interrupt names a controller/target/identity that exists in the config (hw-msi-facts §6.2). */
+/** Every interrupt names a controller/target/identity that exists in the config (docs/hardware.md#arm-delivery-step-by-step). */
 const interruptExists = (p: ArmPlatform, w: Write, o: Extract<Outcome, { kind: 'interrupt' }>): boolean => {
   switch (o.controller) {
     case 'its-lpi':
     case 'its-vlpi': {
-      // The ITE must be the one at (this rid's sideband DeviceID, EventID = data) (hw-msi-facts §3.2).
+      // The ITE must be the one at (this rid's sideband DeviceID, EventID = data) (docs/hardware.md#why-the-its-isolates).
       const deviceId = p.rids.get(w.rid)?.deviceId;
       if (deviceId === undefined) return false;
       return p.its.some((its) => {
@@ -69,7 +69,7 @@ const COVERAGE_CASES = 300;
 const hangGuard = (cases: number): number => cases * 50;
 const SMMU_CAUSE_NAMES = new Set<string>(SMMUV3_CAUSES.map((c) => c.name));
 
-describe('Arm hardware totality (hw-msi-facts §6.2)', () => {
+describe('Arm hardware totality (docs/hardware.md#arm-delivery-step-by-step)', () => {
   it(
     'deliverArm never throws on random SMMUv3/ITS/GICv2m platforms and writes; interrupts exist in the config, faults are SMMUv3 events, memory writes never land in a doorbell frame',
     () => {
@@ -114,7 +114,7 @@ describe('Arm hardware totality (hw-msi-facts §6.2)', () => {
   );
 
   it(
-    'the generators reach every outcome kind and every Arm drop reason of hw-msi-facts §6.2 (guards the property against vacuity; fixed seed)',
+    'the generators reach every outcome kind and every Arm drop reason of docs/hardware.md#arm-delivery-step-by-step (guards the property against vacuity; fixed seed)',
     () => {
       // A coverage check of the generators, not a property: its seed is fixed so that it does not
       // flake when MSISPEC_SEED changes (rare paths such as vLPIs appear a few times per 300 cases).

@@ -9,7 +9,7 @@ import { renderMarkdown } from './markdown.ts';
 
 /**
  * Golden test of one report (the issue's "golden tests of one report"): the canonical hart-only
- * isolation counterexample (seed 000, examples/report-hart-only-isolation.md) must render to the
+ * isolation counterexample (seed 000, docs/architecture.md#reports) must render to the
  * committed file byte for byte (a report depends on the stored data only, not on a run). After an intended change, read the new output
  * as a designer would, then regenerate it with:
  *
@@ -19,7 +19,7 @@ const GOLDEN = new URL('./golden/msi-isolation--riscv-hart-only-msi-table.md', i
 const FILE = 'msi-isolation/riscv-hart-only-msi-table.json';
 
 describe('golden report', () => {
-  it('renders msi-isolation × riscv-hart-only-msi-table exactly as the committed golden file (seed 000; examples/report-hart-only-isolation.md)', () => {
+  it('renders msi-isolation × riscv-hart-only-msi-table exactly as the committed golden file (seed 000; docs/architecture.md#reports)', () => {
     const c = readCounterexample(join(COUNTEREXAMPLES_DIR, FILE));
     const data = reportData(getDesign(c.design), c, `counterexamples/${FILE}`);
     const md = renderMarkdown(data, expectedOf(loadVerdicts(), c.design, c.invariant));

@@ -29,7 +29,7 @@ const stored = new Map<string, StoredState>(
   [...data.counterexamples].map(([f, c]) => [f, { status: c.status, reproduces: true }]),
 );
 
-describe('reports/index (verdict matrix, DESIGN.md "Designs under review" × "Invariants")', () => {
+describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue × docs/invariants.md)', () => {
   it('is rendered with one report pair per stored counterexample (the count comes from counterexamples/)', () => {
     expect(rendered.size).toBe(2 + 2 * data.counterexamples.size);
     for (const f of data.counterexamples.keys()) {

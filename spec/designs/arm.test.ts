@@ -11,7 +11,7 @@ import { ALLOC0, ALLOC1, assign, designIt, fire, irqOfDevice, landsOn, ownerOf, 
 describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested with and without an RMR)', () => {
   designIt(
     ['arm-smmuv3-gicv3-its'],
-    'arm-smmuv3-gicv3-its: a forged write of host EventIDs at the ITS doorbell IOVA is dropped or lands only on its own LPI (hw-msi-facts §3.2; linux-msi-facts §7 ARM ITS)',
+    'arm-smmuv3-gicv3-its: a forged write of host EventIDs at the ITS doorbell IOVA is dropped or lands only on its own LPI (docs/hardware.md#why-the-its-isolates; docs/linux-policy.md#msi-injection-without-remapping)',
     (d) => {
       const { final, results } = replay(d, [ALLOC0, ALLOC0, assign('iommufd', false), ALLOC1]);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -33,7 +33,7 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
 
   designIt(
     ['arm-smmuv3-gicv2m'],
-    'arm-smmuv3-gicv2m: assignment needs allow_unsafe_interrupts (EPERM), and then a write of the host SPI at the v2m doorbell IOVA fires the host IRQ (linux-msi-facts Invariant 1 counterexample; hw-msi-facts §3.4)',
+    'arm-smmuv3-gicv2m: assignment needs allow_unsafe_interrupts (EPERM), and then a write of the host SPI at the v2m doorbell IOVA fires the host IRQ (docs/invariants.md#msi-isolation; docs/hardware.md#arm-gicv2m)',
     (d) => {
       expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
       const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
@@ -48,7 +48,7 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
 
   designIt(
     ['arm-nested-rmr'],
-    'arm-nested-rmr: the guest vector, at an IOVA inside the host SW_MSI window, reaches its LPI through the RMR identity S1 and the S2 doorbell, also after the S2 hwpt is replaced (linux-msi-facts §5 approach 1; seed 001)',
+    'arm-nested-rmr: the guest vector, at an IOVA inside the host SW_MSI window, reaches its LPI through the RMR identity S1 and the S2 doorbell, also after the S2 hwpt is replaced (docs/linux-policy.md#arm-nesting; seed 001)',
     (d) => {
       const { states, final } = replay(d);
       const guest = irqOfDevice(final, 1);
@@ -63,7 +63,7 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
 
   designIt(
     ['arm-nested-no-rmr'],
-    'arm-nested-no-rmr: every op succeeds but the guest vector faults F_TRANSLATION in the guest S1 (linux-msi-facts Invariant 17; seed 001)',
+    'arm-nested-no-rmr: every op succeeds but the guest vector faults F_TRANSLATION in the guest S1 (docs/invariants.md#the-nested-msi-path; seed 001)',
     (d) => {
       const { final, results } = replay(d);
       expect(results.every((r) => r.ok)).toBe(true);

@@ -9,7 +9,7 @@ const designs = loadDesigns();
 
 // ---------------------------------------------------------------- (a) catalogue
 
-describe('design catalogue (DESIGN.md "Designs under review": the folder is the catalogue)', () => {
+describe('design catalogue (docs/architecture.md#design-catalogue: the folder is the catalogue)', () => {
   it('the catalogue is exactly the JSON files of spec/designs, each named after its id (spec/designs/load.ts loadDesigns)', () => {
     const files = readdirSync(DESIGNS_DIR).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(0);

@@ -42,7 +42,7 @@ describe('headline behaviour: kernel-policy designs (userspace MSI IOVAs, mixed 
 
   designIt(
     ['direct-flag-dma-only', 'arm-smmuv3-gicv3-its'],
-    'direct-flag-dma-only: the device with a DIRECT region is assigned (ok) from an identity default domain, while on arm-smmuv3-gicv3-its the same claim is refused EINVAL (seed 001; linux-msi-facts §1.3 __iommu_device_set_domain)',
+    'direct-flag-dma-only: the device with a DIRECT region is assigned (ok) from an identity default domain, while on arm-smmuv3-gicv3-its the same claim is refused EINVAL (seed 001; drivers/iommu/iommu.c __iommu_device_set_domain, Linux 7.0)',
     (d, its) => {
       const ops: Op[] = [ALLOC0, assign('type1', false)];
       expect(replay(d, ops).results[1]).toEqual({ ok: true });

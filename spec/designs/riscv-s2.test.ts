@@ -11,7 +11,7 @@ import { ALLOC0, ALLOC1, assign, designIt, fire, irqOfDevice, landsOn, ownerOf, 
 describe('headline behaviour: RISC-V designs whose paging domains use the G-stage (HW_MSI through the MSI table)', () => {
   designIt(
     ['riscv-s2-preferred'],
-    'riscv-s2-preferred: needs allow_unsafe (EPERM), delivers through the HW_MSI MSI table with no IOVA mapping, and lets the device pend a host EIID (seed 000 stage rule; hw-msi-facts §1.7)',
+    'riscv-s2-preferred: needs allow_unsafe (EPERM), delivers through the HW_MSI MSI table with no IOVA mapping, and lets the device pend a host EIID (seed 000 stage rule; docs/hardware.md#first-stage-msi-table-and-g-stage)',
     (d) => {
       expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
       const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
@@ -30,7 +30,7 @@ describe('headline behaviour: RISC-V designs whose paging domains use the G-stag
 
   designIt(
     ['riscv-guest-files'],
-    "riscv-guest-files: the guest MSI lands in VM 0's guest file, a forged host EIID at a host S-file address never reaches the host, and a userspace owner's vector faults (RFC v2 irqbypass, linux-msi-facts §4.2; hw-msi-facts §1.6 cause 262)",
+    "riscv-guest-files: the guest MSI lands in VM 0's guest file, a forged host EIID at a host S-file address never reaches the host, and a userspace owner's vector faults (RFC v2 irqbypass, docs/linux-policy.md#imsic-driver-and-kvm-guest-files; docs/hardware.md#risc-v-iommu-fault-causes; cause 262)",
     (d) => {
       const { states } = replay(d);
       const s = states[3]; // after the host affinity move, before the hwpt replace

@@ -13,7 +13,7 @@ import { ALLOC0, ALLOC1, assign, designIt, fire, irqOfDevice, landsOn, ownerOf, 
 describe('headline behaviour: RISC-V designs whose paging domains use the first stage', () => {
   designIt(
     ['riscv-no-msi-window'],
-    'riscv-no-msi-window: VFIO refuses the device on both backends (no IOMMU_CAP_CACHE_COHERENCY), and with IOMMU_DMA on the host MSI faults as DMA in its first-stage domain (seed 000; linux-msi-facts §4.1)',
+    'riscv-no-msi-window: VFIO refuses the device on both backends (no IOMMU_CAP_CACHE_COHERENCY), and with IOMMU_DMA on the host MSI faults as DMA in its first-stage domain (seed 000; docs/linux-policy.md#risc-v-iommu-driver)',
     (d) => {
       expect(replay(d, [assign('iommufd', true)]).results[0]).toEqual({ ok: false, errno: 'EINVAL' });
       expect(replay(d, [assign('type1', true)]).results[0]).toEqual({ ok: false, errno: 'EINVAL' });
@@ -29,7 +29,7 @@ describe('headline behaviour: RISC-V designs whose paging domains use the first 
 
   designIt(
     ['riscv-hart-only-msi-table'],
-    "riscv-hart-only-msi-table: assigned without allow_unsafe, the device writes another group's host EIID to the shared hart's S-file (0x28000000) and the interrupt is the host's (seed 000; linux-msi-facts Invariant 18)",
+    "riscv-hart-only-msi-table: assigned without allow_unsafe, the device writes another group's host EIID to the shared hart's S-file (0x28000000) and the interrupt is the host's (seed 000; docs/invariants.md#isolation-is-per-requester-not-per-hart)",
     (d) => {
       const { final, results } = replay(d, [ALLOC0, assign('type1', false), ALLOC1]);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -46,7 +46,7 @@ describe('headline behaviour: RISC-V designs whose paging domains use the first 
 
   designIt(
     ['riscv-map-all-imsics'],
-    "riscv-map-all-imsics: with unsafe assignment the device reaches every hart's S-file through the SW_MSI window: the host IPI identity on each, and the host device's EIID on its hart (seed 000 series 1; hw-msi-facts §2.4)",
+    "riscv-map-all-imsics: with unsafe assignment the device reaches every hart's S-file through the SW_MSI window: the host IPI identity on each, and the host device's EIID on its hart (seed 000 series 1; docs/hardware.md#msi-encoding-and-no-source-check)",
     (d) => {
       const { final, results } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -69,7 +69,7 @@ describe('headline behaviour: RISC-V designs whose paging domains use the first 
 
   designIt(
     ['riscv-resv-direct-relaxable'],
-    'riscv-resv-direct-relaxable: host MSIs arrive through the identity map, the assigned MSI faults, and userspace may map memory over the IMSIC IOVA (seed 002; linux-msi-facts Invariant 6)',
+    'riscv-resv-direct-relaxable: host MSIs arrive through the identity map, the assigned MSI faults, and userspace may map memory over the IMSIC IOVA (seed 002; docs/invariants.md#relaxable-regions-stay-mappable)',
     (d) => {
       const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
       const host = irqOfDevice(final, 0);
@@ -84,7 +84,7 @@ describe('headline behaviour: RISC-V designs whose paging domains use the first 
 
   designIt(
     ['riscv-prepare-msi', 'riscv-hart-only-msi-table'],
-    'riscv-prepare-msi: irq_set_affinity creates no mapping in atomic context and the moved MSI arrives; the hart-only MSI table only rewrites a preallocated PTE (seed 002; DESIGN.md affinity-atomic)',
+    'riscv-prepare-msi: irq_set_affinity creates no mapping in atomic context and the moved MSI arrives; the hart-only MSI table only rewrites a preallocated PTE (seed 002; docs/invariants.md#affinity-atomic)',
     (d, hartOnlyDesign) => {
       const { final } = replay(d, [ALLOC0, assign('iommufd', true), ALLOC1]);
       for (const device of [0, 1]) {

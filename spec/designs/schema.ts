@@ -12,7 +12,7 @@ export const DESIGN_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export type DesignId = string;
 
 const SourceSchema = z.object({
-  /** A seed file, fact-sheet section, spec section, kernel function or Message-ID. */
+  /** A seed (number and message id), a spec section with its revision, a kernel path and function at Linux 7.0, a patch by subject and message id, or a section of the docs pages. */
   ref: z.string().min(1),
   /** What that source says about this design, in one sentence. */
   says: z.string().min(1),

@@ -13,7 +13,7 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
   const x86Setup: Op[] = [ALLOC0, ALLOC0, assign('type1', false), ALLOC1];
   designIt(
     ['x86-vtd-ir'],
-    "x86-vtd-ir: a write naming the host device's IRTE handle faults VTD_FR_IR_SID_ERR, and a compatibility-format write faults VTD_FR_IR_REQ_COMPAT (hw-msi-facts §4.2 vtd_irte_get; linux-msi-facts §7)",
+    "x86-vtd-ir: a write naming the host device's IRTE handle faults VTD_FR_IR_SID_ERR, and a compatibility-format write faults VTD_FR_IR_REQ_COMPAT (QEMU hw/i386/intel_iommu.c vtd_irte_get; docs/hardware.md#vt-d-delivery-step-by-step; docs/linux-policy.md#msi-injection-without-remapping)",
     (d) => {
       const { final, results } = replay(d, x86Setup);
       expect(results.every((r) => r.ok)).toBe(true);
@@ -32,7 +32,7 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
 
   designIt(
     ['x86-vtd-ir-nosid'],
-    "x86-vtd-ir-nosid: assignment passes the isolation gate, yet a write naming the host device's IRTE handle fires the host IRQ (linux-msi-facts §2 disable_sourceid_checking, Invariant 4)",
+    "x86-vtd-ir-nosid: assignment passes the isolation gate, yet a write naming the host device's IRTE handle fires the host IRQ (drivers/iommu/irq_remapping.c disable_sourceid_checking, Linux 7.0; docs/invariants.md#remap-entries-belong-to-their-requester)",
     (d) => {
       const { final, results } = replay(d, x86Setup);
       expect(results[2]).toEqual({ ok: true });
@@ -47,7 +47,7 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
 
   designIt(
     ['x86-amd-ir'],
-    'x86-amd-ir: whatever index the assigned device writes, it reaches only its own remap table: its own IRQ or AMDVI_IR_TARGET_ABORT (hw-msi-facts §4.3 amdvi_int_remap_msi; linux-msi-facts §2 set_dte_irq_entry)',
+    'x86-amd-ir: whatever index the assigned device writes, it reaches only its own remap table: its own IRQ or AMDVI_IR_TARGET_ABORT (QEMU hw/i386/amd_iommu.c amdvi_int_remap_msi; drivers/iommu/amd/iommu.c set_dte_irq_entry, Linux 7.0)',
     (d) => {
       const { final } = replay(d, x86Setup);
       const own = irqOfDevice(final, 1);
@@ -70,7 +70,7 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
 
   designIt(
     ['x86-no-ir'],
-    'x86-no-ir: assignment needs allow_unsafe_interrupts (EPERM), and then a compatibility-format write with the host vector fires the host IRQ (linux-msi-facts §7 x86 mechanism)',
+    'x86-no-ir: assignment needs allow_unsafe_interrupts (EPERM), and then a compatibility-format write with the host vector fires the host IRQ (docs/linux-policy.md#msi-injection-without-remapping)',
     (d) => {
       expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
       const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);

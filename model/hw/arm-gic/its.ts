@@ -45,7 +45,7 @@ export type Dte = z.infer<typeof DteSchema>;
 
 /**
  * One GICv3/v4 ITS. Absent map keys are invalid table entries (DTE/CTE/VTE.Valid = 0). Tables are
- * the result of ITS commands (MAPD, MAPC, MAPTI, VMAPP, VMAPTI), not of direct writes (hw-msi-facts §3.1).
+ * the result of ITS commands (MAPD, MAPC, MAPTI, VMAPP, VMAPTI), not of direct writes (docs/hardware.md#arm-gicv3-its).
  */
 export const ItsConfigSchema = z.object({
   /** ITS base (control frame); the translation frame follows at +0x10000. 64 KiB aligned. */
@@ -102,7 +102,7 @@ const rdbaseOutOfRange = (its: ItsConfig, rdbase: number, lookup: string, trace:
 /**
  * A write of `data` reaching physical address `pa`, from a device whose DeviceID the interconnect
  * supplies as a sideband signal (`deviceId`); it is never derived from the address or the data
- * (QEMU: attrs.requester_id; hw-msi-facts §3.1). Returns undefined when `pa` is not in this ITS's
+ * (QEMU: attrs.requester_id; docs/hardware.md#arm-gicv3-its). Returns undefined when `pa` is not in this ITS's
  * translation frame. Every unmapped or invalid case completes the write with no interrupt.
  * The translation frame takes 2- to 4-byte accesses (QEMU gicv3_its_translation_ops .valid): a wider
  * access arrives as 4-byte pieces and only the one at GITS_TRANSLATER counts; a 1-byte piece is a

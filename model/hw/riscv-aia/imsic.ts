@@ -7,7 +7,7 @@ import type { Access } from '../../types/page-map.ts';
 /**
  * RISC-V AIA IMSIC: one per hart, an M-level file, an S-level file and GEILEN guest files, each a
  * 4 KiB page holding only seteipnum_le (0x0) and seteipnum_be (0x4). Layout per AIA
- * "IMSIC system memory regions" (hw-msi-facts §2.5):
+ * "IMSIC system memory regions" (docs/hardware.md#imsic-address-layout):
  *   M files:       g·2^E + A + h·2^C
  *   S/guest files: g·2^E + B + h·2^D + i·2^12   (i = 0 is the S file, 1..GEILEN guest files)
  */
@@ -59,8 +59,9 @@ export type ImsicFile = 'M' | 'S' | `G${number}`;
 
 const SETEIPNUM_LE = 0x0n;
 const SETEIPNUM_BE = 0x4n;
-const REF_REGION = 'AIA IMSIC, memory region of an interrupt file';
-const REF_LAYOUT = 'AIA IMSIC, system memory regions (hw-msi-facts §2.5)';
+const REF_REGION = 'RISC-V AIA 1.0 (20250312), IMSIC memory region of an interrupt file [[IMSIC-memRegion]]';
+const REF_LAYOUT =
+  'RISC-V AIA 1.0 (20250312), IMSIC system memory regions [[IMSIC-systemMemRegions]] (docs/hardware.md#imsic-address-layout)';
 
 const mask = (n: number): bigint => (1n << BigInt(n)) - 1n;
 

@@ -5,7 +5,7 @@ import { MsiPteSchema } from './msi-pte.ts';
 
 /**
  * RISC-V IOMMU configuration, reduced to what decides the fate of a device write (IOMMU spec,
- * "Data structures"; hw-msi-facts §1). Page tables are abstract page maps (their Sv39/Sv39x4-style radix
+ * "Data structures"; docs/hardware.md#risc-v-iommu-msi-translation). Page tables are abstract page maps (their Sv39/Sv39x4-style radix
  * layout is not modelled); MSI page tables are bit-exact PTEs in an abstract physical memory.
  */
 export const G_STAGE_MODES = ['Bare', 'Sv32x4', 'Sv39x4', 'Sv48x4', 'Sv57x4'] as const;
@@ -59,7 +59,7 @@ export type DeviceContext = z.infer<typeof DeviceContextSchema>;
 /**
  * Which revision of the device-context checks applies. `v1.0` (tag v1.0.1) applies MSI translation
  * with a Bare G-stage; `20260222` reserves msiptp ≠ Off when iohgatp is Bare and the model reports
- * the recommended 259 (commit 6302ebe; hw-msi-facts §1.8).
+ * the recommended 259 (commit 6302ebe; docs/hardware.md#msiptp-with-a-bare-g-stage).
  */
 export const SPEC_VERSIONS = ['v1.0', '20260222'] as const;
 export type SpecVersion = (typeof SPEC_VERSIONS)[number];

@@ -38,7 +38,7 @@ describe('extract (IOMMU spec MSI address translation step 5; ref model extract(
   });
 });
 
-describe('MSI address translation fault sequence (ref model test 25; hw-msi-facts §1.6)', () => {
+describe('MSI address translation fault sequence (ref model test 25; docs/hardware.md#risc-v-iommu-fault-causes)', () => {
   const gpa = 0x2800_3000n; // I = 3
   const at = (p: ReturnType<typeof platform>) => deliverRiscv(p, write32(rid, gpa, 5));
   it('261 when the PTE read takes an access fault', () => {
@@ -125,7 +125,7 @@ describe('MSI PTE addressing (IOMMU spec MSI address translation steps 6-7)', ()
   });
 });
 
-describe('stage ordering (IOMMU spec steps 17-19; linux-msi-facts invariant 16)', () => {
+describe('stage ordering (IOMMU spec steps 17-19; docs/invariants.md#the-msi-table-sees-the-first-stage-output)', () => {
   it('tests the first-stage output, not the IOVA, against the MSI pattern', () => {
     const dc = dcFlat({ fsc: { MODE: 'Sv39', pages: new Map([[0x1n, rw(0x28003n)]]) } });
     const p = testRiscv({ ddt: new Map([[rid, dc]]), msiPtes: new Map([[pteAt(3n), basicPte(S_FILE(0n))]]) });
@@ -157,7 +157,7 @@ describe('stage ordering (IOMMU spec steps 17-19; linux-msi-facts invariant 16)'
   });
 });
 
-describe('basic mode never validates the data (hw-msi-facts §1.5, §2.4)', () => {
+describe('basic mode never validates the data (docs/hardware.md#what-happens-to-the-write-data, docs/hardware.md#msi-encoding-and-no-source-check)', () => {
   it('passes any data through: the IMSIC pends whatever identity the device wrote', () => {
     const p = platform([[pteAt(0n), basicPte(S_FILE(0n))]]);
     for (const data of [1, 2, 40, 63]) {

@@ -48,8 +48,8 @@ export type MsiResult =
     }
   | { kind: 'outcome'; outcome: Outcome };
 
-// Citations name the rule of [[MSI_TRANS]]; the fact sheet anchors only steps 5 and 7 by number.
-const REF = 'RISC-V IOMMU spec, MSI address translation [[MSI_TRANS]]';
+// Citations name the rule of [[MSI_TRANS]] by its words; only steps 5 (extract) and 7 (PTE load) are cited by number, as the spec numbers them (docs/hardware.md#msi-address-translation).
+const REF = 'RISC-V IOMMU spec v1.0.1, MSI address translation [[MSI_TRANS]]';
 const REF_MRIF = 'RISC-V AIA, IOMMU chapter, MSI PTE, MRIF mode';
 const ARCH = 'riscv-iommu';
 
@@ -68,7 +68,7 @@ export const isMsiAddress = (dc: DeviceContext, gpa: bigint): boolean => {
 /**
  * MSI address translation of GPA `gpa` (IOMMU spec [[MSI_TRANS]]; reference model
  * msi_address_translation()). Called only with msiptp.MODE = Flat. The write data is never looked at
- * in basic mode (hw-msi-facts §1.5). Every fault records the hop that raised it.
+ * in basic mode (docs/hardware.md#what-happens-to-the-write-data). Every fault records the hop that raised it.
  */
 export const msiTranslate = (
   c: RiscvIommuConfig,

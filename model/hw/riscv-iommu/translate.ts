@@ -25,7 +25,7 @@ import {
 import { dcFieldsMisconfigured } from './dc-checks.ts';
 import { type MsiResult, msiTranslate } from './msi-translate.ts';
 
-const REF = 'RISC-V IOMMU spec, Process to translate an IOVA';
+const REF = 'RISC-V IOMMU spec v1.0.1, Process to translate an IOVA';
 const ARCH = 'riscv-iommu';
 
 /** Where the IOMMU sends the access: a physical address, an MRIF update, or an outcome of its own. */
@@ -51,7 +51,7 @@ export const dcMisconfigured = (c: RiscvIommuConfig, dc: DeviceContext): boolean
   // pattern bits.
   const reservedAbove = c.specVersion === 'v1.0' ? 52n : BigInt(Math.min(52, mgpaw(c) - 12));
   if (dc.msi_addr_mask >> reservedAbove !== 0n || dc.msi_addr_pattern >> reservedAbove !== 0n) return true;
-  // Spec 20260222: msiptp must be Off when the G-stage is Bare (recommended 259; hw-msi-facts §1.8).
+  // Spec 20260222: msiptp must be Off when the G-stage is Bare (recommended 259; docs/hardware.md#msiptp-with-a-bare-g-stage).
   return c.specVersion === '20260222' && dc.iohgatp.MODE === 'Bare' && MODE !== MSIPTP_MODE_OFF;
 };
 

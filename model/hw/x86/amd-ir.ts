@@ -47,7 +47,7 @@ export const AmdIrteSchema = z.object({
 });
 export type AmdIrte = z.infer<typeof AmdIrteSchema>;
 
-/** The interrupt-remapping part of a Device Table Entry (DTE bits 191:128; hw-msi-facts §4.3). */
+/** The interrupt-remapping part of a Device Table Entry (DTE bits 191:128; docs/hardware.md#amd-vi-interrupt-remapping). */
 export const DteSchema = z.object({
   /** IV: interrupt map valid (DTE bit 128). */
   iv: z.boolean(),
@@ -116,7 +116,7 @@ const remap = (cfg: AmdIrConfig, dte: Dte, w: Write, trace: Trace): Outcome => {
 
 /**
  * An interrupt request (a write inside 0xFEE00000–0xFEEFFFFF) through AMD-Vi interrupt remapping,
- * as hw-msi-facts §6.4 (QEMU amdvi_mem_ir_write → amdvi_int_remap_msi). The table is selected by
+ * as docs/hardware.md#amd-vi-delivery-step-by-step (QEMU amdvi_mem_ir_write → amdvi_int_remap_msi). The table is selected by
  * the requester's DTE, never by the data: the data only indexes within that device's table.
  */
 export const amdInterrupt = (cfg: AmdIrConfig, w: Write, trace: Trace): Outcome => {

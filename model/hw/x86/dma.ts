@@ -40,7 +40,7 @@ export type DmaRemap = z.infer<typeof DmaRemapSchema>;
 
 export const parseDmaRemap = (input: unknown) => parseWith(DmaRemapSchema, input);
 
-/** Which unit translates: the fault names and the 0xFEE output check differ (hw-msi-facts §4.1). */
+/** Which unit translates: the fault names and the 0xFEE output check differ (docs/hardware.md#x86-interrupt-window). */
 export type DmaUnit = 'vtd' | 'amd-vi';
 
 const dmaFault = (

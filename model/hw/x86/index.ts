@@ -40,7 +40,7 @@ export type X86Platform = z.infer<typeof X86PlatformSchema>;
 export const parseX86Platform = (input: unknown) => parseWith(X86PlatformSchema, input);
 
 /**
- * One device write on an x86 platform (hw-msi-facts §4.1, §5.3): a write inside
+ * One device write on an x86 platform (docs/hardware.md#x86-interrupt-window): a write inside
  * 0xFEE00000–0xFEEFFFFF is an interrupt request, decoded by the IR unit and NEVER DMA-translated
  * (QEMU overlays the IR MemoryRegion at priority 1 over every device's DMA address space); any
  * other write is DMA-translated for its requester. Model choice: with `ir.kind: 'none'` DMA faults

@@ -38,7 +38,7 @@ const IrteCommon = z.object({
   reservedSet: z.boolean().default(false),
 });
 
-/** IM = 0: remapped to the LAPIC; IM = 1: posted (Linux intel_ir_set_vcpu_affinity; hw-msi-facts §4.2). */
+/** IM = 0: remapped to the LAPIC; IM = 1: posted (Linux intel_ir_set_vcpu_affinity; docs/hardware.md#intel-vt-d-interrupt-remapping). */
 export const IrteSchema = z.discriminatedUnion('im', [
   IrteCommon.extend({ im: z.literal(0) }),
   IrteCommon.extend({
@@ -82,7 +82,7 @@ export const vtdHandle = (addr: bigint): number =>
 
 /**
  * The source-id check of an IRTE against the write's requester id (QEMU vtd_irte_get;
- * hw-msi-facts §4.2 step 5). True when the request may use the entry.
+ * docs/hardware.md#vt-d-delivery-step-by-step, step 8). True when the request may use the entry.
  */
 export const vtdSidOk = (e: Irte, rid: number): boolean =>
   match(e.svt)
@@ -172,13 +172,18 @@ export const decodeIrte = (lo: bigint, hi: bigint): Irte => {
 
 /**
  * An interrupt request (a write inside 0xFEE00000–0xFEEFFFFF) through the VT-d interrupt-remapping
- * unit, as hw-msi-facts §6.3 (QEMU vtd_mem_ir_write → vtd_interrupt_remap_msi → vtd_irte_get).
+ * unit, as docs/hardware.md#vt-d-delivery-step-by-step (QEMU vtd_mem_ir_write → vtd_interrupt_remap_msi → vtd_irte_get).
  * The caller has already decided the write is in the window.
  */
 export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome => {
   // 0. IR disabled (GSTS.IRES = 0): every request is compatibility format, straight to the LAPIC.
   if (!cfg.ires) {
-    hop(trace, { block: BLOCK, step: 'ir-disabled', ref: 'VT-d 5.1 (IRES = 0)', facts: { rid: w.rid } });
+    hop(trace, {
+      block: BLOCK,
+      step: 'ir-disabled',
+      ref: 'Intel VT-d spec ch. 5 Interrupt Remapping (GSTS.IRES = 0)',
+      facts: { rid: w.rid },
+    });
     return lapicFromCompat(w.addr, w.data, trace);
   }
   // 1. Address bits 63:32 must be 0 (unreachable from the 0xFEE window; kept for direct callers).

@@ -7,7 +7,7 @@ import { qemuPieces } from '../qemu-access.ts';
 /**
  * The fixed x86 interrupt window: a device write whose address lies here is an interrupt request,
  * decoded before and instead of DMA translation (QEMU hw/i386/intel_iommu.c vtd_find_add_as
- * VTD_INTERRUPT_ADDR_FIRST/LAST; hw/i386/amd_iommu.c AMDVI_INT_ADDR_FIRST/LAST; hw-msi-facts §4.1).
+ * VTD_INTERRUPT_ADDR_FIRST/LAST; hw/i386/amd_iommu.c AMDVI_INT_ADDR_FIRST/LAST; docs/hardware.md#x86-interrupt-window).
  */
 export const MSI_WINDOW_START = 0xfee0_0000n;
 export const MSI_WINDOW_END = 0xfeef_ffffn;
@@ -35,7 +35,7 @@ export const apicTarget = (dest: number): string => `apic${dest}`;
 /**
  * Compatibility-format MSI straight to the local APIC: destination APIC id = address bits 19:12,
  * vector = data bits 7:0, delivery mode = data bits 10:8 (Intel SDM vol. 3 "Message Address Register
- * Format"; hw-msi-facts §7 "x86 mechanism"). No check of who wrote it: any device reaches any
+ * Format"; docs/linux-policy.md#msi-injection-without-remapping). No check of who wrote it: any device reaches any
  * (APIC, vector). Simplification: delivery/destination mode and redirection hint are recorded in
  * the trace only; logical destination mode is not resolved to a set of APICs.
  */

@@ -17,7 +17,7 @@ const fire = (s: State, device: number, vector = 0) => {
   return deliverFrom(s, device, q.msg.addr, q.msg.data);
 };
 
-describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; linux-msi-facts §1.4; invariant 14)', () => {
+describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; docs/linux-policy.md#preparing-an-msi-doorbell; docs/invariants.md#identity-and-blocked-domains)', () => {
   it('an IDENTITY domain passes the physical doorbell through unchanged and maps nothing ("An IDENTITY domain must pass through")', () => {
     const s = setup(armIts(), topo([{}]), [alloc(0)]);
     expect(deviceDomain(s, 0).type).toBe('IDENTITY');

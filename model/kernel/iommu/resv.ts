@@ -15,7 +15,7 @@ import type { Hardware, Policy } from '../policy.ts';
 
 const PAGE = 0x1000n;
 
-/** The MSI-related regions the IOMMU driver's get_resv_regions reports (linux-msi-facts §1.2). */
+/** The MSI-related regions the IOMMU driver's get_resv_regions reports (docs/linux-policy.md#who-reports-which-region). */
 const msiRegions = (hw: Hardware, policy: Policy, topo: Topology): ResvRegion[] => {
   const sw: ResvRegion = { start: SW_MSI_BASE, length: SW_MSI_LENGTH, type: 'SW_MSI' };
   const hwMsi: ResvRegion =

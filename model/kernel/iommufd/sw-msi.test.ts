@@ -18,7 +18,7 @@ const fire = (s: State, device: number, vector = 0) => {
   return deliverFrom(s, device, q.msg.addr, q.msg.data);
 };
 
-describe('iommufd sw_msi across domain replacement (drivers/iommu/iommufd/device.c iommufd_device_replace, iommufd_group_setup_msi; invariants 11, 12)', () => {
+describe('iommufd sw_msi across domain replacement (drivers/iommu/iommufd/device.c iommufd_device_replace, iommufd_group_setup_msi; docs/invariants.md#domain-switch-continuity, docs/invariants.md#msi-pages-are-never-unmapped)', () => {
   it('after iommu_replace_domain the doorbell page is mapped in the new domain at the same IOVA and the programmed MSI still arrives', () => {
     const s0 = setup(armIts(), topo([{}]), [assign(0, 'iommufd'), alloc(0)]);
     const before = groupOf(s0, 0).domain;

@@ -47,7 +47,7 @@ export const freeCpuVector = (s: State, hart: number): number | undefined => {
   return lowestFree(used, FIRST_DEVICE_VECTOR, 0xef);
 };
 
-/** VT-d remappable-format address for IRTE `handle` with SHV = 1 (hw-msi-facts §4.2). */
+/** VT-d remappable-format address for IRTE `handle` with SHV = 1 (docs/hardware.md#intel-vt-d-interrupt-remapping). */
 export const vtdRemappableAddr = (handle: number): bigint =>
   X86_MSI_BASE |
   (BigInt(handle & 0x7fff) << 5n) |
