@@ -241,12 +241,15 @@ export const check = (argv: readonly string[], ctx: Context): number => {
         `gate passed: ${plural(g.run.results.length, 'pair')} match spec/verdicts.json${full ? '' : ' (partial gate)'}`,
       );
     else {
+      const unreviewed = g.run.results.filter((r) => r.expected.verdict === 'unreviewed').length;
+      const differ = failed - unreviewed;
       const parts = [
-        ...(failed > 0
+        ...(differ > 0
           ? [
-              `${failed} of ${g.run.results.length} pairs differ from ${proposal ? verdictsFile : 'spec/verdicts.json'}`,
+              `${differ} of ${g.run.results.length} pairs differ from ${proposal ? verdictsFile : 'spec/verdicts.json'}`,
             ]
           : []),
+        ...(unreviewed > 0 ? [plural(unreviewed, 'unreviewed pair')] : []),
         ...(problems.length > 0 ? [plural(problems.length, 'data problem')] : []),
       ];
       ctx.out(`gate FAILED: ${parts.join('; ')}`);
