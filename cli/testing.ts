@@ -55,18 +55,7 @@ export const cleanClone = (): string => {
   symlinkSync(join(REPO.root, 'node_modules'), join(root, 'node_modules'));
   git(root, 'init', '-q', '-b', 'main');
   writeFileSync(join(root, '.git', 'info', 'exclude'), 'node_modules\n');
-  git(root, 'add', '-A');
-  git(
-    root,
-    '-c',
-    'user.name=msispec test',
-    '-c',
-    'user.email=test@msispec.invalid',
-    'commit',
-    '-q',
-    '-m',
-    'clean clone',
-  );
+  commitAll(root, 'clean clone');
   return root;
 };
 
