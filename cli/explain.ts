@@ -4,32 +4,37 @@ import { deliverFrom } from '../model/platform/deliver.ts';
 import { step } from '../model/platform/step.ts';
 import type { Hop } from '../model/types/hop.ts';
 import { hopSentence, opText, ownerText, resultText } from '../reports/render/hops.ts';
-import { getDesign } from '../spec/designs/load.ts';
-import { DESIGN_IDS } from '../spec/designs/schema.ts';
+import { loadDesigns } from '../spec/designs/load.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
-import { loadVerdicts } from '../spec/verdicts.ts';
+import { expectedOf, loadVerdicts } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, oneOf, parseArgs, UsageError } from './args.ts';
+import type { Context } from './context.ts';
 
 const FLAGS: readonly FlagSpec[] = [{ name: 'help', kind: 'boolean', help: 'show this help' }];
-const HELP = helpText(
-  'msispec explain DESIGN',
-  `What a design is, its sources, its kernel policy knobs, its verdicts, and how one MSI travels on it
+const help = (ids: readonly string[]) =>
+  helpText(
+    'msispec explain DESIGN',
+    `What a design is, its sources, its kernel policy knobs, its verdicts, and how one MSI travels on it
 (device → IOMMU → MSI table / ITS / IRTE → controller → identity → IRQ owner), from its canonical
-scenario. Designs: ${DESIGN_IDS.join(', ')}`,
-  FLAGS,
-);
+scenario. Designs (the files in spec/designs): ${ids.join(', ')}`,
+    FLAGS,
+  );
 
 /** `msispec explain DESIGN`: returns the exit code. */
-export const explain = (argv: readonly string[], out: (s: string) => void): number => {
+export const explain = (argv: readonly string[], ctx: Context): number => {
+  const out = ctx.out;
   const { flags, positional } = parseArgs(argv, FLAGS);
+  const designs = loadDesigns(ctx.repo.designs);
+  const ids = [...designs.keys()];
   if (flags.has('help')) {
-    out(HELP);
+    out(help(ids));
     return 0;
   }
   const [raw, ...extra] = positional;
   if (raw === undefined || extra.length > 0)
-    throw new UsageError(`explain takes exactly one DESIGN id; one of: ${DESIGN_IDS.join(', ')}`);
-  const d = getDesign(oneOf('design', raw, DESIGN_IDS));
+    throw new UsageError(`explain takes exactly one DESIGN id; one of: ${ids.join(', ')}`);
+  const d = designs.get(oneOf('design', raw, ids));
+  if (d === undefined) throw new UsageError(`unknown design ${raw}`);
   out(`${d.id} — ${d.title}\n\n${d.summary}\n`);
   out(`seeds: ${d.seeds.length > 0 ? d.seeds.join(', ') : 'none'}`);
   out('sources:');
@@ -44,24 +49,26 @@ export const explain = (argv: readonly string[], out: (s: string) => void): numb
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(', ')}`,
   );
-  out(`claims ISOLATED_MSI: ${d.claims.isolatedMsi ? 'yes' : 'no'}; ${d.claims.statements.join(' ')}`);
+  out(`claims ISOLATED_MSI: ${d.policy.isolatedMsiClaim ? 'yes' : 'no'}; ${d.claims.statements.join(' ')}`);
   if (d.simplifications.length > 0) {
     out('model simplifications:');
     for (const s of d.simplifications) out(`  - ${s}`);
   }
-  const verdicts = loadVerdicts()[d.id];
+  const verdicts = loadVerdicts(ctx.repo.verdicts, ids);
   out('\nverdicts (spec/verdicts.json):');
   for (const inv of INVARIANT_IDS) {
-    const v = verdicts[inv];
+    const v = expectedOf(verdicts, d.id, inv);
     const detail =
       v.verdict === 'violated'
         ? `${v.note} (counterexamples/${v.counterexample})`
         : v.verdict === 'n/a'
           ? v.reason
-          : '';
-    out(
-      `  ${(v.verdict === 'holds' ? '✓' : v.verdict === 'violated' ? '✗' : 'n/a').padEnd(3)} ${inv.padEnd(26)} ${detail}`,
-    );
+          : v.verdict === 'unreviewed'
+            ? `unreviewed: run npx msispec check --design ${d.id}, then npx msispec accept`
+            : '';
+    const mark =
+      v.verdict === 'holds' ? '✓' : v.verdict === 'violated' ? '✗' : v.verdict === 'n/a' ? 'n/a' : '?';
+    out(`  ${mark.padEnd(3)} ${inv.padEnd(26)} ${detail}`);
   }
   // Run the canonical scenario, then follow one MSI: an assigned device's if there is one.
   out('\ncanonical scenario:');

@@ -1,8 +1,9 @@
 import { readCounterexample } from '../counterexamples/store.ts';
 import { reportData } from '../reports/render/data.ts';
 import { hopSentence, opText, outcomeText, ownerText, resultText } from '../reports/render/hops.ts';
-import { getDesign } from '../spec/designs/load.ts';
+import { loadDesigns } from '../spec/designs/load.ts';
 import { type FlagSpec, helpText, parseArgs, UsageError } from './args.ts';
+import type { Context } from './context.ts';
 
 const FLAGS: readonly FlagSpec[] = [{ name: 'help', kind: 'boolean', help: 'show this help' }];
 const HELP = helpText(
@@ -12,7 +13,8 @@ const HELP = helpText(
 );
 
 /** `msispec replay FILE`: returns the exit code. */
-export const replayCommand = (argv: readonly string[], out: (s: string) => void): number => {
+export const replayCommand = (argv: readonly string[], ctx: Context): number => {
+  const out = ctx.out;
   const { flags, positional } = parseArgs(argv, FLAGS);
   if (flags.has('help')) {
     out(HELP);
@@ -21,9 +23,12 @@ export const replayCommand = (argv: readonly string[], out: (s: string) => void)
   const [file, ...extra] = positional;
   if (file === undefined || extra.length > 0)
     throw new UsageError('replay takes exactly one FILE (a counterexamples/<invariant>/<design>.json)');
-  const c = readCounterexample(file);
+  const designs = loadDesigns(ctx.repo.designs);
+  const c = readCounterexample(file, [...designs.keys()]);
+  const design = designs.get(c.design);
+  if (design === undefined) throw new UsageError(`no design ${c.design}`); // readCounterexample checked it
   // The same replay and witness trace a report shows (reports/render/data.ts).
-  const d = reportData(getDesign(c.design), c, file);
+  const d = reportData(design, c, file);
   out(`${c.invariant} on ${c.design} — ${d.invariant.title}`);
   out(`${d.invariant.statement}\n`);
   const t = c.scenario.topology;

@@ -1,18 +1,36 @@
 import { z } from 'zod';
-import { ScenarioSchema } from '../model/platform/scenario.ts';
-import { DESIGN_IDS } from '../spec/designs/schema.ts';
+import { type Scenario, ScenarioSchema } from '../model/platform/scenario.ts';
+import { DESIGN_ID } from '../spec/designs/schema.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { WitnessSchema } from '../spec/invariants/witness-schema.ts';
 
+const count = z.number().int().min(0);
+
+/**
+ * How large the shrunk scenario may be: harts, devices, groups, ops and vectors per device. Stored
+ * by `msispec accept` from the accepted scenario (or kept from the file when it still fits); a
+ * replay that needs more, or a re-shrunk file that is larger, fails: shrinking got worse.
+ */
+export const BoundSchema = z.object({
+  harts: count,
+  devices: count,
+  groups: count,
+  ops: count,
+  vectors: count,
+  /** Why the bound is above the smallest scenario found by hand, where it is. */
+  note: z.string().min(1).optional(),
+});
+export type Bound = z.infer<typeof BoundSchema>;
+
 /**
  * A stored counterexample: the shrunk Scenario, the violation it produced, and how it was found.
- * `expected` means the verdict table records this violation; `new` means a run found it and a
- * person has yet to review it.
+ * `expected` means the verdict table records this violation (a reviewed file has its size bound);
+ * `new` means a run found it and a person has yet to accept it.
  */
 export const CounterexampleSchema = z
   .object({
     invariant: z.enum(INVARIANT_IDS),
-    design: z.enum(DESIGN_IDS),
+    design: z.string().regex(DESIGN_ID),
     status: z.enum(['expected', 'new']),
     scenario: ScenarioSchema,
     violation: z.object({
@@ -45,6 +63,7 @@ export const CounterexampleSchema = z
         sources: z.string().regex(/^sha256:[0-9a-f]{64}$/),
       })
       .optional(),
+    bound: BoundSchema.optional(),
     /** Day it was found (YYYY-MM-DD) and the msispec version that found it. */
     date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
     msispec: z.string(),
@@ -52,5 +71,34 @@ export const CounterexampleSchema = z
   .superRefine((c, ctx) => {
     if (c.scenario.design !== c.design)
       ctx.addIssue({ code: 'custom', path: ['scenario', 'design'], message: `must be ${c.design}` });
+    if (c.violation.afterOp >= c.scenario.ops.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['violation', 'afterOp'],
+        message: `must be below ${c.scenario.ops.length}, the number of ops`,
+      });
+    if (c.status === 'expected' && c.bound === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bound'],
+        message: 'a reviewed counterexample stores its size bound (msispec accept writes it)',
+      });
   });
 export type Counterexample = z.infer<typeof CounterexampleSchema>;
+
+/** The size of a scenario, in the terms of its bound. */
+export const sizeOf = (s: Scenario): Omit<Bound, 'note'> => ({
+  harts: s.topology.harts,
+  devices: s.topology.devices.length,
+  groups: new Set(s.topology.devices.map((d) => d.group)).size,
+  ops: s.ops.length,
+  vectors: Math.max(...s.topology.devices.map((d) => d.vectors)),
+});
+
+/** The measures of `s` that exceed `bound`, as "ops 4 > 3"; empty when it fits. */
+export const overBound = (s: Scenario, bound: Bound): string[] => {
+  const size = sizeOf(s);
+  return (['harts', 'devices', 'groups', 'ops', 'vectors'] as const)
+    .filter((k) => size[k] > bound[k])
+    .map((k) => `${k} ${size[k]} > ${bound[k]}`);
+};

@@ -1,19 +1,30 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { InputFileError, readJsonFile } from '../spec/input-error.ts';
+import { readdirSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { writeJsonAtomic } from '../spec/data-file.ts';
+import { InputFileError, readJsonFile, unknownId } from '../spec/input-error.ts';
+import { REPO } from '../spec/repo.ts';
+import { pairFile } from '../spec/verdicts.ts';
 import { type Counterexample, CounterexampleSchema } from './schema.ts';
 
-export const COUNTEREXAMPLES_DIR = new URL('.', import.meta.url).pathname;
+export { writeAtomic } from '../spec/data-file.ts';
+
+export const COUNTEREXAMPLES_DIR = REPO.counterexamples;
 
 /** The file a counterexample of (invariant, design) lives in, relative to counterexamples/. */
-export const counterexamplePath = (invariant: string, design: string): string =>
-  `${invariant}/${design}.json`;
+export const counterexamplePath = (invariant: string, design: string): string => pairFile(invariant, design);
 
 export class CounterexampleError extends InputFileError {}
 
-/** Parses one counterexample file; a malformed file is an error naming the file and the JSON path. */
-export const readCounterexample = (file: string): Counterexample =>
-  readJsonFile(file, CounterexampleSchema, (f, e) => new CounterexampleError(f, e));
+/**
+ * Parses one counterexample file; a malformed file is an error naming the file and the JSON path.
+ * With `designs`, its design must be one of them.
+ */
+export const readCounterexample = (file: string, designs?: readonly string[]): Counterexample => {
+  const c = readJsonFile(file, CounterexampleSchema, (f, e) => new CounterexampleError(f, e));
+  if (designs !== undefined && !designs.includes(c.design))
+    throw new CounterexampleError(file, unknownId('design', c.design, designs, '$.design'));
+  return c;
+};
 
 /** Every counterexample file under `dir` (relative paths `<invariant>/<design>.json`). */
 export const listCounterexamples = (dir = COUNTEREXAMPLES_DIR): string[] =>
@@ -26,26 +37,13 @@ export const listCounterexamples = (dir = COUNTEREXAMPLES_DIR): string[] =>
     )
     .sort();
 
-/** Writes `text` to `file` atomically: a temporary file in the same folder, then a rename. */
-export const writeAtomic = (file: string, text: string): void => {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-};
-
+/** Writes a counterexample to its pair's file under `dir`, atomically; returns its path from the cwd. */
 export const writeCounterexample = (c: Counterexample, dir = COUNTEREXAMPLES_DIR): string => {
   const file = join(dir, counterexamplePath(c.invariant, c.design));
-  writeAtomic(file, `${JSON.stringify(CounterexampleSchema.parse(c), null, 2)}\n`);
+  writeJsonAtomic(file, CounterexampleSchema.parse(c));
   return relative(process.cwd(), file);
 };
 
-/** The status of the stored counterexample of (invariant, design), or undefined when there is none. */
-export const counterexampleStatus = (
-  invariant: string,
-  design: string,
-  dir = COUNTEREXAMPLES_DIR,
-): Counterexample['status'] | undefined => {
-  const file = join(dir, counterexamplePath(invariant, design));
-  return existsSync(file) ? readCounterexample(file).status : undefined;
-};
+/** Removes the counterexample file of (invariant, design) under `dir`, if there is one. */
+export const removeCounterexample = (invariant: string, design: string, dir = COUNTEREXAMPLES_DIR): void =>
+  rmSync(join(dir, counterexamplePath(invariant, design)), { force: true });

@@ -7,7 +7,7 @@ import { type ArmPlatform, deliverArm, parseArmPlatform } from './arm.ts';
 const ITS_BASE = 0x8080000n; // GITS_TRANSLATER = 0x8090040 (QEMU virt layout)
 const ITS_PAGE = 0x8090n;
 const V2M_BASE = 0x8020000n; // MSI_SETSPI_NS = 0x8020040
-const SW_MSI_PAGE = 0x8000n; // Linux MSI_IOVA_BASE = 0x8000000 (hw-msi-facts §3.3)
+const SW_MSI_PAGE = 0x8000n; // Linux MSI_IOVA_BASE = 0x8000000 (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h, Linux 7.0)
 const SW_MSI_DB = 0x8000040n;
 
 const RID_A = 0x0100; // 01:00.0
@@ -88,7 +88,7 @@ const platform: ArmPlatform = {
   ]),
 };
 
-describe('deliverArm: SMMU in front of the ITS (hw-msi-facts §6.2, §3.3)', () => {
+describe('deliverArm: SMMU in front of the ITS (docs/hardware.md#arm-delivery-step-by-step, docs/hardware.md#arm-smmuv3)', () => {
   it('raises the LPI when the SW_MSI IOVA 0x8000000 is mapped to the ITS doorbell page (Linux MSI_IOVA_BASE)', () => {
     const trace: Hop[] = [];
     expect(deliverArm(platform, write32(RID_A, SW_MSI_DB, 0), trace)).toEqual({
@@ -160,7 +160,7 @@ describe('deliverArm: SMMU in front of the ITS (hw-msi-facts §6.2, §3.3)', () 
   });
 });
 
-describe('deliverArm: DeviceID comes from the fabric, not the write (hw-msi-facts §3.2)', () => {
+describe('deliverArm: DeviceID comes from the fabric, not the write (docs/hardware.md#why-the-its-isolates)', () => {
   it('turns the same IOVA and data from two devices into two different LPIs', () => {
     const a = deliverArm(platform, write32(RID_A, SW_MSI_DB, 0));
     const b = deliverArm(platform, write32(RID_B, SW_MSI_DB, 0));
@@ -179,7 +179,7 @@ describe('deliverArm: DeviceID comes from the fabric, not the write (hw-msi-fact
   });
 });
 
-describe('deliverArm: GICv2m frame behind the SMMU (hw-msi-facts §3.4)', () => {
+describe('deliverArm: GICv2m frame behind the SMMU (docs/hardware.md#arm-gicv2m)', () => {
   it('lets any device that maps the frame raise any SPI of it: two rids raise the same SPI (QEMU gicv2m_write)', () => {
     const viaSmmu = deliverArm(platform, write32(RID_V, SW_MSI_DB, 90));
     const viaBypass = deliverArm(platform, write32(RID_X, V2M_BASE + 0x40n, 90));

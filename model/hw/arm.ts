@@ -3,7 +3,7 @@ import { hex } from '../types/addr.ts';
 import { hop, type Trace } from '../types/hop.ts';
 import type { Outcome } from '../types/outcome.ts';
 import { parseWith } from '../types/validate.ts';
-import type { Write } from '../types/write.ts';
+import { accessOf, isTranslated, type Write } from '../types/write.ts';
 import { ItsConfigSchema, itsWrite } from './arm-gic/its.ts';
 import { V2mFrameSchema, v2mWrite } from './arm-gic/v2m.ts';
 import { C_BAD_STREAMID } from './arm-smmuv3/causes.ts';
@@ -32,7 +32,7 @@ export const parseArmPlatform = (input: unknown) => parseWith(ArmPlatformSchema,
 const BLOCK = 'arm';
 
 /**
- * What device write `w` does on platform `p` (hw-msi-facts §6.2). The first ITS translation frame
+ * What device write `w` does on platform `p` (docs/hardware.md#arm-delivery-step-by-step). The first ITS translation frame
  * or GICv2m frame containing the PA decides; anything else reaches memory.
  */
 export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => {
@@ -41,27 +41,33 @@ export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => 
   hop(trace, {
     block: BLOCK,
     step: 'iort-id-mapping',
-    ref: 'hw-msi-facts §3.1 (IORT RID → StreamID / DeviceID)',
+    ref: 'Arm IORT (DEN 0049) ID mappings: RID → StreamID / DeviceID; docs/hardware.md#arm-platform',
     facts: { rid: w.rid, mapped: ids !== undefined, ...(ids ?? {}) },
   });
   if (ids === undefined) {
     return { kind: 'fault', arch: 'smmuv3', cause: C_BAD_STREAMID.name, code: C_BAD_STREAMID.code };
   }
   // 2. SMMU: IOVA → PA like any DMA write (QEMU smmuv3_translate; no MSI special case).
-  const t = smmuTranslate(p.smmu, ids.sid, w.addr, 'write', trace);
+  const access = accessOf(w);
+  const t = smmuTranslate(p.smmu, ids.sid, w.addr, access, trace, isTranslated(w));
   if (t.kind === 'fault') return t;
   const pa = t.pa;
   // 3. ITS translation frame: EventID = data, DeviceID from the sideband (QEMU gicv3_its_translation_write).
   for (const its of p.its) {
-    const o = itsWrite(its, ids.deviceId, pa, w.data, trace);
+    const o = itsWrite(its, ids.deviceId, pa, w.data, trace, w.size, access);
     if (o !== undefined) return o;
   }
   // 4. GICv2m frame: SPI = data & 0x3ff, writer identity not consulted (QEMU gicv2m_write).
   for (const frame of p.v2m) {
-    const o = v2mWrite(frame, pa, w.data, trace);
+    const o = v2mWrite(frame, pa, w.data, trace, w.size, access);
     if (o !== undefined) return o;
   }
   // 5. Anything else is an ordinary memory write.
-  hop(trace, { block: BLOCK, step: 'memory-write', ref: 'hw-msi-facts §6.2', facts: { pa: hex(pa) } });
+  hop(trace, {
+    block: BLOCK,
+    step: 'memory-write',
+    ref: 'docs/hardware.md#arm-delivery-step-by-step',
+    facts: { pa: hex(pa) },
+  });
   return { kind: 'memory', pa, data: w.data };
 };

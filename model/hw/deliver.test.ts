@@ -3,7 +3,7 @@ import { write32 } from '../types/write.ts';
 import { deliver, parsePlatform } from './deliver.ts';
 import { testRiscv } from './riscv-fixture.ts';
 
-describe('deliver dispatches on the platform architecture (DESIGN.md, hardware layer)', () => {
+describe('deliver dispatches on the platform architecture (docs/architecture.md#layers, hardware layer)', () => {
   it('routes a RISC-V platform through the IOMMU and IMSIC: Bare ddtp reaches hart 0 S-file', () => {
     const p = testRiscv({ ddtp: { iommu_mode: 'Bare' } });
     expect(deliver(p, write32(1, 0x2800_0000n, 5))).toMatchObject({

@@ -10,7 +10,7 @@ export const HardwareSchema = z.discriminatedUnion('arch', [
     arch: z.literal('riscv'),
     /** capabilities.MSI_FLAT: the DC has msiptp / msi_addr_mask / msi_addr_pattern. */
     msiFlat: z.boolean(),
-    /** Which revision of the IOMMU spec's DC checks the hardware follows (hw-msi-facts §1.8). */
+    /** Which revision of the IOMMU spec's DC checks the hardware follows (docs/hardware.md#msiptp-with-a-bare-g-stage). */
     specVersion: z.enum(SPEC_VERSIONS),
   }),
   z.object({
@@ -93,6 +93,22 @@ export const PolicySchema = z.object({
   cacheCoherencyCap: z.boolean(),
 });
 export type Policy = z.infer<typeof PolicySchema>;
+
+/**
+ * Linux 7.0's own policy, with no design knob: SW_MSI cookies and iommufd sw_msi, require_direct on
+ * every probe, irqchips calling iommu_dma_prepare_msi, DMA default domains (IOMMU_DMA).
+ */
+export const LINUX_POLICY: Policy = {
+  defaultDomain: 'dma',
+  pagingStage: 's1',
+  msiRegion: 'sw-msi',
+  doorbells: 'prepare-msi',
+  isolatedMsiClaim: true,
+  requiresDirect: 'always',
+  msiIova: 'cookie',
+  nestedGuest: 'none',
+  cacheCoherencyCap: true,
+};
 
 /** What the model needs of a design: its hardware and its kernel policy. */
 export interface DesignCore {

@@ -4,7 +4,7 @@ import { TopologySchema } from '../platform/scenario.ts';
 import type { State } from '../platform/state.ts';
 import { step } from '../platform/step.ts';
 import type { KResult } from './errno.ts';
-import type { DesignCore, Policy } from './policy.ts';
+import { type DesignCore, LINUX_POLICY, type Policy } from './policy.ts';
 
 /**
  * Small inline designs and scenario helpers for the kernel-layer unit tests (model/kernel/**.test.ts).
@@ -12,17 +12,7 @@ import type { DesignCore, Policy } from './policy.ts';
  */
 
 /** A policy every factory starts from: identity default domains, SW_MSI window, VFIO MSI cookie. */
-export const BASE_POLICY: Policy = {
-  defaultDomain: 'identity',
-  pagingStage: 's1',
-  msiRegion: 'sw-msi',
-  doorbells: 'prepare-msi',
-  isolatedMsiClaim: true,
-  requiresDirect: 'always',
-  msiIova: 'cookie',
-  nestedGuest: 'none',
-  cacheCoherencyCap: true,
-};
+export const BASE_POLICY: Policy = { ...LINUX_POLICY, defaultDomain: 'identity' };
 
 /** SMMUv3 + GICv3 ITS: SW_MSI window, iommu_dma_prepare_msi, ISOLATED_MSI (arm-smmuv3-gicv3-its). */
 export const armIts = (p: Partial<Policy> = {}): DesignCore => ({

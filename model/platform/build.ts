@@ -1,54 +1,139 @@
-import { attachGroup } from '../kernel/iommu/attach.ts';
-import { allocDomain } from '../kernel/iommu/domain.ts';
+import type { Range } from '../kernel/interval.ts';
+import { afterAttach } from '../kernel/iommu/attach.ts';
+import { iommu_probe_device } from '../kernel/iommu/core.ts';
 import { resetMsiTables } from '../kernel/iommu/msi-table.ts';
 import { deviceResvRegions } from '../kernel/iommu/resv.ts';
 import type { DesignCore } from '../kernel/policy.ts';
 import { RAM_BASE_PAGE } from './layout.ts';
 import { ridOf, type Topology } from './scenario.ts';
-import type { Device, Group, State } from './state.ts';
+import {
+  type DefaultType,
+  type Device,
+  type Group,
+  NO_DOMAIN,
+  type ResvRegion,
+  type State,
+} from './state.ts';
+
+/** A device before the IOMMU probes it: where it sits, what its driver reports, what it can do. */
+export interface DeviceInit {
+  readonly bdf: string;
+  readonly group: number;
+  readonly vectors: number;
+  readonly resv: readonly ResvRegion[];
+  readonly msiIsolated: boolean;
+  readonly cacheCoherent: boolean;
+  readonly nestingCapable: boolean;
+  readonly mock: boolean;
+}
+
+export interface BootOptions {
+  readonly pageSize?: bigint;
+  readonly geometry?: { readonly aperture: Range; readonly pgsize: bigint };
+}
 
 /**
- * The state at boot: every device probed (iommu_probe_device: reserved regions), every group on
- * its default domain (iommu_setup_default_domain, with direct mappings), no IRQs, no owners.
+ * The system before any probe: devices outside their (empty) groups, no domains, no IRQs, no
+ * iommufd context, container or module parameter set. `build` and the conformance runner start here.
+ */
+export const boot = (
+  design: DesignCore,
+  topology: Topology,
+  devices: readonly DeviceInit[],
+  groups: readonly DefaultType[],
+  opts: BootOptions = {},
+): State => ({
+  design: design.id,
+  hardware: design.hardware,
+  policy: design.policy,
+  topology,
+  devices: devices.map(
+    (d, index): Device => ({
+      ...d,
+      index,
+      rid: ridOf(d.bdf),
+      requireDirect: false,
+      msiTable: new Map(),
+      userMsiIova: new Map(),
+      probed: false,
+    }),
+  ),
+  groups: groups.map(
+    (defaultType, id): Group => ({
+      id,
+      devices: [],
+      domain: NO_DOMAIN,
+      owner: { kind: 'host' },
+      defaultType,
+      defaultDomain: NO_DOMAIN,
+      ownerCnt: 0,
+      handle: false,
+    }),
+  ),
+  domains: [],
+  irqs: [],
+  nextIrq: 24,
+  pageSize: opts.pageSize ?? 0x1000n,
+  ...(opts.geometry === undefined ? {} : { geometry: opts.geometry }),
+  params: { iommufdUnsafe: false, type1Unsafe: false },
+  iommufd: new Map(),
+  ioases: [],
+  type1: new Map(),
+  nextRamPage: RAM_BASE_PAGE,
+  atomicMappings: [],
+  events: [],
+});
+
+/**
+ * The state at boot of a design: every device probed (iommu_probe_device: reserved regions, the
+ * group's default domain with direct mappings), group by group; no IRQs, no owners. Every device
+ * has the design's capabilities: its one MSI irq domain's isolation claim, the driver's cache
+ * coherency, nesting where the design nests.
  */
 export const build = (design: DesignCore, topology: Topology): State => {
-  const devices: Device[] = topology.devices.map((d, index) => ({
-    index,
-    bdf: d.bdf,
-    rid: ridOf(d.bdf),
-    group: d.group,
-    vectors: d.vectors,
-    resv: deviceResvRegions(design.hardware, design.policy, topology, index),
-    requireDirect: false,
-    msiTable: new Map(),
-    userMsiIova: new Map(),
-  }));
-  const groupIds = [...new Set(topology.devices.map((d) => d.group))].sort((a, b) => a - b);
-  let s: State = {
-    design: design.id,
-    hardware: design.hardware,
-    policy: design.policy,
-    topology,
-    devices,
-    groups: [],
-    domains: [],
-    irqs: [],
-    nextIrq: 24,
-    ioas: new Map(),
-    swMsiMaps: new Map(),
-    nextRamPage: RAM_BASE_PAGE,
-    atomicMappings: [],
-  };
-  for (const id of groupIds) {
-    const [s1, domain] = allocDomain(s, design.policy.defaultDomain === 'dma' ? 'DMA' : 'IDENTITY', 'host');
-    const group: Group = {
-      id,
-      devices: devices.filter((d) => d.group === id).map((d) => d.index),
-      domain,
-      owner: { kind: 'host' },
-      defaultType: design.policy.defaultDomain,
-    };
-    s = resetMsiTables(attachGroup({ ...s1, groups: [...s1.groups, group] }, id, domain), id);
+  // Boot states are immutable, so one per (design, topology) serves every scenario that starts there.
+  let byTopology = booted.get(design);
+  if (byTopology === undefined) {
+    byTopology = new Map();
+    booted.set(design, byTopology);
   }
+  const key = JSON.stringify(topology);
+  const known = byTopology.get(key);
+  if (known !== undefined) return known;
+  if (byTopology.size >= BOOT_CACHE_SIZE) byTopology.clear();
+  const s = probeAll(design, topology);
+  byTopology.set(key, s);
   return s;
+};
+
+/** Boot states by design object and topology (pure memoisation, bounded). */
+const booted = new WeakMap<DesignCore, Map<string, State>>();
+const BOOT_CACHE_SIZE = 4096;
+
+const probeAll = (design: DesignCore, topology: Topology): State => {
+  const p = design.policy;
+  const devices = topology.devices.map(
+    (d, index): DeviceInit => ({
+      bdf: d.bdf,
+      group: d.group,
+      vectors: d.vectors,
+      resv: deviceResvRegions(design.hardware, p, topology, index),
+      msiIsolated: p.isolatedMsiClaim,
+      cacheCoherent: p.cacheCoherencyCap,
+      nestingCapable: p.nestedGuest !== 'none',
+      mock: false,
+    }),
+  );
+  const groupCount = new Set(topology.devices.map((d) => d.group)).size;
+  let s = boot(design, topology, devices, Array<DefaultType>(groupCount).fill(p.defaultDomain));
+  for (let g = 0; g < groupCount; g++) {
+    for (const d of s.devices) {
+      if (d.group !== g) continue;
+      const r = iommu_probe_device(s, d.index);
+      if (!r.ok) throw new Error(`model inconsistency: probe of ${d.bdf} failed with ${r.errno}`);
+      s = r.state;
+    }
+    s = afterAttach(resetMsiTables(s, g), g);
+  }
+  return { ...s, events: [] };
 };

@@ -1,4 +1,4 @@
-import type { Device, Domain, Group, Irq, Mapping, State } from './state.ts';
+import type { Device, Domain, Group, Ioas, Irq, KernelEvent, Mapping, State } from './state.ts';
 
 /** Small immutable editors of State: each returns a new State sharing everything it did not touch. */
 const replaceAt = <T>(xs: readonly T[], i: number, x: T): T[] => xs.map((y, j) => (j === i ? x : y));
@@ -50,3 +50,14 @@ export const dropIrqsOf = (s: State, devices: readonly number[]): State => ({
   ...s,
   irqs: s.irqs.filter((q) => !devices.includes(q.device)),
 });
+
+/** Records what the current step did (State.events). */
+export const emit = (s: State, e: KernelEvent): State => ({ ...s, events: [...s.events, e] });
+export const warn = (s: State, text: string): State => emit(s, { kind: 'warn', text });
+
+export const ioasOf = (s: State, id: number): Ioas => {
+  const a = s.ioases[id];
+  if (a === undefined) throw new Error(`model inconsistency: no IOAS ${id}`);
+  return a;
+};
+export const setIoas = (s: State, a: Ioas): State => ({ ...s, ioases: replaceAt(s.ioases, a.id, a) });

@@ -83,7 +83,7 @@ const riscvView = (
     const s1 = parent !== undefined || (paging && d.stage === 's1');
     const g = parent !== undefined ? toPageMap(parent.pages) : paging && d.stage === 's2' ? pages : undefined;
     // The driver programs msiptp only where the spec allows it: from spec 20260222 on, msiptp must
-    // be Off while the G-stage is Bare (hw-msi-facts §1.8); v1.0 hardware takes it with any stage.
+    // be Off while the G-stage is Bare (docs/hardware.md#msiptp-with-a-bare-g-stage); v1.0 hardware takes it with any stage.
     const table = useTable && (specVersion === 'v1.0' || g !== undefined);
     ddt.set(dev.rid, {
       tc: { V: d.type !== 'BLOCKED', PDTV: false },

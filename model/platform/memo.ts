@@ -40,11 +40,14 @@ export const internByContent = <T extends object>(limit = 1 << 12): ((v: T) => T
   let table = new Map<string, T[]>();
   let size = 0;
   return (v) => {
-    const f = fpr.value(v);
+    // Most values are met again (a hit): their fingerprints are not worth keeping; a value that
+    // joins the table is fingerprinted again to keep, so values sharing its parts find them.
+    const f = fpr.memo.scratch(() => fpr.value(v));
     const key = `${f.hi}:${f.lo}`;
     const known = table.get(key);
     const hit = known?.find((x) => sameData(x, v));
     if (hit !== undefined) return hit;
+    fpr.value(v);
     if (size >= limit) {
       table = new Map();
       size = 0;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseWith } from '../types/validate.ts';
 
 /**
- * The one data structure (DESIGN.md): a design id, a topology and a list of operations, all plain
+ * The one data structure (docs/architecture.md#the-scenario): a design id, a topology and a list of operations, all plain
  * JSON. Devices, groups, vectors, harts, VMs and VFIO contexts are referred to by index, so a
  * random or shrunk scenario is always meaningful.
  */
@@ -49,8 +49,8 @@ const idx = z.number().int().min(0);
 
 /** Operations, named after the kernel entry point or hardware event they model. */
 export const OpSchema = z.discriminatedUnion('op', [
-  /** Host changes a group's default domain type (sysfs iommu_group/type → iommu_setup_default_domain). */
-  z.object({ op: z.literal('iommu_attach_group'), group: idx, domain: z.enum(['identity', 'dma']) }),
+  /** Host changes a group's default domain type (sysfs iommu_groups/N/type: iommu_group_store_type). */
+  z.object({ op: z.literal('iommu_group_store_type'), group: idx, domain: z.enum(['identity', 'dma']) }),
   /**
    * VFIO claims a group for an owner: type1 (vfio_iommu_type1_attach_group) or iommufd
    * (iommufd_device_bind + attach); to a userspace driver (VFIO context `owner`) or a VM (`owner`).
@@ -101,8 +101,20 @@ const refineIndices = (s: { topology: Topology; ops: Op[] }, ctx: z.RefinementCt
   });
 };
 
+/**
+ * The scenario schema version. 2: the op that changes a group's default domain type is named
+ * `iommu_group_store_type` (it was `iommu_attach_group`, a name of another kernel function);
+ * scripts/migrate-scenarios.ts rewrites version-1 files.
+ */
+export const SCENARIO_VERSION = 2;
+
 export const ScenarioSchema = z
-  .object({ design: z.string().min(1), topology: TopologySchema, ops: z.array(OpSchema) })
+  .object({
+    version: z.literal(SCENARIO_VERSION),
+    design: z.string().min(1),
+    topology: TopologySchema,
+    ops: z.array(OpSchema),
+  })
   .superRefine(refineIndices);
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export const parseScenario = (input: unknown) => parseWith(ScenarioSchema, input);

@@ -1,4 +1,3 @@
-import { match } from 'ts-pattern';
 import { err, type KResult, OK } from '../kernel/errno.ts';
 import { iommu_map } from '../kernel/iommu/map.ts';
 import { iommu_replace_domain } from '../kernel/iommufd/replace.ts';
@@ -6,7 +5,7 @@ import { irq_set_affinity } from '../kernel/irq/affinity.ts';
 import { allocIrq } from '../kernel/irq/alloc.ts';
 import { guest_program_msi } from '../kernel/kvm/guest-msi.ts';
 import {
-  iommu_attach_group,
+  iommu_group_store_type,
   type Step,
   vfio_group_assign,
   vfio_group_release,
@@ -36,26 +35,45 @@ const msi_domain_alloc_irqs = (s: State, device: number): Step => {
 const fromAffinity = (s: State, r: ReturnType<typeof irq_set_affinity>): Step =>
   r.ok ? { state: r.state, result: OK } : { state: s, result: err(r.errno) };
 
-/**
- * The kernel layer's one transition: apply `op` to `s`. Pure and total over ops whose indices fit
- * the topology (ScenarioSchema checks that): a refusal is a result with Linux's errno, never an
- * exception. The op and its result are recorded in `last`; affinity-atomic's record is per step.
- */
-export const step = (s0: State, op: Op): { state: State; result: KResult } => {
-  const s: State = { ...s0, atomicMappings: [] };
-  const r = match(op)
-    .with({ op: 'iommu_attach_group' }, (o) => iommu_attach_group(s, o.group, o.domain))
-    .with({ op: 'vfio_group_assign' }, (o) => vfio_group_assign(s, o))
-    .with({ op: 'vfio_group_release' }, (o) => vfio_group_release(s, o.group))
-    .with({ op: 'iommu_map' }, (o) => iommu_map(s, o.group, BigInt(o.iova)))
-    .with({ op: 'msi_domain_alloc_irqs' }, (o) => msi_domain_alloc_irqs(s, o.device))
+const dispatch = (s: State, op: Op): Step => {
+  switch (op.op) {
+    case 'iommu_group_store_type':
+      return iommu_group_store_type(s, op.group, op.domain);
+    case 'vfio_group_assign':
+      return vfio_group_assign(s, op);
+    case 'vfio_group_release':
+      return vfio_group_release(s, op.group);
+    case 'iommu_map':
+      return iommu_map(s, op.group, BigInt(op.iova));
+    case 'msi_domain_alloc_irqs':
+      return msi_domain_alloc_irqs(s, op.device);
     // The host may move any host-allocated vector, a VFIO-created one included (/proc, seed 003);
     // irqbypass vectors programmed by a guest are the guest's (irq_set_affinity refuses them).
-    .with({ op: 'irq_set_affinity' }, (o) => fromAffinity(s, irq_set_affinity(s, o.device, o.vector, o.hart)))
-    .with({ op: 'iommu_replace_domain' }, (o) => iommu_replace_domain(s, o.group))
-    .with({ op: 'guest_program_msi' }, (o) => guest_program_msi(s, o.device, o.vector, o.vcpu))
-    .with({ op: 'vfio_set_msi_iova' }, (o) => vfio_set_msi_iova(s, o.device, o.vector, BigInt(o.iova)))
-    .exhaustive();
+    case 'irq_set_affinity':
+      return fromAffinity(s, irq_set_affinity(s, op.device, op.vector, op.hart));
+    case 'iommu_replace_domain':
+      return iommu_replace_domain(s, op.group);
+    case 'guest_program_msi':
+      return guest_program_msi(s, op.device, op.vector, op.vcpu);
+    case 'vfio_set_msi_iova':
+      return vfio_set_msi_iova(s, op.device, op.vector, BigInt(op.iova));
+    default: {
+      const never: never = op;
+      throw new Error(`model inconsistency: unknown op ${JSON.stringify(never)}`);
+    }
+  }
+};
+
+/**
+ * The kernel layer's one transition for a scenario op: apply `op` to `s`. Pure and total over ops
+ * whose indices fit the topology (ScenarioSchema checks that): a refusal is a result with Linux's
+ * errno, never an exception. The scenario ops are macros over the kernel entry points
+ * (model/kernel/ops.ts runs those one by one). The op and its result are recorded in `last`;
+ * affinity-atomic's record and the kernel events are per step.
+ */
+export const step = (s0: State, op: Op): { state: State; result: KResult } => {
+  const s: State = { ...s0, atomicMappings: [], events: [] };
+  const r = dispatch(s, op);
   const { last: _dropped, ...before } = s0;
   return { state: { ...r.state, last: { op, result: r.result, before } }, result: r.result };
 };

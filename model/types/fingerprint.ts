@@ -184,9 +184,37 @@ const list = (tag: number, fs: readonly Fingerprint[], mask0: number): Fingerpri
   return make(mask);
 };
 
+/**
+ * A memo by object identity in two tiers: values set outside a scratch period are kept (a WeakMap,
+ * for objects that later states share); values set during one (`scratch`) are dropped when it ends.
+ * Adding to a WeakMap is costly (V8's ephemeron tables), so the objects of successor states a
+ * search looks at once and drops are memoised only for the length of that look.
+ */
+export class IdentityMemo<V> {
+  private readonly lasting = new WeakMap<object, V>();
+  private passing: Map<object, V> | undefined;
+  get(k: object): V | undefined {
+    return this.lasting.get(k) ?? this.passing?.get(k);
+  }
+  set(k: object, v: V): void {
+    if (this.passing !== undefined) this.passing.set(k, v);
+    else this.lasting.set(k, v);
+  }
+  /** Runs `f` with what it memoises forgotten afterwards (what it reads of the lasting tier stays). */
+  scratch<T>(f: () => T): T {
+    const outer = this.passing;
+    this.passing = outer ?? new Map();
+    try {
+      return f();
+    } finally {
+      this.passing = outer;
+    }
+  }
+}
+
 /** Fingerprints with one feature classifier; the memo is per instance. */
 export class Fingerprinter {
-  private readonly memo = new WeakMap<object, Fingerprint>();
+  readonly memo = new IdentityMemo<Fingerprint>();
   constructor(private readonly classify: Classifier = () => 0) {}
 
   /** The fingerprint of any plain value. */

@@ -58,7 +58,7 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
-      op: fc.constant('iommu_attach_group' as const),
+      op: fc.constant('iommu_group_store_type' as const),
       group: n,
       domain: fc.constantFrom('identity' as const, 'dma' as const),
     }),
@@ -93,7 +93,7 @@ export const fitOp = (o: RawOp, t: Topology): Op => {
     case 'iommu_map':
     case 'iommu_replace_domain':
     case 'vfio_group_release':
-    case 'iommu_attach_group':
+    case 'iommu_group_store_type':
       return { ...o, group: wrap(o.group, groups) };
     default: {
       const never: never = o;

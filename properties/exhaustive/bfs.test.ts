@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { build } from '../../model/platform/build.ts';
-import type { Topology } from '../../model/platform/scenario.ts';
+import { SCENARIO_VERSION, type Topology } from '../../model/platform/scenario.ts';
 import type { State } from '../../model/platform/state.ts';
 import { step } from '../../model/platform/step.ts';
 import { Fingerprinter } from '../../model/types/fingerprint.ts';
@@ -21,7 +21,7 @@ const scopeOf = (depth: number, symmetry: boolean) =>
     description: 'test',
     boxes: [{ harts: [1, 1], devices: [1, 1], vectors: [1, 1], vms: [1, 1], resv: [[]], depth }],
     values,
-    symmetry: { topologies: symmetry, groups: symmetry, owners: symmetry, irqs: symmetry },
+    symmetry: { topologies: symmetry, groups: symmetry, owners: symmetry, irqs: symmetry, records: symmetry },
   });
 const invariants = [...INVARIANTS.values()];
 
@@ -85,7 +85,7 @@ describe('breadth-first search of one topology', () => {
     for (const [id, v] of Object.entries(r.violations)) {
       const inv = INVARIANTS.get(id as InvariantId);
       if (v === undefined || inv === undefined) throw new Error(id);
-      const rr = replay(d, { design: d.id, topology: t, ops: [...v.ops] }, [inv]);
+      const rr = replay(d, { version: SCENARIO_VERSION, design: d.id, topology: t, ops: [...v.ops] }, [inv]);
       expect(rr.violation?.index).toBe(v.ops.length - 1);
       expect(rr.violation?.violation.witness.kind).toBe(v.witness.kind);
     }

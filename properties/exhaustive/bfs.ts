@@ -153,11 +153,15 @@ export const exploreTopology = (
     }
   };
 
+  // A successor is fingerprinted in scratch: most are seen already and dropped, and a new one is
+  // derived again (as new objects) when expanded. The states expanded are fingerprinted to keep,
+  // so their successors, which share most of their objects, find those fingerprints memoised.
   const add = (s: State): boolean => {
-    const f = sym.canonical(s);
+    const f = sym.scratch(() => sym.canonical(s));
     return seen.add(f.hi, f.lo);
   };
-  add(root);
+  const boot = sym.canonical(root);
+  seen.add(boot.hi, boot.lo);
   premise(root);
   judge(root, invariants, () => []);
 
@@ -170,6 +174,7 @@ export const exploreTopology = (
     const s = step(derive(level - 1, lv.parent[entry] ?? 0), ops[lv.op[entry] ?? 0] as Op).state;
     cacheEntry[level] = entry;
     cacheState[level] = s;
+    sym.canonical(s);
     return s;
   };
 

@@ -6,7 +6,7 @@ import { COUNTEREXAMPLES_DIR, readCounterexample } from '../../counterexamples/s
 import { getDesign } from '../../spec/designs/load.ts';
 import { getInvariant, INVARIANTS } from '../../spec/invariants/index.ts';
 import type { InvariantId } from '../../spec/invariants/types.ts';
-import { loadVerdicts, type Verdict } from '../../spec/verdicts.ts';
+import { expectedOf, loadVerdicts, type Verdict } from '../../spec/verdicts.ts';
 import {
   certificateFor,
   certificatePath,
@@ -156,7 +156,7 @@ describe('the certificate gate against the verdict table', () => {
   it('a ✗ pair is certified only once its stored counterexample carries the search’s size', () => {
     const dirs = setup();
     const id: InvariantId = 'msi-delivery';
-    const v = verdicts[designId][id] as Extract<Verdict, { verdict: 'violated' }>;
+    const v = expectedOf(verdicts, designId, id) as Extract<Verdict, { verdict: 'violated' }>;
     expect(judged(dirs).get(id)?.status).toBe('uncertified');
     mkdirSync(join(dirs.counterexamples, id));
     copyFileSync(join(COUNTEREXAMPLES_DIR, v.counterexample), join(dirs.counterexamples, v.counterexample));
@@ -169,13 +169,18 @@ describe('the certificate gate against the verdict table', () => {
 
   it('a search that contradicts the verdict table fails the pair, naming the ops', () => {
     const dirs = setup();
-    const table = structuredClone(verdicts);
-    table[designId]['msi-delivery'] = { verdict: 'holds' };
-    table[designId]['guest-containment'] = {
-      verdict: 'violated',
-      counterexample: 'guest-containment/riscv-guest-files.json',
-      note: 'test',
-    };
+    const table = {
+      ...verdicts,
+      [designId]: {
+        ...verdicts[designId],
+        'msi-delivery': { verdict: 'holds' },
+        'guest-containment': {
+          verdict: 'violated',
+          counterexample: 'guest-containment/riscv-guest-files.json',
+          note: 'test',
+        },
+      },
+    } as const;
     const j = judged(dirs, table);
     expect(j.get('msi-delivery')).toMatchObject({ status: 'disagrees', ok: false });
     expect(j.get('msi-delivery')?.why).toMatch(

@@ -4,6 +4,7 @@ import {
   type FIRMWARE_REGIONS,
   type Op,
   OpSchema,
+  SCENARIO_VERSION,
   ScenarioSchema,
   type Topology,
   TopologySchema,
@@ -106,7 +107,9 @@ export const enumerateOps = (
     product(0, {});
   }
   return out.filter(
-    (op) => ScenarioSchema.safeParse({ design: 'enumerate', topology: t, ops: [op] }).success,
+    (op) =>
+      ScenarioSchema.safeParse({ version: SCENARIO_VERSION, design: 'enumerate', topology: t, ops: [op] })
+        .success,
   );
 };
 

@@ -8,6 +8,7 @@ import {
   writeAtomic,
 } from '../../counterexamples/store.ts';
 import type { DesignCore } from '../../model/kernel/policy.ts';
+import { SCENARIO_VERSION, type Scenario } from '../../model/platform/scenario.ts';
 import type { DesignId } from '../../spec/designs/schema.ts';
 import type { Invariant } from '../../spec/invariants/types.ts';
 import { replay } from '../../spec/replay.ts';
@@ -52,7 +53,12 @@ export const certifyCounterexample = (
   const file = relative(process.cwd(), path);
   if (!existsSync(path)) return { action: 'missing', file };
   const stored = readCounterexample(path);
-  const scenario = { design: design.id, topology: found.topology, ops: [...found.ops] };
+  const scenario: Scenario = {
+    version: SCENARIO_VERSION,
+    design: design.id,
+    topology: found.topology,
+    ops: [...found.ops],
+  };
   const r = replay(design, scenario, [invariant]);
   if (r.violation === undefined || r.violation.index !== found.ops.length - 1)
     throw new Error(

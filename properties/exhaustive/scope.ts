@@ -44,11 +44,18 @@ export const ScopeSchema = z.object({
    * Symmetry reduction: `topologies` explores one topology per isomorphism class (devices and
    * groups renamed); `groups` merges states that differ by swapping two interchangeable groups;
    * `owners` merges states that differ by a renaming of interchangeable VFIO owners; `irqs` merges
-   * states that differ only in Linux IRQ numbers (allocation order kept).
+   * states that differ only in Linux IRQ numbers (allocation order kept); `records` merges states
+   * that differ only in what the last step recorded and no invariant reads (its kernel events).
    */
   symmetry: z
-    .object({ topologies: z.boolean(), groups: z.boolean(), owners: z.boolean(), irqs: z.boolean() })
-    .default({ topologies: true, groups: true, owners: true, irqs: true }),
+    .object({
+      topologies: z.boolean(),
+      groups: z.boolean(),
+      owners: z.boolean(),
+      irqs: z.boolean(),
+      records: z.boolean(),
+    })
+    .default({ topologies: true, groups: true, owners: true, irqs: true, records: true }),
   /** Distinct states one design may store at most; beyond it the search is refused up front or truncated. */
   maxStates: z.number().int().min(1).default(50_000_000),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OpSchema, TopologySchema } from '../../model/platform/scenario.ts';
-import { DESIGN_IDS } from '../../spec/designs/schema.ts';
+import { DESIGN_ID } from '../../spec/designs/schema.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
 import { WitnessSchema } from '../../spec/invariants/witness-schema.ts';
@@ -35,7 +35,7 @@ export const ShardFileSchema = z.object({
   shard: z.object({ k: z.number().int().min(1), n: z.number().int().min(1) }),
   designs: z.array(
     z.object({
-      design: z.enum(DESIGN_IDS),
+      design: z.string().regex(DESIGN_ID),
       sources: z.string(),
       invariants: z.array(z.enum(INVARIANT_IDS)),
       topologies: z.array(TopologySummarySchema),

@@ -1,6 +1,11 @@
 import { LPI_BASE } from '../../model/platform/layout.ts';
 import type { State } from '../../model/platform/state.ts';
-import { type Classifier, type Fingerprint, Fingerprinter } from '../../model/types/fingerprint.ts';
+import {
+  type Classifier,
+  type Fingerprint,
+  Fingerprinter,
+  IdentityMemo,
+} from '../../model/types/fingerprint.ts';
 import type { Scope } from './scope.ts';
 
 /**
@@ -15,6 +20,9 @@ import type { Scope } from './scope.ts';
  * verdicts. A kernel change that makes a renaming observable fails that test.
  */
 
+/** State fields that record what the last step did (KernelEvent, state.ts) and nothing reads after it. */
+const PER_STEP_RECORDS = ['events'] as const;
+
 /** A renaming of a state's names that the model cannot observe. */
 export type Renaming = (s: State) => State;
 
@@ -23,11 +31,43 @@ const OWNER = 1;
 const IRQ = 2;
 const INDEX = 4;
 const IRQ_FIELDS = new Set(['irq', 'nextIrq', 'lpi']);
-/** Fields that hold a device, group or domain index (model/platform/state.ts), or a list of them. */
-const DEVICE_FIELDS = new Set(['device', 'devices']);
+/**
+ * Fields that hold a device, group or domain index, or a list of them (model/platform/state.ts:
+ * Irq.device, Group.devices, IGroup.attached; Device.group; Group.domain / defaultDomain /
+ * blockingDomain, Domain.parent, IGroup.hwpt, Ioas.hwpts, Type1Container.domains), and Maps keyed
+ * by group (IommufdCtx.igroups; Type1Container.groups, whose values are domains).
+ */
+const DEVICE_FIELDS = new Set(['device', 'devices', 'attached']);
 const GROUP_FIELDS = new Set(['group']);
-const DOMAIN_FIELDS = new Set(['domain', 'parent']);
-const INDEX_FIELDS = new Set([...DEVICE_FIELDS, ...GROUP_FIELDS, ...DOMAIN_FIELDS]);
+const DOMAIN_FIELDS = new Set([
+  'domain',
+  'parent',
+  'defaultDomain',
+  'blockingDomain',
+  'hwpt',
+  'hwpts',
+  'domains',
+]);
+const GROUP_KEYED: Readonly<Record<string, { readonly values?: string }>> = {
+  igroups: {},
+  groups: { values: 'domain' },
+};
+/**
+ * Names that embed an index (model/kernel/vfio/container.ts vfioGroupOwner, iommufd/io-pagetable.ts
+ * devOwner and domainOwner): `vfio-group:1`, `dev:0`, `domain:3`.
+ */
+const INDEX_NAME = /^(vfio-group|dev|domain):(\d+)$/;
+const NAME_KIND: Readonly<Record<string, 'group' | 'device' | 'domain'>> = {
+  'vfio-group': 'group',
+  dev: 'device',
+  domain: 'domain',
+};
+const INDEX_FIELDS = new Set([
+  ...DEVICE_FIELDS,
+  ...GROUP_FIELDS,
+  ...DOMAIN_FIELDS,
+  ...Object.keys(GROUP_KEYED),
+]);
 
 const isUserspaceOwner = (v: unknown): boolean => {
   if (v === 'userspace:0' || v === 'userspace:1') return true;
@@ -43,9 +83,10 @@ const FIELD_BITS = new Map<string, number>([
 ]);
 
 const classify: Classifier = (key, v) => {
+  const named = typeof v === 'string' && INDEX_NAME.test(v) ? INDEX : 0;
   // An object is looked at once, on its own; a field holding one only adds the field's name.
-  if (key === undefined) return isUserspaceOwner(v) ? OWNER : 0;
-  let m = v === 'userspace:0' || v === 'userspace:1' ? OWNER : 0;
+  if (key === undefined) return (isUserspaceOwner(v) ? OWNER : 0) | named;
+  let m = (v === 'userspace:0' || v === 'userspace:1' ? OWNER : 0) | named;
   const b = FIELD_BITS.get(key);
   if (b !== undefined && (b !== IRQ || typeof v === 'number')) m |= b;
   return m;
@@ -61,12 +102,16 @@ const rewrite = (
   bit: number,
   leaf: (key: string | undefined, v: unknown) => unknown,
   node: (o: Record<string, unknown>) => Record<string, unknown>,
-  memo: WeakMap<object, unknown>,
+  memo: { get(k: object): unknown; set(k: object, v: unknown): void },
 ): ((s: State) => State) => {
   const walk = (key: string | undefined, v: unknown): unknown => {
     if (typeof v !== 'object' || v === null) return leaf(key, v);
-    // A list under a renamed field (a group's `devices`) is renamed element by element.
-    const list = Array.isArray(v) && key !== undefined && INDEX_FIELDS.has(key);
+    // A list of indices under a renamed field (a group's `devices`), or a Map keyed by group, is
+    // renamed element by element: its own mask cannot say so, the field name does.
+    const keyed = v instanceof Map && key !== undefined ? GROUP_KEYED[key] : undefined;
+    const list =
+      keyed !== undefined ||
+      (Array.isArray(v) && key !== undefined && INDEX_FIELDS.has(key) && typeof v[0] === 'number');
     if (!list && (fpr.value(v).mask & bit) === 0) return v;
     const known = list ? undefined : memo.get(v);
     if (known !== undefined) return known;
@@ -78,8 +123,8 @@ const rewrite = (
       let changed = false;
       const m = new Map();
       for (const [k, x] of v) {
-        const k2 = walk(undefined, k);
-        const x2 = walk(undefined, x);
+        const k2 = keyed !== undefined ? leaf('group', k) : walk(undefined, k);
+        const x2 = keyed?.values !== undefined ? walk(keyed.values, x) : walk(undefined, x);
         changed ||= k2 !== k || x2 !== x;
         m.set(k2, x2);
       }
@@ -165,7 +210,8 @@ const groupSwaps = (root: State): Transposition[] => {
  */
 export class Symmetry {
   readonly fpr = new Fingerprinter(classify);
-  private readonly swapMemo = new WeakMap<object, unknown>();
+  private readonly swapMemo = new IdentityMemo<unknown>();
+  private readonly groupMemos: IdentityMemo<unknown>[] = [];
   private readonly swap = rewrite(
     this.fpr,
     OWNER,
@@ -191,8 +237,8 @@ export class Symmetry {
 
   /**
    * `s` with two interchangeable groups swapped (their single devices and their boot domains with
-   * them): every device, group and domain index renamed — `device`, `devices`, `group`, `domain`
-   * and `parent` fields — and the records moved to each other's place, keeping the place's own
+   * them): every device, group and domain index renamed — in the fields of INDEX_FIELDS, the Maps
+   * keyed by group, and names such as `vfio-group:1` — and the records moved to each other's place, keeping the place's own
    * identity (a device's index, bdf and requester id; a group's id and members; a domain's id).
    */
   private swapGroups(p: Transposition): Renaming {
@@ -204,6 +250,13 @@ export class Symmetry {
       this.fpr,
       INDEX,
       (key, v) => {
+        if (typeof v === 'string') {
+          const m = INDEX_NAME.exec(v);
+          if (m === null) return v;
+          const kind = NAME_KIND[m[1] ?? ''];
+          const n = Number(m[2]);
+          return `${m[1]}:${kind === 'group' ? grp(n) : kind === 'device' ? dev(n) : dom(n)}`;
+        }
         if (typeof v !== 'number' || key === undefined) return v;
         if (DEVICE_FIELDS.has(key)) return dev(v);
         if (GROUP_FIELDS.has(key)) return grp(v);
@@ -211,11 +264,11 @@ export class Symmetry {
         return v;
       },
       (o) => o,
-      new WeakMap(),
+      this.groupMemo(),
     );
     // The record a place takes: its image's (renamed) record with the place's own identity,
     // memoised on the pair so that states sharing records share the moved ones too.
-    const moved = new WeakMap<object, WeakMap<object, object>>();
+    const moved = this.groupMemo() as IdentityMemo<Map<object, object>>;
     /** `xs` (renamed) with each place taking the record of its image, keeping `keep` from `own`. */
     const move = <T extends object>(
       xs: readonly T[],
@@ -229,7 +282,7 @@ export class Symmetry {
         const mine = own[i] as T;
         let byOwn = moved.get(from);
         if (byOwn === undefined) {
-          byOwn = new WeakMap();
+          byOwn = new Map();
           moved.set(from, byOwn);
         }
         const known = byOwn.get(mine);
@@ -270,8 +323,29 @@ export class Symmetry {
         return v;
       },
       (o) => o,
-      new WeakMap(),
+      new Map<object, unknown>(),
     )(s);
+  }
+
+  /** A rewrite memo that `scratch` scopes like the fingerprints. */
+  private groupMemo(): IdentityMemo<unknown> {
+    const m = new IdentityMemo<unknown>();
+    this.groupMemos.push(m);
+    return m;
+  }
+
+  /**
+   * Runs `f` (a successor's canonical fingerprint) with what it memoises forgotten afterwards: a
+   * successor that turns out seen is dropped, and one that is new is derived again, as new
+   * objects, when its turn comes. What `f` reads of states looked at outside `scratch` stays.
+   */
+  scratch<T>(f: () => T): T {
+    const memos = [this.fpr.memo, this.swapMemo, ...this.groupMemos];
+    const run = (i: number): T => {
+      const m = memos[i];
+      return m === undefined ? f() : m.scratch(() => run(i + 1));
+    };
+    return run(0);
   }
 
   /** `s` with its first two interchangeable groups swapped (itself when it has none). */
@@ -320,9 +394,23 @@ export class Symmetry {
     return f;
   }
 
+  /**
+   * `s` without its per-step records: fields every step starts afresh (model/platform/step.ts) and
+   * no invariant reads, so two states that differ only there have the same successors and verdicts.
+   */
+  dropRecords(s: State): State {
+    if (!this.options.records) return s;
+    let t = s;
+    for (const k of PER_STEP_RECORDS) {
+      const v = (t as unknown as Record<string, unknown>)[k];
+      if (Array.isArray(v) && v.length > 0) t = { ...t, [k]: [] };
+    }
+    return t;
+  }
+
   /** The fingerprint of `s` with its IRQ numbers normalised and its owners in canonical order. */
   private reduced(s: State): Fingerprint {
-    let t = s;
+    let t = this.dropRecords(s);
     let f = this.fpr.state(t);
     if (this.options.irqs && (f.mask & IRQ) !== 0) {
       const n = this.normaliseIrqs(t);

@@ -12,20 +12,42 @@ export type Inline =
   /** A citation of the rule or source a sentence comes from. */
   | { readonly t: 'cite'; readonly v: string }
   /** A reference to footnote `n` of the document's notes block. */
-  | { readonly t: 'note'; readonly n: number };
+  | { readonly t: 'note'; readonly n: number }
+  /** Text shown in colour where the format has colour (HTML): good (✓), bad (✗, FAILED), warn (⚠, unreviewed). */
+  | { readonly t: 'mark'; readonly tone: Tone; readonly v: readonly Inline[] }
+  /** A short label with its full text as a tooltip where the format has one (HTML `abbr`). */
+  | { readonly t: 'abbr'; readonly v: string; readonly title: string };
+
+export type Tone = 'good' | 'bad' | 'warn';
 
 export type Text = readonly Inline[];
 
-/** A sequence diagram: participants by label; messages between them by index. */
+/**
+ * A sequence diagram: participants by label; messages between them by index. `fail` ends a
+ * message in a cross (the write goes no further); `violating` marks the hop where the invariant
+ * breaks (drawn red and bold, labelled ✗).
+ */
 export interface Diagram {
   readonly participants: readonly string[];
-  readonly messages: readonly { from: number; to: number; label: string; fail?: boolean }[];
+  readonly messages: readonly {
+    from: number;
+    to: number;
+    label: string;
+    fail?: boolean;
+    violating?: boolean;
+  }[];
 }
 
 export type Block =
   | { readonly kind: 'h1' | 'h2'; readonly text: Text }
   | { readonly kind: 'p'; readonly text: Text }
-  | { readonly kind: 'table'; readonly head: readonly Text[]; readonly rows: readonly (readonly Text[])[] }
+  | {
+      readonly kind: 'table';
+      readonly head: readonly Text[];
+      readonly rows: readonly (readonly Text[])[];
+      /** A wide table: HTML scrolls it in its own box rather than widening the page. */
+      readonly scroll?: boolean;
+    }
   | { readonly kind: 'ol' | 'ul'; readonly items: readonly Text[] }
   | { readonly kind: 'code'; readonly text: string }
   | { readonly kind: 'diagram'; readonly diagram: Diagram }
@@ -72,6 +94,7 @@ export const code = (v: string): Inline => ({ t: 'code', v });
 export const b = (...v: Inline[]): Inline => ({ t: 'b', v });
 export const a = (href: string, ...v: Inline[]): Inline => ({ t: 'a', href, v });
 export const cite = (v: string): Inline => ({ t: 'cite', v });
+export const mark = (tone: Tone, ...v: Inline[]): Inline => ({ t: 'mark', tone, v });
 
 /** The plain text of inline content (diagram labels, titles). */
 export const plain = (text: Text): string =>
@@ -84,7 +107,10 @@ export const plain = (text: Text): string =>
           return i.v;
         case 'b':
         case 'a':
+        case 'mark':
           return plain(i.v);
+        case 'abbr':
+          return i.v;
         case 'note':
           return `[${i.n}]`;
         default: {

@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { COUNTEREXAMPLES_DIR, readCounterexample } from '../../counterexamples/store.ts';
 import { getDesign } from '../../spec/designs/load.ts';
-import { loadVerdicts } from '../../spec/verdicts.ts';
+import { expectedOf, loadVerdicts } from '../../spec/verdicts.ts';
 import { reportData } from './data.ts';
 import { renderMarkdown } from './markdown.ts';
 
 /**
  * Golden test of one report (the issue's "golden tests of one report"): the canonical hart-only
- * isolation counterexample (seed 000, examples/report-hart-only-isolation.md) rendered with a fixed
- * run must equal the committed file byte for byte. After an intended change, read the new output
+ * isolation counterexample (seed 000, docs/architecture.md#reports) must render to the
+ * committed file byte for byte (a report depends on the stored data only, not on a run). After an intended change, read the new output
  * as a designer would, then regenerate it with:
  *
  *   UPDATE_GOLDEN=1 npx vitest run reports/render/golden.test.ts
@@ -19,14 +19,10 @@ const GOLDEN = new URL('./golden/msi-isolation--riscv-hart-only-msi-table.md', i
 const FILE = 'msi-isolation/riscv-hart-only-msi-table.json';
 
 describe('golden report', () => {
-  it('renders msi-isolation × riscv-hart-only-msi-table exactly as the committed golden file (seed 000; examples/report-hart-only-isolation.md)', () => {
+  it('renders msi-isolation × riscv-hart-only-msi-table exactly as the committed golden file (seed 000; docs/architecture.md#reports)', () => {
     const c = readCounterexample(join(COUNTEREXAMPLES_DIR, FILE));
     const data = reportData(getDesign(c.design), c, `counterexamples/${FILE}`);
-    const md = renderMarkdown(data, loadVerdicts()[c.design][c.invariant], {
-      seed: 1,
-      runs: 200,
-      date: '2026-11-21',
-    });
+    const md = renderMarkdown(data, expectedOf(loadVerdicts(), c.design, c.invariant));
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, md);
     expect(existsSync(GOLDEN), `missing ${GOLDEN}: run with UPDATE_GOLDEN=1`).toBe(true);
     expect(md).toBe(readFileSync(GOLDEN, 'utf8'));

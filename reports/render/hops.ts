@@ -459,6 +459,96 @@ const STEPS: Record<string, StepText> = {
     sentence: (f) => `IOVA ${s(f, 'iova')} → PA ${s(f, 'pa')}.`,
     label: (f) => `→ PA ${s(f, 'pa')}`,
   },
+  // Access types, translated requests and access sizes (model/types/write.ts).
+  'no-read': {
+    sentence: (f) =>
+      `IOVA ${s(f, 'iova')} does not translate for a read (${lookupWhy(f, 'result')}) → ${fault(f)}.`,
+    label: (f) => `${s(f, 'iova')} unreadable`,
+  },
+  'bare-translated': {
+    sentence: (f) =>
+      `\`ddtp.iommu_mode\` is Bare and RID ${hex(f, 'rid')} sent a Translated request → ${fault(f)}.`,
+    label: () => 'Translated request in Bare mode',
+  },
+  'device-id-too-wide': {
+    sentence: (f) =>
+      `device_id ${hex(f, 'rid')} is wider than the ${s(f, 'bits')} bits the device directory indexes → ${fault(f)}.`,
+    label: () => 'device_id too wide',
+  },
+  'translated-without-ats': {
+    sentence: (f) =>
+      `RID ${hex(f, 'rid')} sent a Translated request but \`DC.tc.EN_ATS\` is 0 → ${fault(f)}.`,
+    label: () => 'Translated request without ATS',
+  },
+  'translated-spa': {
+    sentence: (f) => `A Translated request with \`T2GPA\` = 0 carries the SPA: PA ${s(f, 'pa')}.`,
+    label: (f) => `Translated → PA ${s(f, 'pa')}`,
+  },
+  'translated-gpa': {
+    sentence: (f) => `A Translated request with \`T2GPA\` = 1 carries GPA ${s(f, 'gpa')}.`,
+    label: (f) => `Translated → GPA ${s(f, 'gpa')}`,
+  },
+  'mrif-read-zero': {
+    sentence: (f) => `A 32-bit read of MRIF-mode page ${s(f, 'gpa')} returns zero.`,
+    label: () => 'MRIF read → 0',
+  },
+  'read-zero': {
+    sentence: (_f, block) => `${blockName(block)}: a read returns zero and changes nothing.`,
+    label: () => 'read → 0',
+  },
+  'decode-error': {
+    sentence: (f, block) =>
+      `${blockName(block)} refuses a ${s(f, 'size')}-byte access: the access is aborted with a decode error.`,
+    label: () => 'decode error',
+  },
+  'rdbase-out-of-range': {
+    sentence: (f) =>
+      `RDbase ${s(f, 'rdbase')} is not one of the ${s(f, 'redistributors')} redistributors: the write is ignored.`,
+    label: () => 'RDbase out of range',
+  },
+  'virtual-unsupported': {
+    sentence: (f) =>
+      `DeviceID ${s(f, 'deviceId')}, EventID ${s(f, 'eventId')} maps to a virtual ITE on an ITS without GICv4: the write is ignored.`,
+    label: () => 'no virtual LPIs',
+  },
+  'bad-size': {
+    sentence: (f) => `MSI_SETSPI_NS takes 16- or 32-bit writes; a ${s(f, 'size')}-byte write is ignored.`,
+    label: () => 'bad size',
+  },
+  'translated-forbidden': {
+    sentence: (f) => `StreamID ${s(f, 'sid')} does not enable ATS: a Translated transaction is refused.`,
+    label: () => 'Translated forbidden',
+  },
+  'ir-read': {
+    sentence: (f) => `A read of ${s(f, 'addr')} in the interrupt window does nothing.`,
+    label: () => 'window read',
+  },
+  'not-an-msi': {
+    sentence: (f) =>
+      `A ${s(f, 'size')}-byte ${s(f, 'access')} of ${s(f, 'addr')} is not an MSI: nothing is raised.`,
+    label: () => 'not an MSI',
+  },
+  'translated-in-window': {
+    sentence: (f) =>
+      `A Translated write to ${s(f, 'addr')} in the interrupt window is refused → fault \`VTD_FR_SM_INTERRUPT_ADDR\`.`,
+    label: () => 'Translated write to the window',
+  },
+  'no-device-table': {
+    sentence: (f) => `No device table is installed: the request from RID ${s(f, 'rid')} passes unremapped.`,
+    label: () => 'no device table',
+  },
+  'ir-not-supported': {
+    sentence: (f) => `The DTE asks for interrupt remapping the unit does not implement → ${fault(f)}.`,
+    label: () => 'IR not supported',
+  },
+  'int-type-reserved': {
+    sentence: (f) => `IRTE ${s(f, 'index')} has reserved IntType ${s(f, 'intType')} → ${fault(f)}.`,
+    label: () => 'IntType reserved',
+  },
+  'dest-mode': {
+    sentence: (f) => `A ${dlm(f)} request in logical destination mode is refused → ${fault(f)}.`,
+    label: () => 'logical destination mode',
+  },
 };
 
 const IR_NAMES: Record<string, string> = {
@@ -515,8 +605,8 @@ const bdfOf = (t: Topology, device: number): string => t.devices[device]?.bdf ??
 /** An op as the kernel call it models, with its arguments named. */
 export const opText = (op: Op, t: Topology): string => {
   switch (op.op) {
-    case 'iommu_attach_group':
-      return `iommu_attach_group(group ${op.group}, ${op.domain === 'dma' ? 'DMA' : 'IDENTITY'} default domain)`;
+    case 'iommu_group_store_type':
+      return `iommu_group_store_type(group ${op.group}, ${op.domain === 'dma' ? 'DMA' : 'identity'})`;
     case 'vfio_group_assign': {
       const to = op.to === 'guest' ? `VM ${op.owner}` : `VFIO userspace ctx ${op.owner}`;
       return `vfio_group_assign(group ${op.group} → ${to}, ${op.backend}${op.unsafe ? ', allow_unsafe_interrupts=1' : ''})`;

@@ -1,7 +1,7 @@
-import type { Verdict } from '../../spec/verdicts.ts';
+import type { Expected } from '../../spec/verdicts.ts';
 import type { ReportData } from './data.ts';
 import type { Block, Doc, Inline, Text } from './doc.ts';
-import { buildReport, type RunInfo } from './report.ts';
+import { buildReport } from './report.ts';
 import { escapeXml, renderSequenceSvg } from './svg.ts';
 
 /**
@@ -21,7 +21,14 @@ code, pre { font-family: ui-monospace, monospace; font-size: .9em; background: #
 code { padding: .1em .3em; }
 pre { padding: .8em; overflow-x: auto; }
 cite { font-style: normal; color: #57606a; }
-.diagram { overflow-x: auto; margin: 1em 0; }
+.diagram { margin: 1em 0; }
+.diagram svg { display: block; width: 100%; height: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll td, .scroll th { white-space: nowrap; }
+abbr { text-decoration: none; }
+.good { color: #1a7f37; }
+.bad { color: #cf222e; font-weight: 600; }
+.warn { color: #9a6700; font-weight: 600; }
 .notes { font-size: .9em; color: #57606a; }
 `.trim();
 
@@ -41,6 +48,10 @@ const inline = (text: Text): string =>
           return `<cite>(${escapeXml(i.v)})</cite>`;
         case 'note':
           return `<sup><a href="#note-${i.n}">[${i.n}]</a></sup>`;
+        case 'mark':
+          return `<span class="${i.tone}">${inline(i.v)}</span>`;
+        case 'abbr':
+          return `<abbr title="${escapeXml(i.title)}">${escapeXml(i.v)}</abbr>`;
         default: {
           const never: never = i;
           return never;
@@ -66,7 +77,8 @@ const block = (bl: Block): string => {
       const rows = bl.rows
         .map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`)
         .join('\n');
-      return `<table>${head}<tbody>\n${rows}\n</tbody></table>`;
+      const table = `<table>${head}<tbody>\n${rows}\n</tbody></table>`;
+      return bl.scroll === true ? `<div class="scroll">\n${table}\n</div>` : table;
     }
     case 'ol':
       return `<ol>\n${bl.items.map((it) => `<li>${inline(it)}</li>`).join('\n')}\n</ol>`;
@@ -104,5 +116,4 @@ export const docToHtml = (doc: Doc): string =>
   ].join('\n');
 
 /** The HTML report of one counterexample (reports/<invariant>/<design>.html). */
-export const renderHtml = (d: ReportData, verdict: Verdict, run?: RunInfo): string =>
-  docToHtml(buildReport(d, verdict, run));
+export const renderHtml = (d: ReportData, verdict: Expected): string => docToHtml(buildReport(d, verdict));

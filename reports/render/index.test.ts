@@ -1,17 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadDesigns } from '../../spec/designs/load.ts';
-import { DESIGN_IDS } from '../../spec/designs/schema.ts';
+import { describe, expect, it } from 'vitest';
+import { loadGateData } from '../../properties/gate-data.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
-import { loadVerdicts } from '../../spec/verdicts.ts';
-import { renderIndex } from './index.ts';
-import { checkWellFormed, matchingRun } from './testing.ts';
-import { writeReports } from './write.ts';
-
-const dir = mkdtempSync(join(tmpdir(), 'msispec-reports-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+import { withVerdict } from '../../spec/verdicts.ts';
+import { renderIndex, type StoredState } from './index.ts';
+import { renderReports } from './write.ts';
 
 /** The rows of the Markdown table whose header starts with `| design |`, split into cells. */
 const matrix = (md: string): string[][] => {
@@ -30,71 +22,83 @@ const matrix = (md: string): string[][] => {
   return rows;
 };
 
-describe('reports/index (verdict matrix, DESIGN.md "Designs under review" × "Invariants")', () => {
-  const run = matchingRun();
-  const summary = writeReports(run, true, dir);
-  const md = readFileSync(join(dir, 'index.md'), 'utf8');
+const data = loadGateData();
+const rendered = renderReports(data);
+const md = rendered.get('index.md') ?? '';
+const stored = new Map<string, StoredState>(
+  [...data.counterexamples].map(([f, c]) => [f, { status: c.status, reproduces: true }]),
+);
 
-  it('writes the index pair and one report per violated verdict (writeReports summary)', () => {
-    const violated = Object.values(loadVerdicts())
-      .flatMap((r) => Object.values(r))
-      .filter((v) => v.verdict === 'violated');
-    expect(summary).toBe(`reports/index.md, reports/index.html and ${violated.length} reports`);
+describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue × docs/invariants.md)', () => {
+  it('is rendered with one report pair per stored counterexample (the count comes from counterexamples/)', () => {
+    expect(rendered.size).toBe(2 + 2 * data.counterexamples.size);
+    for (const f of data.counterexamples.keys()) {
+      expect(rendered.has(f.replace(/\.json$/, '.md'))).toBe(true);
+      expect(rendered.has(f.replace(/\.json$/, '.html'))).toBe(true);
+    }
   });
 
-  it(`has ${DESIGN_IDS.length} design rows × ${INVARIANT_IDS.length} invariant columns`, () => {
+  it('has a row per design file and a short-labelled column per invariant, listed in a legend', () => {
     const [head, rule, ...rows] = matrix(md);
-    expect(head).toEqual(['design', ...INVARIANT_IDS.map((i) => `\`${i}\``)]);
+    expect(head).toEqual(['design', ...INVARIANT_IDS.map((_, i) => String(i + 1))]);
     expect(rule?.length).toBe(INVARIANT_IDS.length + 1);
-    expect(rows.length).toBe(DESIGN_IDS.length);
+    expect(rows.map((r) => r[0])).toEqual(
+      [...data.designs.keys()].map((d) => `[\`${d}\`](../spec/designs/${d}.json)`),
+    );
     for (const r of rows) expect(r.length).toBe(INVARIANT_IDS.length + 1);
+    for (const [n, i] of INVARIANT_IDS.entries()) expect(md).toContain(`\n${n + 1}. \`${i}\` — `);
   });
 
-  it('links every ✗ to a report that exists, and the report names that pair', () => {
+  it('links every ✗ to a report it renders, and the report names that pair', () => {
     const links = [...md.matchAll(/\[✗\]\(([^)]+)\)/g)].map((x) => x[1] ?? '');
-    expect(links.length).toBeGreaterThan(0);
+    expect(links.length).toBe(data.counterexamples.size);
     for (const l of links) {
-      expect(l).toMatch(/^[a-z-]+\/[a-z0-9-]+\.md$/);
-      expect(existsSync(join(dir, l)), l).toBe(true);
+      const report = rendered.get(l);
+      expect(report, l).toBeDefined();
       const [inv, design] = l.replace(/\.md$/, '').split('/');
-      expect(readFileSync(join(dir, l), 'utf8').startsWith(`# ✗ ${inv} — ${design}\n`)).toBe(true);
+      expect(report?.startsWith(`# ✗ ${inv} — ${design}\n`)).toBe(true);
     }
   });
 
   it('gives every n/a a footnote with its reason (spec/verdicts.ts n/a reason)', () => {
     const refs = new Set([...md.matchAll(/n\/a\[\^(\d+)\]/g)].map((x) => x[1]));
+    expect(refs.size).toBeGreaterThan(0);
     for (const n of refs) expect(md).toMatch(new RegExp(`^\\[\\^${n}\\]: .+`, 'm'));
   });
 
-  it('shows the run settings and that the gate passed', () => {
-    expect(md).toContain('seed `1`, runs per pair 200, date 2026-11-21');
-    expect(md).toContain(`**Gate:** passed — all ${DESIGN_IDS.length * INVARIANT_IDS.length} pairs match`);
+  it('carries no run and no date, and says every pair is reviewed when the data agree', () => {
+    expect(md).not.toMatch(/\b20\d\d-\d\d-\d\d\b/);
+    expect(md).toContain(`**Recorded:** all ${data.designs.size * INVARIANT_IDS.length} pairs reviewed`);
   });
 
-  it('says "not run" without a run and lists differing pairs when the gate fails', () => {
-    const none = renderIndex(undefined, loadVerdicts(), loadDesigns());
-    expect(none).toContain('**Gate:** not run.');
-    expect(none).toContain('date not run');
-    const bad = matchingRun();
-    const first = bad.results[0];
-    if (first === undefined) throw new Error('empty run');
-    const failed = {
-      ...bad,
-      results: [
-        { ...first, ok: false, found: 'violated' as const, why: 'found one' },
-        ...bad.results.slice(1),
-      ],
-    };
-    const text = renderIndex(failed, loadVerdicts(), loadDesigns());
-    expect(text).toContain('**Gate:** FAILED — 1 of');
-    expect(text).toContain(`\`${first.design} × ${first.invariant}\` — found one`);
-  });
-
-  it('index.html is well-formed and links to .html reports', () => {
-    const html = readFileSync(join(dir, 'index.html'), 'utf8');
-    expect(checkWellFormed(html).errors).toEqual([]);
-    const links = [...html.matchAll(/<a href="([^"]+)">✗<\/a>/g)].map((x) => x[1] ?? '');
-    expect(links.length).toBeGreaterThan(0);
-    for (const l of links) expect(existsSync(join(dir, l)), l).toBe(true);
+  it('lists the pairs that need review: unreviewed, a new counterexample against the table, one that no longer reproduces', () => {
+    const [design = '', other = ''] = [...data.designs.keys()];
+    const [ceFile = '', ce] = [...data.counterexamples][0] ?? [];
+    if (ce === undefined) throw new Error('no stored counterexample');
+    const { [design]: _, ...rest } = data.verdicts;
+    const verdicts = withVerdict(rest, other, 'msi-isolation', { verdict: 'holds' });
+    const text = renderIndex({
+      designs: data.designs,
+      verdicts,
+      stored: new Map([
+        ...stored,
+        [ceFile, { status: 'expected', reproduces: false }],
+        [`msi-isolation/${other}.json`, { status: 'new', reproduces: true }],
+      ]),
+    });
+    expect(text).toContain('**Needs review:**');
+    expect(text).toContain(`\`msi-isolation — ${design}\`: unreviewed: no verdict recorded yet`);
+    expect(text).toContain(
+      `[\`msi-isolation — ${other}\`](msi-isolation/${other}.md): a new counterexample, though recorded as holds`,
+    );
+    if (data.verdicts[ce.design]?.[ce.invariant]?.verdict === 'violated' && ce.design !== design)
+      expect(text).toContain(
+        `${ce.invariant} — ${ce.design}\`](${ceFile.replace('.json', '.md')}): recorded as violated, but its counterexample no longer reproduces`,
+      );
+    expect(
+      matrix(text)
+        .find((r) => r[0]?.includes(`\`${design}\``))
+        ?.slice(1),
+    ).toContain('?');
   });
 });

@@ -1,34 +1,63 @@
-import type { CheckRun, PairCheck } from '../../properties/gate.ts';
-import { DESIGN_IDS, type Design, type DesignId } from '../../spec/designs/schema.ts';
+import { DEFAULT_GATE_RUNS, DEFAULT_SEED } from '../../properties/settings.ts';
+import type { Design } from '../../spec/designs/schema.ts';
+import { getInvariant } from '../../spec/invariants/index.ts';
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
-import type { Verdicts } from '../../spec/verdicts.ts';
-import { a, type Block, code, type Doc, type Inline, m, type Text, txt } from './doc.ts';
+import { expectedOf, pairFile, type Verdicts } from '../../spec/verdicts.ts';
+import { a, type Block, code, type Doc, type Inline, m, mark, type Text, txt } from './doc.ts';
 import { docToHtml } from './html.ts';
 import { docToMarkdown } from './markdown.ts';
 
 /**
- * reports/index: the design × invariant verdict matrix, the run it comes from, the gate's outcome
- * and the violated pairs with links to their reports.
+ * reports/index: the design × invariant matrix of the recorded verdicts and the stored
+ * counterexamples, with every pair that needs a person's attention. It is rendered from the data
+ * alone (no run, no date), so the same data always gives the same bytes.
  */
 
 type Ext = 'md' | 'html';
 
 /** Path of a pair's report relative to reports/. */
-export const reportPath = (invariant: InvariantId, design: DesignId, ext: Ext): string =>
+export const reportPath = (invariant: InvariantId, design: string, ext: Ext): string =>
   `${invariant}/${design}.${ext}`;
 
-const find = (run: CheckRun | undefined, d: DesignId, i: InvariantId): PairCheck | undefined =>
-  run?.results.find((r) => r.design === d && r.invariant === i);
+/** What the index knows of a stored counterexample. */
+export interface StoredState {
+  readonly status: 'expected' | 'new';
+  /** Whether it still violates its invariant with the recorded witness kind. */
+  readonly reproduces: boolean;
+}
 
-/** A pair the run found violated against a verdict of holds or n/a: its counterexample file is new. */
-export const isNewViolation = (r: PairCheck): boolean => r.search?.violated === true;
+export interface IndexInput {
+  readonly designs: ReadonlyMap<string, Design>;
+  readonly verdicts: Verdicts;
+  /** By file relative to counterexamples/. */
+  readonly stored: ReadonlyMap<string, StoredState>;
+}
 
-const buildIndex = (
-  run: CheckRun | undefined,
-  verdicts: Verdicts,
-  designs: ReadonlyMap<DesignId, Design>,
-  ext: Ext,
-): Doc => {
+/** A pair that needs attention, and why, in a few words. */
+interface Attention {
+  readonly design: string;
+  readonly invariant: InvariantId;
+  readonly text: string;
+}
+
+const attentionOf = (input: IndexInput, d: string, i: InvariantId): string | undefined => {
+  const v = expectedOf(input.verdicts, d, i);
+  const s = input.stored.get(pairFile(i, d));
+  if (s === undefined)
+    return v.verdict === 'violated'
+      ? 'recorded as violated, but its counterexample file is missing'
+      : v.verdict === 'unreviewed'
+        ? 'unreviewed: no verdict recorded yet'
+        : undefined;
+  if (v.verdict === 'unreviewed') return 'unreviewed: a new counterexample awaits review';
+  if (v.verdict !== 'violated') return `a new counterexample, though recorded as ${v.verdict}`;
+  if (!s.reproduces) return 'recorded as violated, but its counterexample no longer reproduces';
+  if (s.status === 'new') return 'recorded as violated, but its counterexample is not marked reviewed';
+  return undefined;
+};
+
+const buildIndex = (input: IndexInput, ext: Ext): Doc => {
+  const ids = [...input.designs.keys()];
   const notes: string[] = [];
   const noteFor = (reason: string): number => {
     const at = notes.indexOf(reason);
@@ -36,25 +65,27 @@ const buildIndex = (
     notes.push(reason);
     return notes.length;
   };
-  const cellOf = (d: DesignId, i: InvariantId): Text => {
-    const v = verdicts[d][i];
-    const r = find(run, d, i);
-    const link = (label: string): Inline => a(reportPath(i, d, ext), { t: 'text', v: label });
-    if (r !== undefined && !r.ok) {
-      // The run differs from the reviewed verdict.
-      if (r.found === 'violated') return isNewViolation(r) ? [link('⚠ ✗ new')] : [link('⚠ ✗')];
-      return m('⚠ ✓ (✗ expected)');
+  const link = (i: InvariantId, d: string, label: Text): Inline => a(reportPath(i, d, ext), ...label);
+  const cellOf = (d: string, i: InvariantId): Text => {
+    const v = expectedOf(input.verdicts, d, i);
+    const s = input.stored.get(pairFile(i, d));
+    if (attentionOf(input, d, i) !== undefined) {
+      const label = v.verdict === 'unreviewed' ? '?' : '⚠';
+      if (s === undefined) return [mark('warn', ...m(label))];
+      return [link(i, d, [mark(v.verdict === 'violated' ? 'warn' : 'bad', ...m(`${label} ✗`))])];
     }
     switch (v.verdict) {
       case 'holds':
-        return m('✓');
+        return [mark('good', ...m('✓'))];
       case 'violated':
-        return [link('✗')];
+        return [link(i, d, [mark('bad', ...m('✗'))])];
       case 'n/a':
         return [
           { t: 'text', v: 'n/a' },
           { t: 'note', n: noteFor(v.reason) },
         ];
+      case 'unreviewed':
+        return m('?');
       default: {
         const never: never = v;
         return never;
@@ -63,77 +94,92 @@ const buildIndex = (
   };
   const matrix: Block = {
     kind: 'table',
-    head: [m('design'), ...INVARIANT_IDS.map((i) => [code(i)])],
-    rows: DESIGN_IDS.map((d) => [
+    scroll: true,
+    head: [m('design'), ...INVARIANT_IDS.map((i, n) => [{ t: 'abbr', v: String(n + 1), title: i } as const])],
+    rows: ids.map((d) => [
       [a(`../spec/designs/${d}.json`, code(d))],
       ...INVARIANT_IDS.map((i) => cellOf(d, i)),
     ]),
   };
-  const failed = run?.results.filter((r) => !r.ok) ?? [];
-  const gate: Block[] =
-    run === undefined
-      ? [{ kind: 'p', text: m('**Gate:** not run.') }]
-      : failed.length === 0
-        ? [
-            {
-              kind: 'p',
-              text: m(`**Gate:** passed — all ${run.results.length} pairs match \`spec/verdicts.json\`.`),
-            },
-          ]
-        : [
-            {
-              kind: 'p',
-              text: m(
-                `**Gate:** FAILED — ${failed.length} of ${run.results.length} pairs differ from \`spec/verdicts.json\`:`,
+  const attention: Attention[] = ids.flatMap((design) =>
+    INVARIANT_IDS.flatMap((invariant) => {
+      const text = attentionOf(input, design, invariant);
+      return text === undefined ? [] : [{ design, invariant, text }];
+    }),
+  );
+  const violated = ids.flatMap((d) =>
+    INVARIANT_IDS.flatMap((i) => {
+      const v = expectedOf(input.verdicts, d, i);
+      return v.verdict === 'violated' ? [{ d, i, note: v.note }] : [];
+    }),
+  );
+  const reviewed =
+    ids.length * INVARIANT_IDS.length - attention.filter((x) => x.text.startsWith('unreviewed')).length;
+  const state: Block[] =
+    attention.length === 0
+      ? [
+          {
+            kind: 'p',
+            text: [
+              mark('good', ...m('**Recorded:**')),
+              ...m(
+                ` all ${reviewed} pairs reviewed; ${violated.length} violated, each with a stored counterexample that reproduces.`,
               ),
-            },
-            {
-              kind: 'ul',
-              items: failed.map((r) => [
-                code(`${r.design} × ${r.invariant}`),
-                { t: 'text', v: ' — ' },
-                ...txt(r.why ?? 'differs'),
-              ]),
-            },
-          ];
-  const violated: Text[] = [];
-  for (const d of DESIGN_IDS) {
-    for (const i of INVARIANT_IDS) {
-      const v = verdicts[d][i];
-      const r = find(run, d, i);
-      const title = designs.get(d)?.title;
-      if (v.verdict === 'violated')
-        violated.push([
-          a(reportPath(i, d, ext), code(`${i} — ${d}`)),
-          { t: 'text', v: ': ' },
-          ...txt(v.note),
-        ]);
-      else if (r !== undefined && isNewViolation(r))
-        violated.push([
-          a(reportPath(i, d, ext), code(`${i} — ${d}`)),
-          ...m(` — **new**, not yet reviewed (expected ${v.verdict})${title === undefined ? '' : '; '}`),
-          ...(title === undefined ? [] : txt(title)),
-        ]);
-    }
-  }
+            ],
+          },
+        ]
+      : [
+          {
+            kind: 'p',
+            text: [
+              mark('bad', ...m('**Needs review:**')),
+              ...m(
+                ` ${attention.length} pair${attention.length === 1 ? '' : 's'} (the gate fails until each is settled; \`npx msispec accept <invariant>/<design>\` records what the model finds):`,
+              ),
+            ],
+          },
+          {
+            kind: 'ul',
+            items: attention.map((x) => [
+              input.stored.has(pairFile(x.invariant, x.design))
+                ? link(x.invariant, x.design, [code(`${x.invariant} — ${x.design}`)])
+                : code(`${x.invariant} — ${x.design}`),
+              ...m(': '),
+              ...txt(x.text),
+            ]),
+          },
+        ];
   const blocks: Block[] = [
     { kind: 'h1', text: m('msispec verdicts') },
     {
       kind: 'p',
       text: m(
-        `${DESIGN_IDS.length} designs × ${INVARIANT_IDS.length} invariants. Run: seed ${run === undefined ? 'not run' : `\`${run.seed}\``}, runs per pair ${run === undefined ? 'not run' : String(run.runs)}, date ${run?.date ?? 'not run'}.`,
+        `${ids.length} designs × ${INVARIANT_IDS.length} invariants. The gate, \`npx msispec check\` (seed \`${DEFAULT_SEED}\`, ${DEFAULT_GATE_RUNS} runs per pair, as in CI), holds every pair to \`spec/verdicts.json\`: a pair recorded as holding (or n/a) must yield no counterexample, and a violated one must replay its stored counterexample.`,
       ),
     },
-    ...gate,
+    ...state,
     matrix,
     {
       kind: 'p',
       text: m(
-        '**Legend:** ✓ holds · ✗ violated (links to the report) · n/a not applicable, still run and must find nothing (reason in the note) · ⚠ the run differs from `spec/verdicts.json`.',
+        '**Legend:** ✓ holds · ✗ violated (links to the report) · n/a not applicable, still run and must find nothing (reason in the note) · ⚠ the data disagree with `spec/verdicts.json` · ? unreviewed. Columns:',
       ),
     },
+    {
+      kind: 'ol',
+      items: INVARIANT_IDS.map((i) => [code(i), { t: 'text', v: ' — ' }, ...txt(getInvariant(i).title)]),
+    },
     { kind: 'h2', text: m('Violated pairs') },
-    violated.length === 0 ? { kind: 'p', text: m('None.') } : { kind: 'ul', items: violated },
+    violated.length === 0
+      ? { kind: 'p', text: m('None.') }
+      : {
+          kind: 'ul',
+          items: violated.map(({ d, i, note }) => [
+            link(i, d, [code(`${i} — ${d}`)]),
+            ...m(': '),
+            ...txt(note),
+          ]),
+        },
   ];
   // Footnotes of the n/a cells (GitHub and GitLab move them to the end of the page).
   if (notes.length > 0) blocks.push({ kind: 'notes', items: notes.map((x) => txt(x)) });
@@ -141,15 +187,7 @@ const buildIndex = (
 };
 
 /** reports/index.md. */
-export const renderIndex = (
-  run: CheckRun | undefined,
-  verdicts: Verdicts,
-  designs: ReadonlyMap<DesignId, Design>,
-): string => docToMarkdown(buildIndex(run, verdicts, designs, 'md'));
+export const renderIndex = (input: IndexInput): string => docToMarkdown(buildIndex(input, 'md'));
 
 /** reports/index.html, linking to the .html reports. */
-export const renderIndexHtml = (
-  run: CheckRun | undefined,
-  verdicts: Verdicts,
-  designs: ReadonlyMap<DesignId, Design>,
-): string => docToHtml(buildIndex(run, verdicts, designs, 'html'));
+export const renderIndexHtml = (input: IndexInput): string => docToHtml(buildIndex(input, 'html'));

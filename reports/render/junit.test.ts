@@ -3,25 +3,21 @@ import type { CheckRun, PairCheck } from '../../properties/gate.ts';
 import { renderJunit } from './junit.ts';
 import { checkWellFormed } from './testing.ts';
 
-const pair = (
-  design: PairCheck['design'],
-  invariant: PairCheck['invariant'],
-  ok: boolean,
-  why?: string,
-): PairCheck => ({
+const pair = (design: string, invariant: PairCheck['invariant'], ok: boolean, why?: string): PairCheck => ({
   design,
   invariant,
   expected: { verdict: 'holds' },
   found: ok ? 'holds' : 'violated',
   ok,
   seed: 7,
+  seconds: 0.25,
   ...(why === undefined ? {} : { why }),
 });
 
 const run: CheckRun = {
   seed: 3,
   runs: 50,
-  date: '2026-11-21',
+  started: '2026-11-21T10:11:12.345Z',
   results: [
     pair('x86-vtd-ir', 'msi-isolation', true),
     pair('x86-vtd-ir', 'assignment-gate', false, 'expected holds, found <a> & "b"'),
@@ -31,8 +27,14 @@ const run: CheckRun = {
   ],
 };
 
+const paths = (r: PairCheck) => ({
+  counterexample: `counterexamples/${r.invariant}/${r.design}.json`,
+  report: `reports/${r.invariant}/${r.design}.md`,
+  reproduce: `npx msispec check --design ${r.design} --invariant ${r.invariant} --seed 3`,
+});
+
 describe('JUnit XML of a gate run (cli/check.ts --junit)', () => {
-  const xml = renderJunit(run);
+  const xml = renderJunit(run, paths);
 
   it('is well-formed XML with escaped messages', () => {
     expect(checkWellFormed(xml).errors).toEqual([]);
@@ -42,14 +44,29 @@ describe('JUnit XML of a gate run (cli/check.ts --junit)', () => {
   it('has one testsuite per design and one testcase per pair, named "<design> × <invariant>"', () => {
     expect(xml.match(/<testsuite /g)?.length).toBe(3);
     expect(xml.match(/<testcase /g)?.length).toBe(5);
-    expect(xml).toContain('<testcase name="x86-amd-ir × assignment-gate" classname="x86-amd-ir"/>');
+    expect(xml).toContain(
+      '<testcase name="x86-amd-ir × assignment-gate" classname="x86-amd-ir" time="0.250">',
+    );
   });
 
-  it('counts failures in total and per design', () => {
+  it('counts failures in total and per design, with time and an ISO 8601 timestamp', () => {
     expect(xml.match(/<failure /g)?.length).toBe(2);
-    expect(xml).toContain('<testsuites name="msispec check" tests="5" failures="2" errors="0">');
-    expect(xml).toMatch(/<testsuite name="x86-vtd-ir" tests="2" failures="1"/);
+    expect(xml).toContain(
+      '<testsuites name="msispec check" tests="5" failures="2" errors="0" time="1.250" timestamp="2026-11-21T10:11:12.345Z">',
+    );
+    expect(xml).toMatch(
+      /<testsuite name="x86-vtd-ir" tests="2" failures="1" errors="0" skipped="0" time="0.500" timestamp="2026-11-21T10:11:12.345Z">/,
+    );
     expect(xml).toMatch(/<testsuite name="x86-amd-ir" tests="2" failures="0"/);
     expect(xml).toMatch(/<testsuite name="riscv-guest-files" tests="1" failures="1"/);
+  });
+
+  it('gives every case its recorded verdict as a property, and every failure the counterexample, report and reproduce command', () => {
+    expect(xml.match(/<property name="verdict" value="holds"\/>/g)?.length).toBe(5);
+    expect(xml).toContain('counterexample: counterexamples/msi-delivery/riscv-guest-files.json');
+    expect(xml).toContain('report: reports/msi-delivery/riscv-guest-files.md');
+    expect(xml).toContain(
+      'reproduce: npx msispec check --design riscv-guest-files --invariant msi-delivery --seed 3',
+    );
   });
 });

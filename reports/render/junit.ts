@@ -1,12 +1,22 @@
 import type { CheckRun, PairCheck } from '../../properties/gate.ts';
 import { escapeXml } from './svg.ts';
 
+/** Where a failing pair leads: its counterexample file and report (when stored) and the command that reproduces it. */
+export type JunitPaths = (r: PairCheck) => {
+  readonly counterexample?: string;
+  readonly report?: string;
+  readonly reproduce: string;
+};
+
+const seconds = (s: number | undefined): string => (s ?? 0).toFixed(3);
+
 /**
  * JUnit XML of a gate run, for CI dashboards: one testsuite per design, one testcase per invariant
- * named `<design> × <invariant>`; a pair whose finding differs from spec/verdicts.json is a failure
- * carrying the gate's one-line reason.
+ * named `<design> × <invariant>` with its recorded verdict as a property; a pair whose finding
+ * differs from spec/verdicts.json is a failure carrying the gate's one-line reason, the
+ * counterexample and report paths, and the command that reproduces it.
  */
-export const renderJunit = (run: CheckRun): string => {
+export const renderJunit = (run: CheckRun, paths: JunitPaths): string => {
   const designs: string[] = [];
   const byDesign = new Map<string, PairCheck[]>();
   for (const r of run.results) {
@@ -16,32 +26,41 @@ export const renderJunit = (run: CheckRun): string => {
       byDesign.set(r.design, [r]);
     } else list.push(r);
   }
+  const total = (rs: readonly PairCheck[]) => rs.reduce((t, r) => t + (r.seconds ?? 0), 0);
   const failures = run.results.filter((r) => !r.ok).length;
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="msispec check" tests="${run.results.length}" failures="${failures}" errors="0">`,
+    `<testsuites name="msispec check" tests="${run.results.length}" failures="${failures}" errors="0" time="${seconds(total(run.results))}" timestamp="${escapeXml(run.started)}">`,
   ];
   for (const d of designs) {
     const cases = byDesign.get(d) ?? [];
     const fails = cases.filter((r) => !r.ok).length;
     out.push(
-      `  <testsuite name="${escapeXml(d)}" tests="${cases.length}" failures="${fails}" errors="0" skipped="0" timestamp="${escapeXml(run.date)}">`,
+      `  <testsuite name="${escapeXml(d)}" tests="${cases.length}" failures="${fails}" errors="0" skipped="0" time="${seconds(total(cases))}" timestamp="${escapeXml(run.started)}">`,
     );
     out.push(
       `    <properties><property name="seed" value="${run.seed}"/><property name="runs" value="${run.runs}"/></properties>`,
     );
     for (const r of cases) {
       const name = escapeXml(`${r.design} × ${r.invariant}`);
-      const expected = r.expected.verdict;
-      if (r.ok) out.push(`    <testcase name="${name}" classname="${escapeXml(r.design)}"/>`);
-      else {
-        const why = r.why ?? `expected ${expected}, found ${r.found}`;
-        out.push(`    <testcase name="${name}" classname="${escapeXml(r.design)}">`);
+      out.push(
+        `    <testcase name="${name}" classname="${escapeXml(r.design)}" time="${seconds(r.seconds)}">`,
+        `      <properties><property name="verdict" value="${escapeXml(r.expected.verdict)}"/><property name="found" value="${r.found}"/><property name="pair-seed" value="${r.seed}"/></properties>`,
+      );
+      if (!r.ok) {
+        const p = paths(r);
+        const why = r.why ?? `expected ${r.expected.verdict}, found ${r.found}`;
+        const body = [
+          `expected ${r.expected.verdict}, found ${r.found} (pair seed ${r.seed})`,
+          ...(p.counterexample === undefined ? [] : [`counterexample: ${p.counterexample}`]),
+          ...(p.report === undefined ? [] : [`report: ${p.report}`]),
+          `reproduce: ${p.reproduce}`,
+        ].join('\n');
         out.push(
-          `      <failure message="${escapeXml(why)}" type="verdict-mismatch">${escapeXml(`expected ${expected}, found ${r.found} (pair seed ${r.seed})`)}</failure>`,
+          `      <failure message="${escapeXml(why)}" type="verdict-mismatch">${escapeXml(body)}</failure>`,
         );
-        out.push('    </testcase>');
       }
+      out.push('    </testcase>');
     }
     out.push('  </testsuite>');
   }

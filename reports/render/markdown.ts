@@ -1,7 +1,7 @@
-import type { Verdict } from '../../spec/verdicts.ts';
+import type { Expected } from '../../spec/verdicts.ts';
 import type { ReportData } from './data.ts';
 import type { Block, Diagram, Doc, Inline, Text } from './doc.ts';
-import { buildReport, type RunInfo } from './report.ts';
+import { buildReport } from './report.ts';
 
 /**
  * Markdown that GitHub and GitLab render: tables, ordered lists, footnotes and a ```mermaid block.
@@ -45,6 +45,10 @@ const inline = (text: Text, inTable = false): string =>
           return `(${escapeText(i.v, inTable)})`;
         case 'note':
           return `[^${i.n}]`;
+        case 'mark':
+          return inline(i.v, inTable);
+        case 'abbr':
+          return escapeText(i.v, inTable);
         default: {
           const never: never = i;
           return never;
@@ -69,8 +73,10 @@ export const mermaid = (dg: Diagram): string => {
   dg.participants.forEach((p, i) => {
     lines.push(`  participant ${id(i)} as ${mermaidText(p)}`);
   });
-  for (const msg of dg.messages)
-    lines.push(`  ${id(msg.from)}${msg.fail ? '-x' : '->>'}${id(msg.to)}: ${mermaidText(msg.label)}`);
+  for (const msg of dg.messages) {
+    const label = msg.violating && !msg.label.startsWith('✗') ? `✗ ${msg.label}` : msg.label;
+    lines.push(`  ${id(msg.from)}${msg.fail ? '-x' : '->>'}${id(msg.to)}: ${mermaidText(label)}`);
+  }
   return lines.join('\n');
 };
 
@@ -107,5 +113,5 @@ const block = (bl: Block): string => {
 export const docToMarkdown = (doc: Doc): string => `${doc.blocks.map(block).join('\n\n')}\n`;
 
 /** The Markdown report of one counterexample (reports/<invariant>/<design>.md). */
-export const renderMarkdown = (d: ReportData, verdict: Verdict, run?: RunInfo): string =>
-  docToMarkdown(buildReport(d, verdict, run));
+export const renderMarkdown = (d: ReportData, verdict: Expected): string =>
+  docToMarkdown(buildReport(d, verdict));

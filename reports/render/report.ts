@@ -20,7 +20,7 @@ import {
 } from '../../model/platform/layout.ts';
 import type { Hop } from '../../model/types/hop.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
-import type { Verdict } from '../../spec/verdicts.ts';
+import type { Expected } from '../../spec/verdicts.ts';
 import type { ReportData, Snapshot, TraceRow } from './data.ts';
 import {
   type Block,
@@ -48,13 +48,6 @@ import {
   resultText,
 } from './hops.ts';
 
-/** The settings of the gate run a report was written in. */
-export interface RunInfo {
-  readonly seed: number;
-  readonly runs: number;
-  readonly date: string;
-}
-
 const hx = (n: bigint | number): string => `0x${n.toString(16)}`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -74,15 +67,29 @@ const deviceWho = (d: ReportData, device: number): string => {
 
 // ── Verdict, invariant, design ────────────────────────────────────────────────────────────────
 
-const verdictBlocks = (d: ReportData, verdict: Verdict): Block[] => {
+const verdictBlocks = (d: ReportData, verdict: Expected): Block[] => {
   const c = d.counterexample;
   const out: Block[] = [];
-  if (c.status === 'expected' && verdict.verdict === 'violated') {
+  const accept = `npx msispec accept ${d.invariant.id}/${d.design.id}`;
+  if (verdict.verdict === 'unreviewed') {
     out.push({
       kind: 'p',
       text: [
         b(...m('Verdict:')),
-        ...m(' violated, as recorded in `spec/verdicts.json`. '),
+        { t: 'mark', tone: 'bad', v: m(' violated — **new**') },
+        ...m(
+          `: \`spec/verdicts.json\` has no verdict for this pair yet. Found by a run on ${c.date}; once read, record it with \`${accept}\`.`,
+        ),
+      ],
+    });
+  } else if (c.status === 'expected' && verdict.verdict === 'violated') {
+    out.push({
+      kind: 'p',
+      text: [
+        b(...m('Verdict:')),
+        { t: 'text', v: ' ' },
+        { t: 'mark', tone: 'bad', v: m('violated') },
+        ...m(', as recorded in `spec/verdicts.json`. '),
         ...txt(sentence(verdict.note)),
       ],
     });
@@ -92,11 +99,10 @@ const verdictBlocks = (d: ReportData, verdict: Verdict): Block[] => {
       kind: 'p',
       text: [
         b(...m('Verdict:')),
-        ...m(
-          ` violated — ${c.status === 'new' ? '**new**' : c.status}: \`spec/verdicts.json\` records ${expected}`,
-        ),
+        { t: 'mark', tone: 'bad', v: m(` violated — ${c.status === 'new' ? '**new**' : c.status}`) },
+        ...m(`: \`spec/verdicts.json\` records ${expected}`),
         ...(verdict.verdict === 'n/a' ? txt(` (${verdict.reason})`) : []),
-        ...m(`. Found by a run on ${c.date}; a person has yet to review it.`),
+        ...m(`. Found by a run on ${c.date}; once read, record it with \`${accept}\`.`),
       ],
     });
   }
@@ -133,7 +139,7 @@ const designBlocks = (d: ReportData): Block[] => [
   {
     kind: 'p',
     text: m(
-      `Claims \`IRQ_DOMAIN_FLAG_ISOLATED_MSI\`: **${d.design.claims.isolatedMsi ? 'yes' : 'no'}**. What its authors say it provides:`,
+      `Claims \`IRQ_DOMAIN_FLAG_ISOLATED_MSI\`: **${d.design.policy.isolatedMsiClaim ? 'yes' : 'no'}**. What its authors say it provides:`,
     ),
   },
   { kind: 'ul', items: d.design.claims.statements.map((x) => txt(x)) },
@@ -442,7 +448,7 @@ export const pathDiagram = (
 ): Diagram => {
   const participants: string[] = [deviceWho(d, device)];
   const byBlock = new Map<string, number>();
-  const messages: { from: number; to: number; label: string; fail?: boolean }[] = [];
+  const messages: Diagram['messages'][number][] = [];
   let at = 0;
   let firstMsg = true;
   for (const h of d.hops) {
@@ -459,7 +465,14 @@ export const pathDiagram = (
   }
   if (firstMsg) messages.push({ from: 0, to: 0, label: first });
   participants.push(last.who);
-  messages.push({ from: at, to: participants.length - 1, label: last.label, fail: last.fail });
+  // The last hop is where the invariant breaks: the write reaches the wrong owner, or never arrives.
+  messages.push({
+    from: at,
+    to: participants.length - 1,
+    label: last.label,
+    fail: last.fail,
+    violating: true,
+  });
   return { participants, messages };
 };
 
@@ -573,7 +586,7 @@ const traceDiagram = (d: ReportData): Diagram => {
     messages.push({ from: 0, to: 1, label: opText(row.op, d.topology) });
     messages.push({ from: 1, to: 0, label: resultText(row.result, row.op) });
   }
-  messages.push({ from: 1, to: 1, label: `✗ ${witnessSummary(d.witness)}`, fail: true });
+  messages.push({ from: 1, to: 1, label: `✗ ${witnessSummary(d.witness)}`, fail: true, violating: true });
   return { participants: ['host driver / VFIO / VMM', 'Linux kernel'], messages };
 };
 
@@ -639,7 +652,7 @@ const witnessBlocks = (d: ReportData): Block[] => {
 
 // ── Why, remedies, simplifications, reproduce ─────────────────────────────────────────────────
 
-const whyBlocks = (d: ReportData, verdict: Verdict): Block[] => [
+const whyBlocks = (d: ReportData, verdict: Expected): Block[] => [
   { kind: 'h2', text: m('Why it fails') },
   {
     kind: 'p',
@@ -684,9 +697,9 @@ const simplificationBlocks = (d: ReportData): Block[] =>
         { kind: 'ul', items: d.design.simplifications.map((x) => txt(x)) },
       ];
 
-const reproduceBlocks = (d: ReportData, run?: RunInfo): Block[] => {
+const reproduceBlocks = (d: ReportData): Block[] => {
   const f = d.counterexample.found;
-  const out: Block[] = [
+  return [
     { kind: 'h2', text: m('Reproduce') },
     { kind: 'code', text: `npx msispec replay ${d.file}` },
     {
@@ -696,18 +709,10 @@ const reproduceBlocks = (d: ReportData, run?: RunInfo): Block[] => {
       ),
     },
   ];
-  if (run !== undefined)
-    out.push({
-      kind: 'p',
-      text: m(
-        `Report written by the gate run of ${run.date} (seed \`${run.seed}\`, ${plural(run.runs, 'run')} per pair).`,
-      ),
-    });
-  return out;
 };
 
 /** The whole report of one counterexample, as a document both renderers read. */
-export const buildReport = (d: ReportData, verdict: Verdict, run?: RunInfo): Doc => {
+export const buildReport = (d: ReportData, verdict: Expected): Doc => {
   const title = `✗ ${d.invariant.id} — ${d.design.id}`;
   const reportTitle: Inline = { t: 'text', v: title };
   return {
@@ -725,7 +730,7 @@ export const buildReport = (d: ReportData, verdict: Verdict, run?: RunInfo): Doc
       ...whyBlocks(d, verdict),
       ...remedyBlocks(d),
       ...simplificationBlocks(d),
-      ...reproduceBlocks(d, run),
+      ...reproduceBlocks(d),
     ],
   };
 };

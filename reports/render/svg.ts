@@ -1,14 +1,13 @@
+import type { Diagram } from './doc.ts';
+
 /**
  * A small self-drawn SVG sequence diagram: participant boxes along the top, dashed lifelines, and
  * one arrow per message, top to bottom. No fonts, scripts or external references; the same input
  * always gives the same bytes.
  */
 
-export interface SequenceDiagram {
-  readonly participants: readonly string[];
-  /** `from` and `to` index `participants`; `fail` draws the arrow red, ending in a cross. */
-  readonly messages: readonly { from: number; to: number; label: string; fail?: boolean }[];
-}
+/** What the diagram shows (reports/render/doc.ts Diagram). */
+export type SequenceDiagram = Diagram;
 
 /** Escapes text and attribute values for XML. */
 export const escapeXml = (s: string): string =>
@@ -61,10 +60,10 @@ export const renderSequenceSvg = (dg: SequenceDiagram): string => {
   const height = Math.ceil(top + 20 + dg.messages.length * ROW_H + MARGIN);
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ${width} ${height}" style="max-width: ${width}px" role="img" font-family="sans-serif" font-size="12">`,
   );
   out.push(
-    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>',
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker><marker id="arrow-bad" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#b00020"/></marker></defs>',
   );
   boxes.forEach((lines, i) => {
     const cx = x(i);
@@ -81,19 +80,24 @@ export const renderSequenceSvg = (dg: SequenceDiagram): string => {
   });
   dg.messages.forEach((msg, k) => {
     const y = top + 20 + k * ROW_H + ROW_H / 2;
-    const colour = msg.fail === true ? '#b00020' : '#333';
+    const bad = msg.fail === true || msg.violating === true;
+    const colour = bad ? '#b00020' : '#333';
+    const weight = msg.violating === true ? ' stroke-width="2.5"' : '';
+    const marker = bad ? 'url(#arrow-bad)' : 'url(#arrow)';
+    const label = msg.violating === true && !msg.label.startsWith('✗') ? `✗ ${msg.label}` : msg.label;
+    const bold = msg.violating === true ? ' font-weight="bold"' : '';
     const x1 = x(msg.from);
     const x2 = x(msg.to);
     if (msg.from === msg.to) {
       out.push(
-        `<path d="M${n(x1)},${n(y - 8)} h24 v14 h-22" fill="none" stroke="${colour}" marker-end="url(#arrow)"/>`,
+        `<path d="M${n(x1)},${n(y - 8)} h24 v14 h-22" fill="none" stroke="${colour}"${weight} marker-end="${marker}"/>`,
       );
-      out.push(`<text x="${n(x1 + 30)}" y="${n(y + 2)}" fill="${colour}">${escapeXml(msg.label)}</text>`);
+      out.push(`<text x="${n(x1 + 30)}" y="${n(y + 2)}" fill="${colour}"${bold}>${escapeXml(label)}</text>`);
       return;
     }
     const end = x2 + (x2 > x1 ? -2 : 2);
     out.push(
-      `<line x1="${n(x1)}" y1="${n(y)}" x2="${n(end)}" y2="${n(y)}" stroke="${colour}"${msg.fail === true ? '' : ' marker-end="url(#arrow)"'}/>`,
+      `<line x1="${n(x1)}" y1="${n(y)}" x2="${n(end)}" y2="${n(y)}" stroke="${colour}"${weight}${msg.fail === true ? '' : ` marker-end="${marker}"`}/>`,
     );
     if (msg.fail === true) {
       out.push(
@@ -101,7 +105,7 @@ export const renderSequenceSvg = (dg: SequenceDiagram): string => {
       );
     }
     out.push(
-      `<text x="${n((x1 + x2) / 2)}" y="${n(y - 6)}" text-anchor="middle" fill="${colour}">${escapeXml(msg.label)}</text>`,
+      `<text x="${n((x1 + x2) / 2)}" y="${n(y - 6)}" text-anchor="middle" fill="${colour}"${bold}>${escapeXml(label)}</text>`,
     );
   });
   out.push('</svg>');

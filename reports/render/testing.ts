@@ -1,44 +1,21 @@
-import { join } from 'node:path';
-import { COUNTEREXAMPLES_DIR, listCounterexamples, readCounterexample } from '../../counterexamples/store.ts';
-import type { CheckRun, PairCheck } from '../../properties/gate.ts';
-import { getDesign } from '../../spec/designs/load.ts';
-import { DESIGN_IDS } from '../../spec/designs/schema.ts';
-import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
-import { loadVerdicts, type Verdict } from '../../spec/verdicts.ts';
+import { expected, loadGateData } from '../../properties/gate-data.ts';
+import type { Expected } from '../../spec/verdicts.ts';
 import { type ReportData, reportData } from './data.ts';
 
 /** Test support for the report layer (not a test file itself). */
 
 /** Every stored counterexample with its report data and its recorded verdict. */
-export const storedReports = (): { file: string; data: ReportData; verdict: Verdict }[] => {
-  const verdicts = loadVerdicts();
-  return listCounterexamples().map((f) => {
-    const c = readCounterexample(join(COUNTEREXAMPLES_DIR, f));
+export const storedReports = (): { file: string; data: ReportData; verdict: Expected }[] => {
+  const data = loadGateData();
+  return [...data.counterexamples].map(([f, c]) => {
+    const design = data.designs.get(c.design);
+    if (design === undefined) throw new Error(`${f}: no design ${c.design}`);
     return {
       file: f,
-      data: reportData(getDesign(c.design), c, `counterexamples/${f}`),
-      verdict: verdicts[c.design][c.invariant],
+      data: reportData(design, c, `counterexamples/${f}`),
+      verdict: expected(data, c.design, c.invariant),
     };
   });
-};
-
-/** A gate run in which every pair found what spec/verdicts.json records. */
-export const matchingRun = (date = '2026-11-21'): CheckRun => {
-  const verdicts = loadVerdicts();
-  const results: PairCheck[] = DESIGN_IDS.flatMap((design) =>
-    INVARIANT_IDS.map((invariant) => {
-      const expected = verdicts[design][invariant];
-      return {
-        design,
-        invariant,
-        expected,
-        found: expected.verdict === 'violated' ? 'violated' : 'holds',
-        ok: true,
-        seed: 1,
-      } as const;
-    }),
-  );
-  return { seed: 1, runs: 200, date, results };
 };
 
 /**

@@ -1,99 +1,103 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  COUNTEREXAMPLES_DIR,
-  counterexamplePath,
-  readCounterexample,
-  writeAtomic,
-} from '../../counterexamples/store.ts';
 import type { CheckRun } from '../../properties/gate.ts';
-import { loadDesigns } from '../../spec/designs/load.ts';
-import type { DesignId } from '../../spec/designs/schema.ts';
-import type { InvariantId } from '../../spec/invariants/types.ts';
-import { loadVerdicts, type Verdict } from '../../spec/verdicts.ts';
+import { expected, type GateData } from '../../properties/gate-data.ts';
+import { writeAtomic } from '../../spec/data-file.ts';
+import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
 import { reportData } from './data.ts';
 import { renderHtml } from './html.ts';
-import { isNewViolation, renderIndex, renderIndexHtml, reportPath } from './index.ts';
-import { renderJunit } from './junit.ts';
+import { renderIndex, renderIndexHtml, reportPath, type StoredState } from './index.ts';
+import { type JunitPaths, renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
 
-/** reports/, next to this folder. */
-export const REPORTS_DIR = new URL('..', import.meta.url).pathname;
+/**
+ * Every generated file of reports/, by path relative to it: index.md and index.html, and a Markdown
+ * and an HTML report per stored counterexample. Rendered from the data alone, so the same data
+ * always gives the same bytes (no run settings, no date).
+ */
+export const renderReports = (data: GateData): Map<string, string> => {
+  const files = new Map<string, string>();
+  const stored = new Map<string, StoredState>();
+  for (const [f, c] of data.counterexamples) {
+    const design = data.designs.get(c.design);
+    if (design === undefined) continue; // loadGateData refuses such a file
+    const d = reportData(design, c, `counterexamples/${f}`);
+    const verdict = expected(data, c.design, c.invariant);
+    files.set(reportPath(c.invariant, c.design, 'md'), renderMarkdown(d, verdict));
+    files.set(reportPath(c.invariant, c.design, 'html'), renderHtml(d, verdict));
+    stored.set(f, { status: c.status, reproduces: d.reproduces });
+  }
+  const input = { designs: data.designs, verdicts: data.verdicts, stored };
+  files.set('index.md', renderIndex(input));
+  files.set('index.html', renderIndexHtml(input));
+  return files;
+};
 
-interface Pair {
-  readonly design: DesignId;
-  readonly invariant: InvariantId;
-  readonly verdict: Verdict;
-  /** The counterexample file, relative to counterexamples/. */
-  readonly file: string;
+/** The generated files now under `dir`: index.* and `<invariant>/<design>.{md,html}` (never reports/render/). */
+const generatedFiles = (dir: string): string[] => {
+  if (!existsSync(dir)) return [];
+  const out = ['index.md', 'index.html'].filter((f) => existsSync(join(dir, f)));
+  for (const inv of INVARIANT_IDS) {
+    const sub = join(dir, inv);
+    if (!existsSync(sub)) continue;
+    for (const f of readdirSync(sub)) if (/\.(md|html)$/.test(f)) out.push(`${inv}/${f}`);
+  }
+  return out;
+};
+
+/** How reports/ differs from what the data renders to. */
+export interface ReportsDiff {
+  /** Files to write: missing or different. */
+  readonly changed: readonly string[];
+  /** Generated files no stored counterexample accounts for. */
+  readonly stale: readonly string[];
+}
+
+export const diffReports = (rendered: ReadonlyMap<string, string>, dir: string): ReportsDiff => {
+  const changed = [...rendered].filter(([f, text]) => {
+    const path = join(dir, f);
+    return !existsSync(path) || readFileSync(path, 'utf8') !== text;
+  });
+  const stale = generatedFiles(dir).filter((f) => !rendered.has(f));
+  return { changed: changed.map(([f]) => f), stale };
+};
+
+/** What writeReports did, by path relative to reports/. */
+export interface ReportsWritten {
+  readonly written: readonly string[];
+  readonly removed: readonly string[];
+  readonly unchanged: number;
 }
 
 /**
- * The pairs that get a report: every verdict recorded as violated, and every pair of the run whose
- * search found a new counterexample (its file then exists with status "new").
+ * Brings reports/ up to date with the data: writes each file that differs (atomically), removes
+ * reports no stored counterexample accounts for, leaves the rest untouched. An I/O error (a
+ * read-only folder, a full disk) is thrown after the files before it were written.
  */
-const reportPairs = (run: CheckRun | undefined): Pair[] => {
-  const verdicts = loadVerdicts();
-  const pairs: Pair[] = [];
-  for (const [design, row] of Object.entries(verdicts) as [DesignId, Record<InvariantId, Verdict>][]) {
-    for (const [invariant, verdict] of Object.entries(row) as [InvariantId, Verdict][]) {
-      if (verdict.verdict === 'violated')
-        pairs.push({ design, invariant, verdict, file: verdict.counterexample });
-    }
+export const writeReports = (data: GateData, dir: string = data.repo.reports): ReportsWritten => {
+  const rendered = renderReports(data);
+  const { changed, stale } = diffReports(rendered, dir);
+  for (const f of changed) writeAtomic(join(dir, f), rendered.get(f) ?? '');
+  for (const f of stale) rmSync(join(dir, f), { force: true });
+  for (const inv of INVARIANT_IDS) {
+    const sub = join(dir, inv);
+    if (existsSync(sub) && readdirSync(sub).length === 0) rmdirSync(sub);
   }
-  for (const r of run?.results ?? []) {
-    if (!isNewViolation(r) || pairs.some((p) => p.design === r.design && p.invariant === r.invariant))
-      continue;
-    pairs.push({
-      design: r.design,
-      invariant: r.invariant,
-      verdict: r.expected,
-      file: counterexamplePath(r.invariant, r.design),
-    });
-  }
-  return pairs;
+  return { written: changed, removed: stale, unchanged: rendered.size - changed.length };
 };
 
-/**
- * Writes the reports of a run under reports/, each file atomically: `<invariant>/<design>.md` and
- * `.html` per reported pair, and with `full` (every design × invariant was run) index.md and
- * index.html. Without a run (msispec report) the reports are rendered from the stored files alone.
- * Returns a one-line summary. `dir` is for tests; the CLI writes reports/.
- */
-export const writeReports = (run: CheckRun | undefined, full: boolean, dir: string = REPORTS_DIR): string => {
-  const designs = loadDesigns();
-  const info = run === undefined ? undefined : { seed: run.seed, runs: run.runs, date: run.date };
-  let written = 0;
-  const skipped: string[] = [];
-  for (const p of reportPairs(run)) {
-    const file = join(COUNTEREXAMPLES_DIR, p.file);
-    const design = designs.get(p.design);
-    if (design === undefined || !existsSync(file)) {
-      skipped.push(`counterexamples/${p.file} is missing`);
-      continue;
-    }
-    let data: ReturnType<typeof reportData>;
-    try {
-      data = reportData(design, readCounterexample(file), `counterexamples/${p.file}`);
-    } catch (e) {
-      skipped.push((e as Error).message);
-      continue;
-    }
-    writeAtomic(join(dir, reportPath(p.invariant, p.design, 'md')), renderMarkdown(data, p.verdict, info));
-    writeAtomic(join(dir, reportPath(p.invariant, p.design, 'html')), renderHtml(data, p.verdict, info));
-    written++;
-  }
-  const verdicts = loadVerdicts();
-  if (full) {
-    writeAtomic(join(dir, 'index.md'), renderIndex(run, verdicts, designs));
-    writeAtomic(join(dir, 'index.html'), renderIndexHtml(run, verdicts, designs));
-  }
-  const reports = `${written} report${written === 1 ? '' : 's'}`;
-  const head = full ? `reports/index.md, reports/index.html and ${reports}` : reports;
-  return skipped.length === 0 ? head : `${head}; ${skipped.length} skipped (${skipped.join('; ')})`;
+/** One line: what writeReports did. */
+export const reportsSummary = (w: ReportsWritten): string => {
+  const parts = [
+    `${w.written.length} written`,
+    ...(w.removed.length > 0 ? [`${w.removed.length} stale removed`] : []),
+    `${w.unchanged} unchanged`,
+  ];
+  const names = [...w.written, ...w.removed.map((f) => `-${f}`)];
+  return `reports/: ${parts.join(', ')}${names.length > 0 && names.length <= 6 ? ` (${names.join(', ')})` : ''}`;
 };
 
 /** Writes the JUnit XML of a run to `file`, atomically. */
-export const writeJunit = (run: CheckRun, file: string): void => {
-  writeAtomic(file, renderJunit(run));
+export const writeJunit = (run: CheckRun, file: string, paths: JunitPaths): void => {
+  writeAtomic(file, renderJunit(run, paths));
 };

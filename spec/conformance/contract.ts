@@ -1,6 +1,6 @@
 /**
  * The contract between `msispec conform` and the two kinds of conformance case (hardware vectors
- * and kernel cases), as the case format defines it (docs/conformance-format.md once written; the
+ * and kernel cases), as the case format defines it (docs/conformance-format.md; the
  * runner contract is its section 5). The file-level work (reading files, the members common to both
  * kinds, telling the kinds apart, duplicate ids, the output lines and exit code) is the runner's;
  * each kind parses and runs the members that are its own.

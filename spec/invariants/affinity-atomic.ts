@@ -9,8 +9,8 @@ export const affinityAtomic: Invariant = {
   rationale:
     'irq_set_affinity runs in atomic context; IOMMU mappings cannot be allocated there. Where the MSI address encodes the target CPU (RISC-V IMSIC, x86 compatibility format) every possible target must be reachable beforehand.',
   sources: [
-    'seed 002: "we can\'t create/alloc them at irq-set-affinity time which runs in atomic context" (Andrew Jones, 2026-05-12)',
-    'linux-msi-facts, invariant 15',
+    'seed 002: "we can\'t create/alloc them at irq-set-affinity time which runs in atomic context" (Andrew Jones, quoted in the 2026-05-12 reply; thread of 20260508212339.381933-2-andrew.jones@oss.qualcomm.com)',
+    'drivers/irqchip/irq-riscv-imsic-platform.c imsic_irq_set_affinity (Linux 7.0): a new vector on the new hart, address and data rewritten; docs/linux-policy.md#affinity',
   ],
   check: (_design, s) =>
     s.atomicMappings.map((m) => ({

@@ -10,9 +10,9 @@ export const assignmentGate: Invariant = {
   rationale:
     "The gate is the AND over the group's devices (iommu_group_has_isolated_msi); checking only one device, or checking at another time than attach, lets a non-isolated device in.",
   sources: [
-    'drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group (linux-msi-facts §1.5)',
-    'drivers/iommu/iommufd/device.c iommufd_device_bind (linux-msi-facts §1.6)',
-    'linux-msi-facts, invariant 2',
+    'drivers/vfio/vfio_iommu_type1.c vfio_iommu_type1_attach_group (docs/linux-policy.md#vfio-type1)',
+    'drivers/iommu/iommufd/device.c iommufd_device_bind (docs/linux-policy.md#iommufd)',
+    'drivers/iommu/iommu.c iommu_group_has_isolated_msi (Linux 7.0): the AND over every device of the group',
   ],
   check: (_design, s) => {
     const last = s.last;

@@ -8,9 +8,9 @@ export const directMapped: Invariant = {
   rationale:
     'Firmware may still be using a DIRECT region; the kernel records require_direct and refuses the blocking domain that DMA ownership needs. Recording the flag only for DMA default domains lets a device on an identity default domain be claimed.',
   sources: [
-    'drivers/iommu/iommu.c iommu_create_device_direct_mappings, __iommu_device_set_domain (linux-msi-facts §1.3)',
-    'seed 001: requires_direct set before the DMA-domain check (Jason Gunthorpe, 2023-04)',
-    'linux-msi-facts, invariant 7',
+    'drivers/iommu/iommu.c iommu_create_device_direct_mappings, __iommu_device_set_domain (docs/linux-policy.md#direct-regions-block-assignment)',
+    'seed 001: requires_direct set before the DMA-domain check (Jason Gunthorpe, 2023-04-21, ZELOqZliiwbG6l5K@nvidia.com)',
+    'drivers/iommu/iommu.c __iommu_take_dma_ownership (Linux 7.0): DMA ownership attaches the blocking domain; docs/linux-policy.md#direct-regions-block-assignment',
   ],
   check: (_design, s) => {
     const out: Violation[] = [];

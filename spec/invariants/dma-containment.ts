@@ -53,7 +53,7 @@ export const dmaContainment: Invariant = {
     'A write by a device of an assigned group that is not an interrupt request reaches memory only at the physical page its current domain maps that IOVA to; an unmapped IOVA faults.',
   rationale:
     'The MSI aperture (IOMMU_RESV_MSI, the SW_MSI window, the MSI page table) is the only place where the IOMMU is allowed to do something other than translate through the domain; everything else is ordinary DMA remapping.',
-  sources: ['include/linux/iommu.h enum iommu_resv_type', 'hw-msi-facts §6.5 (aperture summary)'],
+  sources: ['include/linux/iommu.h enum iommu_resv_type', 'docs/hardware.md#where-the-msi-aperture-is'],
   // A function of the state's structure alone: memoised, so a refused op costs nothing here.
   check: (_design, s) => judge(s),
 };

@@ -11,8 +11,8 @@ export const domainSwitchContinuity: Invariant = {
   rationale:
     "iommufd installs the group's MSI pages into the new domain before the switch, at the same per-fd IOVA (iommufd_group_setup_msi); designs whose MSI IOVAs are per domain lose their MSIs here.",
   sources: [
-    'drivers/iommu/iommufd/device.c iommufd_group_setup_msi (linux-msi-facts §1.6)',
-    'linux-msi-facts, invariant 11',
+    'drivers/iommu/iommufd/device.c iommufd_group_setup_msi (docs/linux-policy.md#iommufd)',
+    'iommufd: Implement sw_msi support natively, e13d23eeacd67c0a692fc468c85b483f4dd51c57.1740014950.git.nicolinc@nvidia.com; docs/linux-policy.md#domain-replacement',
   ],
   check: (_design, s) => {
     const last = s.last;

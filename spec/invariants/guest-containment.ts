@@ -26,9 +26,9 @@ export const guestContainment: Invariant = {
   rationale:
     "This is what a VM host needs in fact. msi-isolation checks the kernel's promise where it makes one; this checks the outcome for every VM, so a design that only works by turning the safety check off shows what that costs.",
   sources: [
-    'linux-msi-facts §7 (MSI injection without remapping; Wojtczuk & Rutkowska 2011)',
+    'Wojtczuk and Rutkowska, Following the White Rabbit: Software attacks against Intel VT-d (Invisible Things Lab, 2011); docs/linux-policy.md#msi-injection-without-remapping',
     'kernel/irq/msi.c msi_device_has_isolated_msi() kdoc: VM → hypervisor, VM → other VM',
-    'seed 002: guest devices must not reach host IMSICs (Andrew Jones, 2026-05-12)',
+    'seed 002: guest devices must not reach host IMSICs (Andrew Jones, quoted in the 2026-05-12 reply; thread of 20260508212339.381933-2-andrew.jones@oss.qualcomm.com)',
   ],
   // A function of the state's structure alone: memoised, so a refused op costs nothing here.
   check: (_design, s) => judge(s),

@@ -10,7 +10,7 @@ export const hwSwMsiExclusive: Invariant = {
   sources: [
     'drivers/iommu/iommufd/io_pagetable.c iopt_table_enforce_dev_resv_regions',
     'drivers/vfio/vfio_iommu_type1.c vfio_iommu_has_sw_msi',
-    'linux-msi-facts, invariant 9',
+    'docs/linux-policy.md#binding-and-attaching',
   ],
   check: (_design, s) => {
     const out: Violation[] = [];

@@ -13,7 +13,7 @@ import { stageConsistency } from './stage-consistency.ts';
 import { INVARIANT_IDS, type Invariant, type InvariantId } from './types.ts';
 import { userspaceMsiAddress } from './userspace-msi-address.ts';
 
-/** Every invariant, by id, in DESIGN.md's order. */
+/** Every invariant, by id, in the order of docs/invariants.md. */
 export const INVARIANTS: ReadonlyMap<InvariantId, Invariant> = new Map(
   [
     msiIsolation,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alloc, armIts, armV2m, assign, setup, topo } from '../../model/kernel/testing.ts';
-import type { Domain, State } from '../../model/platform/state.ts';
+import { type Domain, IOMMU_READ, IOMMU_WRITE, type State } from '../../model/platform/state.ts';
 import { getDesign } from '../designs/load.ts';
 import { getInvariant, INVARIANTS } from './index.ts';
 import { INVARIANT_IDS, type InvariantId } from './types.ts';
@@ -12,7 +12,7 @@ const withDomain = (s: State, id: number, f: (d: Domain) => Domain): State => ({
   domains: s.domains.map((d) => (d.id === id ? f(d) : d)),
 });
 
-describe('every invariant has one file, a statement and sources (DESIGN.md "Invariants")', () => {
+describe('every invariant has one file, a statement and sources (docs/invariants.md)', () => {
   it('registers exactly the 13 stable ids, each with a statement, rationale and at least one source', () => {
     expect([...INVARIANTS.keys()]).toEqual([...INVARIANT_IDS]);
     for (const inv of INVARIANTS.values()) {
@@ -31,14 +31,14 @@ describe('every invariant has one file, a statement and sources (DESIGN.md "Inva
 // The invariants no catalogue design violates must still be able to fail: each is shown a state
 // that breaks it.
 describe('invariants that no catalogue design violates can still fail', () => {
-  it('hw-sw-msi-exclusive: a driver reporting both IOMMU_RESV_MSI and SW_MSI (linux-msi-facts invariant 9)', () => {
+  it('hw-sw-msi-exclusive: a driver reporting both IOMMU_RESV_MSI and SW_MSI (docs/invariants.md#hw-sw-msi-exclusive)', () => {
     const s = setup(armIts({ msiRegion: 'hw-msi-and-sw-msi' }), topo([{}]), []);
     expect(judge('hw-sw-msi-exclusive', s)).toMatchObject([
       { witness: { kind: 'regions', problem: '1 MSI and 1 SW_MSI' } },
     ]);
   });
 
-  it('assignment-gate: a kernel that let a non-isolated group in without allow_unsafe_interrupts (invariant 2)', () => {
+  it('assignment-gate: a kernel that let a non-isolated group in without allow_unsafe_interrupts (docs/invariants.md#assignment-gate)', () => {
     const s = setup(armV2m(), topo([{}]), [assign(0, 'type1', { unsafe: true })]);
     const last = s.last;
     if (last === undefined || last.op.op !== 'vfio_group_assign') throw new Error('setup');
@@ -54,7 +54,7 @@ describe('invariants that no catalogue design violates can still fail', () => {
     const dom = s.groups[0]?.domain ?? -1;
     const broken = withDomain(s, dom, (d) => ({
       ...d,
-      pages: new Map(d.pages).set(0x8000n, { ppn: 0x80000n, origin: 'user' }),
+      pages: new Map(d.pages).set(0x8000n, { ppn: 0x80000n, origin: 'user', prot: IOMMU_READ | IOMMU_WRITE }),
     }));
     expect(judge('resv-exclusion', s)).toEqual([]);
     expect(judge('resv-exclusion', broken)).toMatchObject([

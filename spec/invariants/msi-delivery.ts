@@ -36,9 +36,9 @@ export const msiDelivery: Invariant = {
   rationale:
     "An MSI that faults in the IOMMU, is dropped, or lands in someone else's interrupt is a lost or misdirected interrupt. Every design has to make the doorbell reachable through whatever translation the device is behind: a window the IOMMU decodes, a mapping the kernel creates, or one the VMM provides to a guest.",
   sources: [
-    'linux-msi-facts §4.1 (RISC-V upstream: with a paging domain, IMSIC writes fault)',
-    'linux-msi-facts, invariants 10, 15, 17',
-    'seed 002: DIRECT_RELAXABLE IMSIC maps leave VFIO without interrupts (Jason Gunthorpe, 2026-05-12)',
+    'drivers/iommu/riscv/iommu.c riscv_iommu_ops, no get_resv_regions (Linux 7.0): with a paging domain, IMSIC writes fault',
+    'docs/linux-policy.md#arm-nesting, docs/linux-policy.md#affinity',
+    'seed 002: DIRECT_RELAXABLE IMSIC maps leave VFIO without interrupts (Jason Gunthorpe, 2026-05-12; thread of 20260508212339.381933-2-andrew.jones@oss.qualcomm.com)',
   ],
   // A function of the state's structure alone: memoised, so a refused op costs nothing here.
   check: (_design, s) => judge(s),

@@ -26,9 +26,9 @@ export const msiIsolation: Invariant = {
   rationale:
     'IRQ_DOMAIN_FLAG_ISOLATED_MSI promises that hardware on the path validates, per requester, that an MSI names an interrupt the device is authorised to trigger (an ITS ITT, an IRTE whose source id is checked, a per-device remap table); VFIO and iommufd skip allow_unsafe_interrupts on that promise. Restricting which CPUs, harts or interrupt files a device can reach is not that validation. "Outside" is judged per owner, the security domain VFIO protects.',
   sources: [
-    'kernel/irq/msi.c msi_device_has_isolated_msi() kdoc (linux-msi-facts §2)',
-    'seed 000: "IRQ_DOMAIN_FLAG_ISOLATED_MSI has nothing to do with HARTs" (Jason Gunthorpe, 2025-09-22)',
-    'linux-msi-facts, invariants 1 and 18',
+    'kernel/irq/msi.c msi_device_has_isolated_msi() kdoc (docs/linux-policy.md#isolated-msi)',
+    'seed 000: "IRQ_DOMAIN_FLAG_ISOLATED_MSI has nothing to do with HARTs" (Jason Gunthorpe, 2025-09-22, 20250922235651.GG1391379@nvidia.com)',
+    'Jason Gunthorpe, 2025-09-23, 20250923140646.GM1391379@nvidia.com (seed 000 thread): isolation needs “a per-RID/BDF table lookup based on the incoming MSI addr/data”; docs/invariants.md#isolation-is-per-requester-not-per-hart',
   ],
   // A function of the state's structure alone: memoised, so a refused op costs nothing here.
   check: (_design, s) => judge(s),

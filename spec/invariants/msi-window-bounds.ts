@@ -10,10 +10,10 @@ export const msiWindowBounds: Invariant = {
   rationale:
     "The SW_MSI window is the only range userspace is told to keep free; an MSI page outside it can land where the VMM later maps guest memory. The dma-iommu MSI cookie allocator and iommufd's 64-entry map do not check the window length (as read).",
   sources: [
-    'drivers/iommu/dma-iommu.c iommu_dma_get_msi_page, iommu_get_msi_cookie (linux-msi-facts §1.4)',
-    'drivers/iommu/iommufd/driver.c iommufd_sw_msi (linux-msi-facts §1.6)',
-    'seed 004 (IOMMU_DOMAIN_MIXED: MSI IOVAs in holes between user mappings)',
-    'linux-msi-facts, invariant 10',
+    'drivers/iommu/dma-iommu.c iommu_dma_get_msi_page, iommu_get_msi_cookie (docs/linux-policy.md#msi-cookies)',
+    'drivers/iommu/iommufd/driver.c iommufd_sw_msi (docs/linux-policy.md#iommufd)',
+    'seed 004 (Eric Auger, 2016, RFC introducing IOMMU_DOMAIN_MIXED on kvm@vger.kernel.org: MSI IOVAs in holes between user mappings; docs/seeds.md#seed-004)',
+    'docs/linux-policy.md#msi-cookies, docs/linux-policy.md#software-msi-pages',
   ],
   check: (_design, s) => {
     const out: Violation[] = [];

@@ -14,9 +14,9 @@ export const resvExclusion: Invariant = {
   rationale:
     "Reserved regions are where the device's writes mean something else (an MSI window, firmware memory); VFIO cuts them from the IOVA list and iommufd reserves them, refusing conflicting maps (-EINVAL) and attaches (-EINVAL / -EADDRINUSE).",
   sources: [
-    'drivers/vfio/vfio_iommu_type1.c vfio_iommu_resv_conflict, vfio_iommu_iova_dma_valid (linux-msi-facts §1.5)',
-    'drivers/iommu/iommufd/io_pagetable.c iopt_reserve_iova, iopt_check_iova (linux-msi-facts §1.6)',
-    'linux-msi-facts, invariant 5',
+    'drivers/vfio/vfio_iommu_type1.c vfio_iommu_resv_conflict, vfio_iommu_iova_dma_valid (docs/linux-policy.md#vfio-type1)',
+    'drivers/iommu/iommufd/io_pagetable.c iopt_reserve_iova, iopt_check_iova (docs/linux-policy.md#iommufd)',
+    'docs/linux-policy.md#vfio-type1, docs/linux-policy.md#binding-and-attaching',
   ],
   check: (_design, s) => {
     const out: Violation[] = [];

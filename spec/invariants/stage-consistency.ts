@@ -8,9 +8,9 @@ export const stageConsistency: Invariant = {
   rationale:
     "With first-stage paging a device's MSI address goes through the page table first, so the doorbell needs an aperture the domain owner maps (SW_MSI, as on Arm) — whether or not an MSI page table follows. With only the G-stage the IOVA is the GPA that the MSI table decodes, a fixed window (HW_MSI). Reporting neither, or the other one, leaves MSIs faulting or unmanaged.",
   sources: [
-    'seed 000: "If you run the driver like this then it should use IOMMU_RESV_SW_MSI … here you\'d use HW_MSI" (Jason Gunthorpe, 2025-09-22)',
-    'RISC-V IOMMU spec, Process to translate an IOVA, steps 17-19',
-    'linux-msi-facts, invariant 16',
+    'seed 000: "If you run the driver like this then it should use IOMMU_RESV_SW_MSI … here you\'d use HW_MSI" (Jason Gunthorpe, 2025-09-22, 20250922235651.GG1391379@nvidia.com)',
+    'RISC-V IOMMU spec v1.0.1, Process to translate an IOVA, steps 17-19',
+    'Andrew Jones, [RFC PATCH v2 05/18] iommu/riscv: Prepare to use MSI table, 20250920203851.2205115-25-ajones@ventanamicro.com: the MSI table is consulted after the first stage; docs/hardware.md#first-stage-msi-table-and-g-stage',
   ],
   check: (_design, s) => {
     if (s.hardware.arch !== 'riscv') return [];

@@ -2,7 +2,7 @@ import type { DesignCore } from '../../model/kernel/policy.ts';
 import type { State } from '../../model/platform/state.ts';
 import type { Witness } from './witness-schema.ts';
 
-/** The stable invariant ids (DESIGN.md, "Invariants"). */
+/** The stable invariant ids (docs/invariants.md). */
 export const INVARIANT_IDS = [
   'msi-isolation',
   'assignment-gate',

@@ -10,7 +10,7 @@ export const userspaceMsiAddress: Invariant = {
   rationale:
     'The point of the per-vector uAPI is that the guest\'s IOVA is the one the device uses; "It is an error for the kernel to ask for an msi_desc that userspace hasn\'t provided a mapping for."',
   sources: [
-    'seed 003 (Jason Gunthorpe, 2024-11-20, RFCv1 "Allow userspace to specify the address for each MSI vector")',
+    'seed 003 (Jason Gunthorpe, 2024-11-20, 20241120140337.GA772273@nvidia.com, RFCv1 "Allow userspace to specify the address for each MSI vector")',
   ],
   check: (_design, s) => {
     const out: Violation[] = [];

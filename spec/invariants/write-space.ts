@@ -1,4 +1,3 @@
-import { match } from 'ts-pattern';
 import { deliver as hwDeliver, type Platform } from '../../model/hw/deliver.ts';
 import { deposit } from '../../model/hw/riscv-iommu/extract.ts';
 import { vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
@@ -90,21 +89,27 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
   const dev = s.devices[device];
   if (dev !== undefined)
     for (const i of dev.msiTable.keys()) pages.add(IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
-  match(s.hardware)
-    .with({ arch: 'riscv' }, () => {
+  // A switch, not ts-pattern: this runs for every device of every state judged.
+  const hw = s.hardware;
+  switch (hw.arch) {
+    case 'riscv':
       for (let h = 0; h < s.topology.harts; h++) {
         for (const f of ['M', 'S', 'G1', 'G2', 'G3'] as const) pages.add(imsicPage(s.topology.harts, h, f));
       }
-    })
-    .with({ arch: 'arm' }, () => {
+      break;
+    case 'arm':
       pages.add(ITS_DOORBELL >> 12n);
       pages.add(V2M_DOORBELL >> 12n);
-    })
-    .with({ arch: 'x86' }, () => {
+      break;
+    case 'x86':
       for (const q of s.irqs) if (q.hw.chip === 'vtd') addrs.add(vtdRemappableAddr(q.hw.irte));
       for (let h = 0; h < s.topology.harts; h++) addrs.add(X86_MSI_BASE | (BigInt(h) << 12n));
-    })
-    .exhaustive();
+      break;
+    default: {
+      const never: never = hw;
+      throw new Error(`model inconsistency: ${JSON.stringify(never)}`);
+    }
+  }
   const offsets = offsetsFor(s);
   for (const p of pages) for (const off of offsets) addrs.add((p << 12n) | off);
   return [...addrs];

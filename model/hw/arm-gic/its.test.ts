@@ -34,7 +34,7 @@ const its: ItsConfig = {
   vpes: new Map([[3, { rdbase: 1, vptsize: 13 }]]),
 };
 
-describe('itsWrite: address decode (QEMU arm_gicv3_its.c gicv3_its_translation_write; hw-msi-facts §3.1)', () => {
+describe('itsWrite: address decode (QEMU arm_gicv3_its.c gicv3_its_translation_write; docs/hardware.md#arm-gicv3-its)', () => {
   it('places GITS_TRANSLATER at ITS base + 0x10040 (Linux arm-gic-v3.h GITS_TRANSLATER)', () => {
     expect(itsDoorbell(its)).toBe(0x8090040n);
   });
@@ -103,7 +103,7 @@ describe('itsWrite: physical LPIs (QEMU lookup_ite / lookup_cte / process_its_cm
   });
 });
 
-describe('itsWrite: GICv4 virtual LPIs (QEMU process_its_cmd_virt; hw-msi-facts §3.5)', () => {
+describe('itsWrite: GICv4 virtual LPIs (QEMU process_its_cmd_virt; docs/hardware.md#gicv4-and-msi-x-trapping)', () => {
   it('raises vINTID on vPE@RDbase for a virtual ITE with a valid VTE', () => {
     expect(itsWrite(its, 1, DB, 2, undefined)).toEqual({
       kind: 'interrupt',
@@ -127,7 +127,7 @@ describe('itsWrite: GICv4 virtual LPIs (QEMU process_its_cmd_virt; hw-msi-facts 
   });
 });
 
-describe('itsWrite: DeviceID is a sideband input (QEMU attrs.requester_id; hw-msi-facts §3.2)', () => {
+describe('itsWrite: DeviceID is a sideband input (QEMU attrs.requester_id; docs/hardware.md#why-the-its-isolates)', () => {
   it('maps the same address and data from two devices to two different LPIs', () => {
     const a = itsWrite(its, 1, DB, 0, undefined);
     const b = itsWrite(its, 2, DB, 0, undefined);

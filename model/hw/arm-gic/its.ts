@@ -2,8 +2,10 @@ import { match } from 'ts-pattern';
 import { z } from 'zod';
 import { hex } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
-import { dropped, type Outcome } from '../../types/outcome.ts';
+import { dropped, fault, MEMTX_DECODE_ERROR, type Outcome } from '../../types/outcome.ts';
+import type { Access } from '../../types/page-map.ts';
 import { parseWith } from '../../types/validate.ts';
+import { qemuPieces } from '../qemu-access.ts';
 
 /** Offset of GITS_TRANSLATER from the ITS base (LINUX include/linux/irqchip/arm-gic-v3.h). */
 export const GITS_TRANSLATER = 0x10040n;
@@ -43,7 +45,7 @@ export type Dte = z.infer<typeof DteSchema>;
 
 /**
  * One GICv3/v4 ITS. Absent map keys are invalid table entries (DTE/CTE/VTE.Valid = 0). Tables are
- * the result of ITS commands (MAPD, MAPC, MAPTI, VMAPP, VMAPTI), not of direct writes (hw-msi-facts §3.1).
+ * the result of ITS commands (MAPD, MAPC, MAPTI, VMAPP, VMAPTI), not of direct writes (docs/hardware.md#arm-gicv3-its).
  */
 export const ItsConfigSchema = z.object({
   /** ITS base (control frame); the translation frame follows at +0x10000. 64 KiB aligned. */
@@ -60,6 +62,10 @@ export const ItsConfigSchema = z.object({
     z.number().int().min(0),
     z.object({ rdbase: z.number().int().min(0), vptsize: z.number().int().min(0).max(31) }),
   ),
+  /** Number of redistributors: a CTE or VTE whose RDbase is not below it is ignored (QEMU lookup_cte / lookup_vte). Absent: not checked. */
+  redistributors: z.number().int().min(1).optional(),
+  /** GITS_TYPER.Virtual (GICv4): without it a virtual ITE is ignored (QEMU do_process_its_cmd). Absent: supported. */
+  virtual: z.boolean().optional(),
 });
 export type ItsConfig = z.infer<typeof ItsConfigSchema>;
 
@@ -77,14 +83,32 @@ const REF_WRITE = 'QEMU hw/intc/arm_gicv3_its.c gicv3_its_translation_write';
 const REF_LOOKUP_ITE = 'QEMU hw/intc/arm_gicv3_its.c lookup_ite';
 const REF_PHYS = 'QEMU hw/intc/arm_gicv3_its.c process_its_cmd_phys';
 const REF_VIRT = 'QEMU hw/intc/arm_gicv3_its.c process_its_cmd_virt';
+const REF_OPS = 'QEMU hw/intc/arm_gicv3_its.c gicv3_its_translation_ops (.valid 2..4 bytes)';
+const REF_READ = 'QEMU hw/intc/arm_gicv3_its.c gicv3_its_translation_read';
+const REF_CMD = 'QEMU hw/intc/arm_gicv3_its.c do_process_its_cmd';
+
+/** A CTE or VTE whose RDbase names no redistributor is ignored (QEMU lookup_cte / lookup_vte); records the hop. */
+const rdbaseOutOfRange = (its: ItsConfig, rdbase: number, lookup: string, trace: Trace): boolean => {
+  if (its.redistributors === undefined || rdbase < its.redistributors) return false;
+  hop(trace, {
+    block: BLOCK,
+    step: 'rdbase-out-of-range',
+    ref: `QEMU hw/intc/arm_gicv3_its.c ${lookup}`,
+    facts: { rdbase, redistributors: its.redistributors },
+  });
+  return true;
+};
 
 /**
  * A write of `data` reaching physical address `pa`, from a device whose DeviceID the interconnect
  * supplies as a sideband signal (`deviceId`); it is never derived from the address or the data
- * (QEMU: attrs.requester_id; hw-msi-facts §3.1). Returns undefined when `pa` is not in this ITS's
+ * (QEMU: attrs.requester_id; docs/hardware.md#arm-gicv3-its). Returns undefined when `pa` is not in this ITS's
  * translation frame. Every unmapped or invalid case completes the write with no interrupt.
- * Simplifications: access size is not checked (QEMU accepts 2 and 4 bytes); RDbase is not checked
- * against the number of redistributors; vPE residency and the GICv4 doorbell LPI are not modelled.
+ * The translation frame takes 2- to 4-byte accesses (QEMU gicv3_its_translation_ops .valid): a wider
+ * access arrives as 4-byte pieces and only the one at GITS_TRANSLATER counts; a 1-byte piece is a
+ * decode error (model/hw/qemu-access.ts). Reads return zero (gicv3_its_translation_read).
+ * Simplifications: a decode error in any piece aborts the whole access; vPE residency and the GICv4
+ * doorbell LPI are not modelled (the vLPI is recorded for the vPE wherever it runs).
  */
 export const itsWrite = (
   its: ItsConfig,
@@ -92,11 +116,25 @@ export const itsWrite = (
   pa: bigint,
   data: number,
   trace: Trace,
+  size = 4,
+  access: Access = 'write',
 ): Outcome | undefined => {
   if (!inItsTranslationFrame(its, pa)) return undefined;
 
+  // 0. Access size (2 to 4 bytes per piece) and direction: reads return zero.
+  const pieces = qemuPieces(pa, size, data, 4);
+  if (pieces.some((p) => p.size < 2)) {
+    hop(trace, { block: BLOCK, step: 'decode-error', ref: REF_OPS, facts: { pa: hex(pa), size } });
+    return fault('bus', MEMTX_DECODE_ERROR);
+  }
+  if (access !== 'write') {
+    hop(trace, { block: BLOCK, step: 'read-zero', ref: REF_READ, facts: { pa: hex(pa), access } });
+    return dropped('its-read-zero');
+  }
+  const piece = pieces.find((p) => p.addr === itsDoorbell(its));
+
   // 1. Only GITS_TRANSLATER does anything; the rest of the frame is RES0, writes ignored.
-  if (pa !== itsDoorbell(its)) {
+  if (piece === undefined) {
     hop(trace, {
       block: BLOCK,
       step: 'not-translater',
@@ -111,7 +149,7 @@ export const itsWrite = (
     return dropped('its-disabled');
   }
   // 3. EventID = write data; DeviceID = sideband (do_process_its_cmd(devid = requester_id, eventid = data)).
-  const eventId = data;
+  const eventId = piece.data;
   hop(trace, {
     block: BLOCK,
     step: 'translater-write',
@@ -159,6 +197,7 @@ export const itsWrite = (
         hop(trace, { block: BLOCK, step: 'unmapped-collection', ref: REF_PHYS, facts: { icid: p.icid } });
         return dropped('its-unmapped-collection');
       }
+      if (rdbaseOutOfRange(its, cte.rdbase, 'lookup_cte', trace)) return dropped('its-rdbase-out-of-range');
       hop(trace, {
         block: BLOCK,
         step: 'lpi-pending',
@@ -168,12 +207,18 @@ export const itsWrite = (
       return { kind: 'interrupt', controller: 'its-lpi', target: `rd${cte.rdbase}`, identity: p.intid };
     })
     .with({ type: 'virtual' }, (v): Outcome => {
-      // 6v. vPE table: VTE valid (QEMU lookup_vte), then vINTID an LPI below 2^(vptsize+1).
+      // 6v. A virtual ITE needs GITS_TYPER.Virtual; then the vPE table: VTE valid and RDbase in range
+      //     (QEMU lookup_vte), then vINTID an LPI below 2^(vptsize+1).
+      if (its.virtual === false) {
+        hop(trace, { block: BLOCK, step: 'virtual-unsupported', ref: REF_CMD, facts: { deviceId, eventId } });
+        return dropped('its-virtual-unsupported');
+      }
       const vte = its.vpes.get(v.vpeid);
       if (vte === undefined) {
         hop(trace, { block: BLOCK, step: 'unmapped-vpe', ref: REF_VIRT, facts: { vpeid: v.vpeid } });
         return dropped('its-unmapped-vpe');
       }
+      if (rdbaseOutOfRange(its, vte.rdbase, 'lookup_vte', trace)) return dropped('its-rdbase-out-of-range');
       const vptLimit = 2 ** (vte.vptsize + 1);
       if (v.vintid < GICV3_LPI_INTID_START || v.vintid >= vptLimit) {
         hop(trace, {

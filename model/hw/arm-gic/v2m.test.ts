@@ -5,7 +5,7 @@ import { MSI_SETSPI_NS, parseV2mFrame, type V2mFrame, v2mDoorbell, v2mWrite } fr
 const frame: V2mFrame = { base: 0x8020000n, firstSpi: 80, numSpis: 64 };
 const DB = frame.base + MSI_SETSPI_NS;
 
-describe('v2mWrite (QEMU hw/intc/arm_gicv2m.c gicv2m_write; hw-msi-facts §3.4)', () => {
+describe('v2mWrite (QEMU hw/intc/arm_gicv2m.c gicv2m_write; docs/hardware.md#arm-gicv2m)', () => {
   it('places MSI_SETSPI_NS at frame base + 0x040', () => {
     expect(v2mDoorbell(frame)).toBe(0x8020040n);
   });

@@ -11,6 +11,11 @@ export const C_BAD_STREAMID = { name: 'C_BAD_STREAMID', code: 0x02 } as const sa
 export const C_BAD_STE = { name: 'C_BAD_STE', code: 0x04 } as const satisfies FaultCause;
 /** Non-substream traffic disabled by the STE (EVT_ID_STREAM_DISABLED_FAULT). */
 export const F_STREAM_DISABLED = { name: 'F_STREAM_DISABLED', code: 0x06 } as const satisfies FaultCause;
+/**
+ * An ATS Translated transaction on a stream whose STE does not enable ATS (STE.EATS = 0b00): SMMUv3
+ * event F_TRANSL_FORBIDDEN (Linux's first arm-smmu-v3 driver, ARM_SMMU_EVT_F_TRANSL_FORBIDDEN 0x07).
+ */
+export const F_TRANSL_FORBIDDEN = { name: 'F_TRANSL_FORBIDDEN', code: 0x07 } as const satisfies FaultCause;
 /** No valid leaf for the input address at stage 1 or stage 2 (EVT_ID_TRANSLATION_FAULT). */
 export const F_TRANSLATION = { name: 'F_TRANSLATION', code: 0x10 } as const satisfies FaultCause;
 /** Leaf found but it does not allow this access (EVT_ID_PERMISSION_FAULT). */
@@ -26,6 +31,7 @@ export const SMMUV3_CAUSES = [
   C_BAD_STREAMID,
   C_BAD_STE,
   F_STREAM_DISABLED,
+  F_TRANSL_FORBIDDEN,
   F_TRANSLATION,
   F_PERMISSION,
   STE_ABORT,

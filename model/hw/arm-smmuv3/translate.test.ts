@@ -103,12 +103,12 @@ describe('smmuTranslate: stage 1 / stage 2 leaves (QEMU smmu-common.c smmu_ptw)'
     expect(smmuTranslate(smmu, 5, 0x42000n, 'write', undefined)).toEqual(faultOf(F_TRANSLATION));
     expect(smmuTranslate(smmu, 5, 0x41000n, 'write', undefined)).toEqual(faultOf(F_PERMISSION));
   });
-  it('has no MSI special case: an ITS doorbell PA used as IOVA faults unless mapped (QEMU smmuv3_translate; hw-msi-facts §3.3)', () => {
+  it('has no MSI special case: an ITS doorbell PA used as IOVA faults unless mapped (QEMU smmuv3_translate; docs/hardware.md#arm-smmuv3)', () => {
     expect(smmuTranslate(smmu, 4, 0x8090040n, 'write', undefined)).toEqual(faultOf(F_TRANSLATION));
   });
 });
 
-describe('smmuTranslate: nested STE (stage 1 then stage 2; hw-msi-facts §6.2)', () => {
+describe('smmuTranslate: nested STE (stage 1 then stage 2; docs/hardware.md#arm-delivery-step-by-step)', () => {
   it('feeds the stage-1 output (IPA) into stage 2', () => {
     expect(smmuTranslate(smmu, 6, 0x8000040n, 'write', undefined)).toEqual({ kind: 'ok', pa: 0x8090040n });
   });

@@ -3,7 +3,14 @@ import { hex } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
 import type { FaultCause, Outcome } from '../../types/outcome.ts';
 import { type Access, lookupPage, type PageMap } from '../../types/page-map.ts';
-import { C_BAD_STE, C_BAD_STREAMID, F_PERMISSION, F_TRANSLATION, STE_ABORT } from './causes.ts';
+import {
+  C_BAD_STE,
+  C_BAD_STREAMID,
+  F_PERMISSION,
+  F_TRANSL_FORBIDDEN,
+  F_TRANSLATION,
+  STE_ABORT,
+} from './causes.ts';
 import type { SmmuConfig } from './config.ts';
 
 export type SmmuFault = Extract<Outcome, { kind: 'fault' }>;
@@ -40,7 +47,9 @@ const walkStage = (stage: 1 | 2, map: PageMap, addr: bigint, access: Access, tra
 /**
  * Translates one transaction of StreamID `sid` at input address `addr`. There is no MSI special
  * case: a doorbell write is ordinary DMA and must be mapped like any other target
- * (QEMU smmuv3_translate; hw-msi-facts §3.3). SubstreamIDs/PASIDs are not modelled (one CD per STE).
+ * (QEMU smmuv3_translate). SubstreamIDs/PASIDs are not modelled (one CD per STE). An ATS Translated
+ * transaction passes a bypass STE unchanged and is refused by a translating one (the model's STEs do
+ * not enable ATS: STE.EATS = 0b00).
  */
 export const smmuTranslate = (
   smmu: SmmuConfig,
@@ -48,6 +57,7 @@ export const smmuTranslate = (
   addr: bigint,
   access: Access,
   trace: Trace,
+  translated = false,
 ): SmmuResult => {
   // 1. Find the STE for the StreamID; outside the Stream table → C_BAD_STREAMID (QEMU smmu_find_ste).
   const ste = smmu.streams.get(sid);
@@ -59,7 +69,17 @@ export const smmuTranslate = (
   });
   if (ste === undefined) return smmuFault(C_BAD_STREAMID);
 
-  // 2. Decode STE.V / STE.Config (QEMU decode_ste), then 3. walk the enabled stages in order.
+  // 2. An ATS Translated transaction needs STE.EATS on a translating STE.
+  if (translated && (ste.config === 's1' || ste.config === 's2' || ste.config === 'nested')) {
+    hop(trace, {
+      block: BLOCK,
+      step: 'translated-forbidden',
+      ref: 'SMMUv3 F_TRANSL_FORBIDDEN',
+      facts: { sid },
+    });
+    return smmuFault(F_TRANSL_FORBIDDEN);
+  }
+  // 3. Decode STE.V / STE.Config (QEMU decode_ste), then 4. walk the enabled stages in order.
   return match(ste)
     .with({ config: 'invalid' }, () => {
       hop(trace, { block: BLOCK, step: 'ste-invalid', ref: REF_DECODE_STE, facts: { sid } });

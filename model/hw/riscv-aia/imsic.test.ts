@@ -5,7 +5,7 @@ import { bswap32, imsicFileAddr, imsicWrite } from './imsic.ts';
 const c = testImsic();
 const S0 = 0x2800_0000n;
 
-describe('IMSIC address layout (AIA IMSIC, system memory regions; hw-msi-facts §2.5)', () => {
+describe('IMSIC address layout (RISC-V AIA 1.0 (20250312), IMSIC system memory regions [[IMSIC-systemMemRegions]]; docs/hardware.md#imsic-address-layout)', () => {
   it('places S and guest files at B + h·2^D + i·2^12 and M files at A + h·2^C', () => {
     expect(imsicFileAddr(c, 0, 0, 'S')).toBe(S0);
     expect(imsicFileAddr(c, 0, 2, 'S')).toBe(S0 + 2n * 0x8000n);
@@ -27,7 +27,7 @@ describe('IMSIC address layout (AIA IMSIC, system memory regions; hw-msi-facts �
   });
 });
 
-describe('IMSIC interrupt-file page (AIA IMSIC, memory region of an interrupt file; hw-msi-facts §2.2)', () => {
+describe('IMSIC interrupt-file page (RISC-V AIA 1.0 (20250312), IMSIC memory region of an interrupt file [[IMSIC-memRegion]]; docs/hardware.md#the-interrupt-file-page)', () => {
   it('pends an implemented identity written little-endian to seteipnum_le', () => {
     expect(imsicWrite(c, S0 + 0x8000n, 5, 4, undefined)).toEqual({
       kind: 'interrupt',

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { hex, PAGE_SHIFT } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
 import { dropped, type Outcome } from '../../types/outcome.ts';
+import type { Access } from '../../types/page-map.ts';
 
 /**
  * RISC-V AIA IMSIC: one per hart, an M-level file, an S-level file and GEILEN guest files, each a
  * 4 KiB page holding only seteipnum_le (0x0) and seteipnum_be (0x4). Layout per AIA
- * "IMSIC system memory regions" (hw-msi-facts §2.5):
+ * "IMSIC system memory regions" (docs/hardware.md#imsic-address-layout):
  *   M files:       g·2^E + A + h·2^C
  *   S/guest files: g·2^E + B + h·2^D + i·2^12   (i = 0 is the S file, 1..GEILEN guest files)
  */
@@ -37,7 +38,7 @@ export const ImsicConfigSchema = z.object({
   /** C (≥ 12): log2 of the per-hart stride of M files. */
   mHartShift: z.number().int().min(12).max(40),
   /** guest index bits: D = 12 + guestIndexBits is the per-hart stride of S/guest files. */
-  guestIndexBits: z.number().int().min(0).max(7),
+  guestIndexBits: z.number().int().min(0).max(40),
   /** k: hart index bits. */
   hartIndexBits: z.number().int().min(0).max(15),
   /** j: group index bits, at E = groupIndexShift. */
@@ -46,6 +47,11 @@ export const ImsicConfigSchema = z.object({
   /** Whether seteipnum_be is implemented (little-endian-only systems ignore it). */
   beMsi: z.boolean(),
   harts: z.array(ImsicHartSchema).min(1),
+  /**
+   * Number of hart groups (group numbers 0 … groups − 1). An address whose group field names a
+   * larger group is outside the IMSIC regions. Absent: every 2^j group exists.
+   */
+  groups: z.number().int().min(1).optional(),
 });
 export type ImsicConfig = z.infer<typeof ImsicConfigSchema>;
 
@@ -53,8 +59,9 @@ export type ImsicFile = 'M' | 'S' | `G${number}`;
 
 const SETEIPNUM_LE = 0x0n;
 const SETEIPNUM_BE = 0x4n;
-const REF_REGION = 'AIA IMSIC, memory region of an interrupt file';
-const REF_LAYOUT = 'AIA IMSIC, system memory regions (hw-msi-facts §2.5)';
+const REF_REGION = 'RISC-V AIA 1.0 (20250312), IMSIC memory region of an interrupt file [[IMSIC-memRegion]]';
+const REF_LAYOUT =
+  'RISC-V AIA 1.0 (20250312), IMSIC system memory regions [[IMSIC-systemMemRegions]] (docs/hardware.md#imsic-address-layout)';
 
 const mask = (n: number): bigint => (1n << BigInt(n)) - 1n;
 
@@ -93,6 +100,7 @@ interface Located {
 const locate = (c: ImsicConfig, pa: bigint): Located | undefined => {
   const groupField = mask(c.groupIndexBits) << BigInt(c.groupIndexShift);
   const group = Number((pa & groupField) >> BigInt(c.groupIndexShift));
+  if (c.groups !== undefined && group >= c.groups) return undefined;
   const rest = pa & ~groupField;
   const regions = [
     { region: 'M' as const, base: c.mBase, stride: c.mHartShift },
@@ -112,9 +120,10 @@ const locate = (c: ImsicConfig, pa: bigint): Located | undefined => {
 };
 
 /**
- * What a write of `data` at physical address `pa` does to the IMSICs, or undefined when `pa` is in
- * neither IMSIC region (then it is ordinary memory). The IMSIC never looks at who wrote: there is
- * no requester input (AIA, MSI encoding; hw-msi-facts §2.4).
+ * What an access of `data` at physical address `pa` does to the IMSICs, or undefined when `pa` is
+ * in neither IMSIC region (then it is ordinary memory). The IMSIC never looks at who wrote: there
+ * is no requester input (AIA, MSI encoding). Reads (and reads for execute) return zero and change
+ * nothing (AIA, memory region of an interrupt file).
  */
 export const imsicWrite = (
   c: ImsicConfig,
@@ -122,6 +131,7 @@ export const imsicWrite = (
   data: number,
   size: number,
   trace: Trace,
+  access: Access = 'write',
 ): Outcome | undefined => {
   const at = locate(c, pa);
   if (at === undefined) return undefined;
@@ -138,6 +148,10 @@ export const imsicWrite = (
   }
   const file: ImsicFile = at.region === 'M' ? 'M' : at.page === 0 ? 'S' : `G${at.page}`;
   const target = hartTarget(at.group, at.hart);
+  if (access !== 'write') {
+    hop(trace, { block: 'imsic', step: 'read-zero', ref: REF_REGION, facts: { target, file, access } });
+    return dropped('imsic-read-zero');
+  }
   // 2. Only naturally aligned 32-bit accesses are supported; others are ignored.
   if (size !== 4) {
     hop(trace, {

@@ -2,7 +2,7 @@ import type { FaultCause } from '../../types/outcome.ts';
 
 /**
  * Fault-record CAUSE values of the RISC-V IOMMU (IOMMU spec, "Fault/Event-Queue", CAUSE table;
- * hw-msi-facts §1.6). Only the causes the model can raise are listed.
+ * docs/hardware.md#risc-v-iommu-fault-causes). Only the causes the model can raise are listed.
  */
 export const INSTRUCTION_ACCESS_FAULT = {
   name: 'INSTRUCTION_ACCESS_FAULT',

@@ -5,7 +5,7 @@ import { MsiPteSchema } from './msi-pte.ts';
 
 /**
  * RISC-V IOMMU configuration, reduced to what decides the fate of a device write (IOMMU spec,
- * "Data structures"; hw-msi-facts §1). Page tables are abstract page maps (their Sv39/Sv39x4-style radix
+ * "Data structures"; docs/hardware.md#risc-v-iommu-msi-translation). Page tables are abstract page maps (their Sv39/Sv39x4-style radix
  * layout is not modelled); MSI page tables are bit-exact PTEs in an abstract physical memory.
  */
 export const G_STAGE_MODES = ['Bare', 'Sv32x4', 'Sv39x4', 'Sv48x4', 'Sv57x4'] as const;
@@ -14,12 +14,30 @@ export const FIRST_STAGE_MODES = ['Bare', 'Sv32', 'Sv39', 'Sv48', 'Sv57'] as con
 export const MSIPTP_MODE_OFF = 0;
 export const MSIPTP_MODE_FLAT = 1;
 
+/** DC.tc bits beyond V and PDTV (IOMMU spec, "Device-context fields"); absent = 0. */
+const tcBit = z.boolean().optional();
+
 export const DeviceContextSchema = z.object({
   tc: z.object({
     /** DC valid. */
     V: z.boolean(),
     /** Process-directory table valid: without it a transaction with a process id is disallowed. */
     PDTV: z.boolean().default(false),
+    /** ATS enabled: Translated requests are allowed only then. */
+    EN_ATS: tcBit,
+    EN_PRI: tcBit,
+    /** Translated requests carry a GPA, translated again by the G-stage. */
+    T2GPA: tcBit,
+    /** Disable translation-fault reporting (the transaction is still aborted). */
+    DTF: tcBit,
+    PRPR: tcBit,
+    GADE: tcBit,
+    SADE: tcBit,
+    DPE: tcBit,
+    /** Endianness of first-stage PTEs and PDT entries. */
+    SBE: tcBit,
+    /** 32-bit first stage (Sv32). */
+    SXL: tcBit,
   }),
   iohgatp: z.object({
     MODE: z.enum(G_STAGE_MODES),
@@ -41,7 +59,7 @@ export type DeviceContext = z.infer<typeof DeviceContextSchema>;
 /**
  * Which revision of the device-context checks applies. `v1.0` (tag v1.0.1) applies MSI translation
  * with a Bare G-stage; `20260222` reserves msiptp ≠ Off when iohgatp is Bare and the model reports
- * the recommended 259 (commit 6302ebe; hw-msi-facts §1.8).
+ * the recommended 259 (commit 6302ebe; docs/hardware.md#msiptp-with-a-bare-g-stage).
  */
 export const SPEC_VERSIONS = ['v1.0', '20260222'] as const;
 export type SpecVersion = (typeof SPEC_VERSIONS)[number];
@@ -55,11 +73,30 @@ export const RiscvIommuConfigSchema = z.object({
     MSI_MRIF: z.boolean(),
     /** Physical address width. */
     PAS: z.number().int().min(32).max(64),
-    /** The widest G-stage mode implemented, which fixes MGPAW (hw-msi-facts §1.1). */
+    /** The widest G-stage mode implemented, which fixes MGPAW (IOMMU spec [[MSI_ID]]). */
     gStage: z.enum(G_STAGE_MODES),
+    /**
+     * Further capability bits the device-context checks consult ([[DC_MISCONFIG]]). Each is optional:
+     * an absent bit is not checked (configurations built before these existed keep their meaning).
+     */
+    ATS: z.boolean().optional(),
+    T2GPA: z.boolean().optional(),
+    END: z.boolean().optional(),
+    AMO_HWAD: z.boolean().optional(),
+    /** The implemented first-stage and G-stage modes (capabilities.Sv32 … Sv57x4); absent = all. */
+    firstStageModes: z.array(z.enum(FIRST_STAGE_MODES)).optional(),
+    gStageModes: z.array(z.enum(G_STAGE_MODES)).optional(),
   }),
-  /** ddtp.iommu_mode reduced to Off, Bare, or a device directory (1LVL/2LVL/3LVL are equivalent here). */
-  ddtp: z.object({ iommu_mode: z.enum(['Off', 'Bare', 'DDT']) }),
+  /** fctl.BE (IOMMU data structures big-endian) and fctl.GXL (32-bit G-stage); absent = 0. */
+  fctl: z.object({ BE: z.boolean(), GXL: z.boolean() }).optional(),
+  /**
+   * ddtp.iommu_mode: Off, Bare, or a device directory of `levels` levels (1LVL/2LVL/3LVL; absent = 3).
+   * The depth bounds the device_id width (IOMMU spec, Process to translate an IOVA, step 5).
+   */
+  ddtp: z.object({
+    iommu_mode: z.enum(['Off', 'Bare', 'DDT']),
+    levels: z.union([z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  }),
   /** The device directory, keyed by device_id (= requester id); a missing entry reads as V = 0. */
   ddt: z.map(z.number().int().min(0), DeviceContextSchema),
   /** Physical memory holding MSI PTEs, keyed by PTE address; absent addresses read as zero. */

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { bit, bits } from '../../types/addr.ts';
 
 /**
- * A 16-byte MSI page-table entry as its two doublewords (AIA, "MSI page tables"; hw-msi-facts
- * §1.4). The layout is kept bit-exact because behaviour depends on it: V = dw0[0], M = dw0[2:1],
+ * A 16-byte MSI page-table entry as its two doublewords (AIA, "MSI page tables";
+ * docs/hardware.md#msi-pte-formats). The layout is kept bit-exact because behaviour depends on it: V = dw0[0], M = dw0[2:1],
  * C = dw0[63]; basic mode PPN = dw0[53:10]; MRIF mode MRIF address[55:9] = dw0[53:7],
  * NID[9:0] = dw1[9:0], NPPN = dw1[53:10], NID[10] = dw1[60].
  */

@@ -3,7 +3,8 @@ import type { Hop } from '../../types/hop.ts';
 import { rw } from '../../types/page-map.ts';
 import { write32 } from '../../types/write.ts';
 import { deliverRiscv } from '../riscv.ts';
-import { bareDc, testRiscv } from '../riscv-fixture.ts';
+import { bswap32 } from '../riscv-aia/imsic.ts';
+import { bareDc, testImsic, testRiscv } from '../riscv-fixture.ts';
 import type { DeviceContext } from './config.ts';
 import { deposit, extract } from './extract.ts';
 import { basicPte, mrifPte } from './msi-pte.ts';
@@ -24,8 +25,8 @@ const dcFlat = (over: Partial<DeviceContext> = {}) =>
 const pteAt = (i: bigint) => (PT << 12n) | (i * 16n);
 const S_FILE = (h: bigint) => 0x28000n + h * 8n; // PPN of hart h's S-file
 const rid = 0x10;
-const platform = (ptes: [bigint, ReturnType<typeof basicPte>][], over = {}) =>
-  testRiscv({ ddt: new Map([[rid, dcFlat()]]), msiPtes: new Map(ptes), ...over });
+const platform = (ptes: [bigint, ReturnType<typeof basicPte>][], over = {}, imsic = testImsic()) =>
+  testRiscv({ ddt: new Map([[rid, dcFlat()]]), msiPtes: new Map(ptes), ...over }, imsic);
 
 describe('extract (IOMMU spec MSI address translation step 5; ref model extract())', () => {
   it('packs the bits of x selected by y toward bit 0: abcdefgh, 10100110 → 0000acfg', () => {
@@ -37,7 +38,7 @@ describe('extract (IOMMU spec MSI address translation step 5; ref model extract(
   });
 });
 
-describe('MSI address translation fault sequence (ref model test 25; hw-msi-facts §1.6)', () => {
+describe('MSI address translation fault sequence (ref model test 25; docs/hardware.md#risc-v-iommu-fault-causes)', () => {
   const gpa = 0x2800_3000n; // I = 3
   const at = (p: ReturnType<typeof platform>) => deliverRiscv(p, write32(rid, gpa, 5));
   it('261 when the PTE read takes an access fault', () => {
@@ -80,6 +81,33 @@ describe('MSI address translation fault sequence (ref model test 25; hw-msi-fact
   });
 });
 
+describe('the address match uses the whole 52-bit mask and pattern (IOMMU spec [[MSI_ID]], [[MSI_TRANS]] steps 3-5)', () => {
+  // Sv48x4: MGPAW 50. Mask bit 51 (GPA bit 63) lies above MGPAW; under v1.0 it is an ordinary mask bit.
+  const dc = dcFlat({ msi_addr_mask: (1n << 51n) | 0x1n, msi_addr_pattern: 0x28000n });
+  const gpa = (1n << 63n) | 0x2800_1000n; // page (1 << 51) | 0x28001: I = extract(page, mask) = 0b11
+  const at = (specVersion: 'v1.0' | '20260222') =>
+    deliverRiscv(
+      testRiscv({
+        specVersion,
+        ddt: new Map([[rid, dc]]),
+        msiPtes: new Map([[pteAt(3n), basicPte(S_FILE(1n))]]),
+      }),
+      write32(rid, gpa, 6),
+    );
+  it('v1.0: a GPA whose bit 63 is a mask bit matches, and the bit becomes part of I', () => {
+    expect(at('v1.0')).toEqual({
+      kind: 'interrupt',
+      controller: 'imsic',
+      target: '0.1',
+      file: 'S',
+      identity: 6,
+    });
+  });
+  it('20260222: the same mask is misconfigured (259)', () => {
+    expect(at('20260222')).toMatchObject({ kind: 'fault', code: 259 });
+  });
+});
+
 describe('MSI PTE addressing (IOMMU spec MSI address translation steps 6-7)', () => {
   it('forms the PTE address with OR, not addition, so a misaligned table aliases', () => {
     // 9-bit mask → 512 entries; PPN odd → PPN<<12 | 0x1000 collides with I = 256 (256·16 = 0x1000).
@@ -97,7 +125,7 @@ describe('MSI PTE addressing (IOMMU spec MSI address translation steps 6-7)', ()
   });
 });
 
-describe('stage ordering (IOMMU spec steps 17-19; linux-msi-facts invariant 16)', () => {
+describe('stage ordering (IOMMU spec steps 17-19; docs/invariants.md#the-msi-table-sees-the-first-stage-output)', () => {
   it('tests the first-stage output, not the IOVA, against the MSI pattern', () => {
     const dc = dcFlat({ fsc: { MODE: 'Sv39', pages: new Map([[0x1n, rw(0x28003n)]]) } });
     const p = testRiscv({ ddt: new Map([[rid, dc]]), msiPtes: new Map([[pteAt(3n), basicPte(S_FILE(0n))]]) });
@@ -129,7 +157,7 @@ describe('stage ordering (IOMMU spec steps 17-19; linux-msi-facts invariant 16)'
   });
 });
 
-describe('basic mode never validates the data (hw-msi-facts §1.5, §2.4)', () => {
+describe('basic mode never validates the data (docs/hardware.md#what-happens-to-the-write-data, docs/hardware.md#msi-encoding-and-no-source-check)', () => {
   it('passes any data through: the IMSIC pends whatever identity the device wrote', () => {
     const p = platform([[pteAt(0n), basicPte(S_FILE(0n))]]);
     for (const data of [1, 2, 40, 63]) {
@@ -146,7 +174,7 @@ describe('basic mode never validates the data (hw-msi-facts §1.5, §2.4)', () =
   });
 });
 
-describe('MRIF mode (AIA IOMMU MRIF mode; hw-msi-facts §1.4-1.5)', () => {
+describe('MRIF mode (AIA src/IOMMU.adoc [[IOMMU-MSIPTE-MRIF]] "MSI PTE, MRIF mode")', () => {
   const mrif = mrifPte(0x7000_0200n, S_FILE(2n), 0x412);
   it('records identity D in the MRIF and sends NID to the notice page', () => {
     const out = deliverRiscv(platform([[pteAt(3n), mrif]]), write32(rid, 0x2800_3000n, 17));
@@ -174,6 +202,49 @@ describe('MRIF mode (AIA IOMMU MRIF mode; hw-msi-facts §1.4-1.5)', () => {
     const w = { ...write32(rid, 0x2800_3000n, 1), size: 2 as const };
     expect(deliverRiscv(platform([[pteAt(3n), mrif]]), w)).toMatchObject({
       cause: 'MRIF_UNSUPPORTED_ACCESS',
+    });
+  });
+  it("reads an aligned 32-bit word as zero (the AIA's preferred choice over an abort) and never records it", () => {
+    const p = platform([[pteAt(3n), mrif]]);
+    const dc = p.iommu.ddt.get(rid) ?? dcFlat();
+    expect(msiTranslate(p.iommu, dc, 0x2800_3000n, 'read', 5, 4, undefined)).toEqual({
+      kind: 'outcome',
+      outcome: { kind: 'dropped', reason: 'mrif-read-zero' },
+    });
+  });
+  it('aborts a misaligned 32-bit access as unsupported', () => {
+    expect(deliverRiscv(platform([[pteAt(3n), mrif]]), write32(rid, 0x2800_3002n, 1))).toMatchObject({
+      kind: 'fault',
+      cause: 'MRIF_UNSUPPORTED_ACCESS',
+    });
+  });
+  it('records D = 2047, the largest identity, and discards D = 2048', () => {
+    const p = platform([[pteAt(3n), mrif]]);
+    expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 2047))).toMatchObject({
+      controller: 'mrif',
+      identity: 2047,
+    });
+    expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 2048))).toMatchObject({ kind: 'dropped' });
+  });
+  it('A[2] = 1 is a big-endian MSI: recorded byte-swapped when big-endian MSIs are supported, else discarded', () => {
+    const be = (d: number) => bswap32(d);
+    const le = platform([[pteAt(3n), mrif]]);
+    const both = platform([[pteAt(3n), mrif]], {}, { ...testImsic(), beMsi: true });
+    expect(deliverRiscv(le, write32(rid, 0x2800_3004n, be(17)))).toEqual({
+      kind: 'dropped',
+      reason: 'mrif-not-an-msi',
+    });
+    expect(deliverRiscv(both, write32(rid, 0x2800_3004n, be(17)))).toMatchObject({
+      controller: 'mrif',
+      identity: 17,
+    });
+    // D[31:11] is checked on the byte-swapped value: 0x00000800 read big-endian is 0x00080000.
+    expect(deliverRiscv(both, write32(rid, 0x2800_3004n, be(2048)))).toMatchObject({ kind: 'dropped' });
+    expect(deliverRiscv(both, write32(rid, 0x2800_3004n, 17))).toMatchObject({ kind: 'dropped' });
+    // A little-endian MSI at offset 0 is unaffected by big-endian support.
+    expect(deliverRiscv(both, write32(rid, 0x2800_3000n, 17))).toMatchObject({
+      controller: 'mrif',
+      identity: 17,
     });
   });
   it('is misconfigured (263) without capabilities.MSI_MRIF', () => {

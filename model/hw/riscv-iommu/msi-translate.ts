@@ -2,6 +2,7 @@ import { hex } from '../../types/addr.ts';
 import { type Hop, hop, type Trace } from '../../types/hop.ts';
 import { dropped, type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
 import type { Access } from '../../types/page-map.ts';
+import { bswap32 } from '../riscv-aia/imsic.ts';
 import {
   INSTRUCTION_ACCESS_FAULT,
   MRIF_UNSUPPORTED_ACCESS,
@@ -10,7 +11,7 @@ import {
   MSI_PTE_MISCONFIGURED,
   MSI_PTE_NOT_VALID,
 } from './causes.ts';
-import { type DeviceContext, MSIPTP_MODE_FLAT, mgpaw, type RiscvIommuConfig } from './config.ts';
+import { type DeviceContext, MSIPTP_MODE_FLAT, type RiscvIommuConfig } from './config.ts';
 import { extract } from './extract.ts';
 import {
   basicReserved,
@@ -36,28 +37,38 @@ export type MsiResult =
   /** Basic mode: the write, data unchanged, goes to physical address `pa`. */
   | { kind: 'pa'; pa: bigint; file: bigint }
   /** MRIF mode: the IOMMU records `identity` in the MRIF, then sends `nid` to page `nppn`. */
-  | { kind: 'mrif'; file: bigint; mrifAddr: bigint; identity: number; nppn: bigint; nid: number }
+  | {
+      kind: 'mrif';
+      file: bigint;
+      mrifAddr: bigint;
+      identity: number;
+      nppn: bigint;
+      nid: number;
+      byteOrder: 'little' | 'big';
+    }
   | { kind: 'outcome'; outcome: Outcome };
 
-// Citations name the rule of [[MSI_TRANS]]; the fact sheet anchors only steps 5 and 7 by number.
-const REF = 'RISC-V IOMMU spec, MSI address translation [[MSI_TRANS]]';
-const REF_MRIF = 'RISC-V AIA, IOMMU MRIF mode';
+// Citations name the rule of [[MSI_TRANS]] by its words; only steps 5 (extract) and 7 (PTE load) are cited by number, as the spec numbers them (docs/hardware.md#msi-address-translation).
+const REF = 'RISC-V IOMMU spec v1.0.1, MSI address translation [[MSI_TRANS]]';
+const REF_MRIF = 'RISC-V AIA, IOMMU chapter, MSI PTE, MRIF mode';
 const ARCH = 'riscv-iommu';
 
-const widthMask = (w: number): bigint => (1n << BigInt(w)) - 1n;
-
-/** True when the guest page of `gpa` selects a virtual interrupt file under the DC's mask/pattern. */
-export const isMsiAddress = (c: RiscvIommuConfig, dc: DeviceContext, gpa: bigint): boolean => {
+/**
+ * True when the guest page of `gpa` selects a virtual interrupt file under the DC's mask/pattern:
+ * `(A >> 12) & ~msi_addr_mask = (msi_addr_pattern & ~msi_addr_mask)` on the whole fields ([[MSI_ID]]).
+ * The fields are used as stored: their reserved bits (63:52, and from spec 20250828 51:MGPAW−12)
+ * already made the DC misconfigured, and under v1.0 bits 51:MGPAW−12 take part in the match.
+ */
+export const isMsiAddress = (dc: DeviceContext, gpa: bigint): boolean => {
   if (dc.msiptp.MODE !== MSIPTP_MODE_FLAT) return false;
-  const m = dc.msi_addr_mask & widthMask(mgpaw(c));
-  const p = dc.msi_addr_pattern & widthMask(mgpaw(c));
-  return ((gpa >> 12n) & ~m) === (p & ~m);
+  const m = dc.msi_addr_mask;
+  return ((gpa >> 12n) & ~m) === (dc.msi_addr_pattern & ~m);
 };
 
 /**
  * MSI address translation of GPA `gpa` (IOMMU spec [[MSI_TRANS]]; reference model
  * msi_address_translation()). Called only with msiptp.MODE = Flat. The write data is never looked at
- * in basic mode (hw-msi-facts §1.5). Every fault records the hop that raised it.
+ * in basic mode (docs/hardware.md#what-happens-to-the-write-data). Every fault records the hop that raised it.
  */
 export const msiTranslate = (
   c: RiscvIommuConfig,
@@ -67,16 +78,16 @@ export const msiTranslate = (
   data: number,
   size: number,
   trace: Trace,
+  bigEndianMsi = false,
 ): MsiResult => {
   const faultAt = (cause: FaultCause, step: string, ref: string, facts: Hop['facts']): MsiResult => ({
     kind: 'outcome',
     outcome: tracedFault(trace, ARCH, cause, { block: BLOCK, step, ref, facts }),
   });
-  // A is an interrupt-file address iff (A >> 12) & ~mask == pattern & ~mask (MGPAW-wide).
-  const m = dc.msi_addr_mask & widthMask(mgpaw(c));
-  if (!isMsiAddress(c, dc, gpa)) return { kind: 'not-msi' };
+  // Steps 3-4: A is an interrupt-file address iff (A >> 12) & ~mask == pattern & ~mask.
+  if (!isMsiAddress(dc, gpa)) return { kind: 'not-msi' };
   // Step 5: interrupt file number I = extract(A >> 12, mask).
-  const file = extract(gpa >> 12n, m);
+  const file = extract(gpa >> 12n, dc.msi_addr_mask);
   hop(trace, {
     block: BLOCK,
     step: 'msi-match',
@@ -139,28 +150,46 @@ export const msiTranslate = (
     });
     return { kind: 'pa', pa, file };
   }
-  // MRIF mode. Not an aligned 32-bit access: aborted as unsupported.
+  // MRIF mode (AIA, "MSI PTE, MRIF mode"): "If a memory access, read or write, is not for 32 bits of
+  // data, or if the access address is not aligned to a 4-byte boundary ..., the access should be
+  // aborted as unsupported."
   if (size !== 4 || (gpa & 3n) !== 0n) {
     return faultAt(MRIF_UNSUPPORTED_ACCESS, 'mrif-unsupported-access', REF_MRIF, { gpa: hex(gpa), size });
   }
-  // A[11:3] ≠ 0 or D[31:11] ≠ 0: accepted and silently discarded (simplification: big-endian
-  // MRIF writes, A[2] = 1, are discarded too, as on a little-endian-only platform).
-  if ((gpa & 0xffcn) !== 0n || data >>> 11 !== 0) {
-    hop(trace, { block: BLOCK, step: 'mrif-not-an-msi', ref: REF_MRIF, facts: { gpa: hex(gpa), data } });
+  // Same section: "For a naturally aligned 32-bit read, the IOMMU should preferably return zero as the
+  // read value but may alternatively abort the access." The model takes the preferred choice.
+  if (access !== 'write') {
+    hop(trace, { block: BLOCK, step: 'mrif-read-zero', ref: REF_MRIF, facts: { gpa: hex(gpa) } });
+    return { kind: 'outcome', outcome: dropped('mrif-read-zero') };
+  }
+  // Same section: D is the data in the byte order named by A[2] (1 = big-endian); big-endian MSIs are
+  // supported when the system's IMSICs implement seteipnum_be. "If either A[11:3] or D[31:11] is not
+  // zero, or if bit 2 of A is one and big-endian MSIs are not supported, then the incoming write is
+  // accepted but discarded."
+  const bigEndian = (gpa & 4n) !== 0n;
+  const identity = bigEndian ? bswap32(data) : data;
+  if ((gpa & 0xff8n) !== 0n || identity >>> 11 !== 0 || (bigEndian && !bigEndianMsi)) {
+    hop(trace, {
+      block: BLOCK,
+      step: 'mrif-not-an-msi',
+      ref: REF_MRIF,
+      facts: { gpa: hex(gpa), data, bigEndian, bigEndianMsi },
+    });
     return { kind: 'outcome', outcome: dropped('mrif-not-an-msi') };
   }
   hop(trace, {
     block: BLOCK,
     step: 'msi-pte-mrif',
     ref: REF_MRIF,
-    facts: { file: Number(file), identity: data },
+    facts: { file: Number(file), identity, bigEndian },
   });
   return {
     kind: 'mrif',
     file,
     mrifAddr: mrifAddress(pte),
-    identity: data,
+    identity,
     nppn: mrifNppn(pte),
     nid: mrifNid(pte),
+    byteOrder: bigEndian ? 'big' : 'little',
   };
 };

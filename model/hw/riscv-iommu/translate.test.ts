@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import type { Hop } from '../../types/hop.ts';
+import { type Access, type PageEntry, rw } from '../../types/page-map.ts';
 import { write32 } from '../../types/write.ts';
 import { deliverRiscv } from '../riscv.ts';
 import { bareDc, testRiscv } from '../riscv-fixture.ts';
+import { type DeviceContext, SPEC_VERSIONS } from './config.ts';
 import { basicPte } from './msi-pte.ts';
+import { riscvIommuTranslate } from './translate.ts';
 
 const rid = 0x08;
 const S0 = 0x2800_0000n;
@@ -63,12 +67,50 @@ describe('device-context MSI checks ([[DC_MISCONFIG]]; ref model do_device_conte
     });
     expect(deliverRiscv(p, write32(rid, S0, 1))).toMatchObject({ kind: 'interrupt' });
   });
-  it('259 for mask or pattern bits above MGPAW (Sv39x4: bits ≥ 29 of the page number)', () => {
-    const p = testRiscv({
-      capabilities: { MSI_FLAT: true, MSI_MRIF: false, PAS: 56, gStage: 'Sv39x4' },
-      ddt: new Map([[rid, flat({ msi_addr_pattern: 1n << 30n })]]),
+  it('spec 20260222: 259 for mask or pattern bits 51:MGPAW−12 (Sv39x4: bits ≥ 29); v1.0 does not reserve them', () => {
+    const at = (specVersion: 'v1.0' | '20260222', over: Partial<DeviceContext>) =>
+      deliverRiscv(
+        testRiscv({
+          specVersion,
+          capabilities: { MSI_FLAT: true, MSI_MRIF: false, PAS: 56, gStage: 'Sv39x4' },
+          ddt: new Map([[rid, flat(over)]]),
+        }),
+        write32(rid, S0, 1),
+      );
+    const pattern30 = { msi_addr_pattern: 0x28000n | (1n << 30n) };
+    const mask29 = { msi_addr_mask: (1n << 29n) | 0x3n };
+    expect(at('20260222', pattern30)).toMatchObject({ code: 259 });
+    expect(at('20260222', mask29)).toMatchObject({ code: 259 });
+    // v1.0: ordinary bits. S0 misses pattern bit 30 and goes on to the G-stage, which maps nothing (23);
+    // mask bit 29 only widens the match, so S0 is an interrupt-file address whose PTE is absent (262).
+    expect(at('v1.0', pattern30)).toMatchObject({ kind: 'fault', code: 23 });
+    expect(at('v1.0', mask29)).toMatchObject({ kind: 'fault', code: 262 });
+  });
+  it('259 for mask or pattern bits 63:52 in every revision', () => {
+    for (const specVersion of SPEC_VERSIONS) {
+      for (const over of [{ msi_addr_mask: 1n << 52n }, { msi_addr_pattern: 1n << 63n }]) {
+        const p = testRiscv({ specVersion, ddt: new Map([[rid, flat(over)]]) });
+        expect(deliverRiscv(p, write32(rid, S0, 1)), specVersion).toMatchObject({ code: 259 });
+      }
+    }
+  });
+  it('Sv48x4 (MGPAW 50), msi_addr_mask 0x40000000001f, msiptp Off: 259 under 20260222; v1.0 translates through the G-stage', () => {
+    // Mask bit 46 lies in 51:38, reserved only from riscv-non-isa/riscv-iommu commit 3d1b810 (2025-07-25).
+    const dc = flat({
+      msiptp: { MODE: 0, PPN: 0n },
+      msi_addr_mask: 0x4000_0000_001fn,
+      iohgatp: { MODE: 'Sv48x4', GSCID: 0, pages: new Map([[0x80000n, rw(0x180000n)]]) },
     });
-    expect(deliverRiscv(p, write32(rid, S0, 1))).toMatchObject({ code: 259 });
+    const w = write32(rid, 0x8000_0010n, 7);
+    expect(deliverRiscv(testRiscv({ specVersion: '20260222', ddt: new Map([[rid, dc]]) }), w)).toMatchObject({
+      kind: 'fault',
+      code: 259,
+    });
+    expect(deliverRiscv(testRiscv({ specVersion: 'v1.0', ddt: new Map([[rid, dc]]) }), w)).toEqual({
+      kind: 'memory',
+      pa: 0x1_8000_0010n,
+      data: 7,
+    });
   });
   it('spec 20260222: msiptp ≠ Off with a Bare G-stage is misconfigured (259); v1.0 translates it', () => {
     const bareG = flat({ iohgatp: { MODE: 'Bare', GSCID: 0, pages: new Map() } });
@@ -77,5 +119,72 @@ describe('device-context MSI checks ([[DC_MISCONFIG]]; ref model do_device_conte
     expect(deliverRiscv(v1, write32(rid, S0, 2))).toMatchObject({ kind: 'interrupt', identity: 2 });
     const v2 = testRiscv({ specVersion: '20260222', ddt: new Map([[rid, bareG]]), msiPtes: ptes });
     expect(deliverRiscv(v2, write32(rid, S0, 2))).toMatchObject({ code: 259 });
+  });
+});
+
+describe('reserved leaf encodings, W without R (Privileged spec [[pteperm]], [[sv32algorithm]] step 3; IOMMU spec [[P2IOVA]] steps 17 and 19)', () => {
+  const leaf = (r: boolean, w: boolean, x: boolean): PageEntry => ({ ppn: 0x80000n, r, w, x });
+  const reserved = [leaf(false, true, false), leaf(false, true, true)]; // XWR = 010, 110
+  const at = (dc: DeviceContext, addr: bigint, access: Access, trace?: Hop[]) =>
+    riscvIommuTranslate(testRiscv({ ddt: new Map([[rid, dc]]) }).iommu, write32(rid, addr, 1), access, trace);
+  const gStage = (e: PageEntry) =>
+    bareDc({ iohgatp: { MODE: 'Sv39x4', GSCID: 0, pages: new Map([[0x28c65n, e]]) } });
+  const firstStage = (e: PageEntry) =>
+    bareDc({
+      fsc: { MODE: 'Sv39', pages: new Map([[0x5n, e]]) },
+      iohgatp: { MODE: 'Sv39x4', GSCID: 0, pages: new Map([[0x80000n, rw(0x90000n)]]) },
+    });
+  const cases: [Access, number, number][] = [
+    // access, first-stage page fault, G-stage guest-page fault ([[FAULT_CAUSE]])
+    ['read', 13, 21],
+    ['write', 15, 23],
+    ['exec', 12, 20],
+  ];
+  it.each(SPEC_VERSIONS)(
+    '%s: Sv39x4 leaf for GPA 0x28c65000 with W only: a write is guest-page fault 23, not a translation',
+    (specVersion) => {
+      const p = testRiscv({ specVersion, ddt: new Map([[rid, gStage(leaf(false, true, false))]]) });
+      expect(deliverRiscv(p, write32(rid, 0x28c6_5000n, 1))).toEqual({
+        kind: 'fault',
+        arch: 'riscv-iommu',
+        cause: 'WRITE_AMO_GUEST_PAGE_FAULT',
+        code: 23,
+      });
+    },
+  );
+  it('a G-stage leaf with XWR = 010 or 110 is a guest-page fault of the access type for every access', () => {
+    for (const e of reserved) {
+      for (const [access, , code] of cases) {
+        expect(at(gStage(e), 0x28c6_5000n, access), `${access} X=${e.x}`).toMatchObject({
+          outcome: { kind: 'fault', code },
+        });
+      }
+    }
+  });
+  it('a first-stage leaf with XWR = 010 or 110 is a page fault of the access type for every access', () => {
+    for (const e of reserved) {
+      for (const [access, code] of cases) {
+        expect(at(firstStage(e), 0x5000n, access), `${access} X=${e.x}`).toMatchObject({
+          outcome: { kind: 'fault', code },
+        });
+      }
+    }
+  });
+  it('names the reserved encoding in the trace, and the valid encodings still translate', () => {
+    const trace: Hop[] = [];
+    at(gStage(leaf(false, true, true)), 0x28c6_5000n, 'exec', trace);
+    expect(trace.at(-1)).toMatchObject({ step: 'g-stage-fault', facts: { why: 'reserved-encoding' } });
+    expect(at(gStage(leaf(true, true, false)), 0x28c6_5008n, 'write')).toEqual({
+      kind: 'pa',
+      pa: 0x8000_0008n,
+    });
+    expect(at(gStage(leaf(false, false, true)), 0x28c6_5000n, 'exec')).toEqual({
+      kind: 'pa',
+      pa: 0x8000_0000n,
+    });
+    expect(at(firstStage(leaf(true, true, true)), 0x5004n, 'write')).toEqual({
+      kind: 'pa',
+      pa: 0x9000_0004n,
+    });
   });
 });

@@ -30,8 +30,8 @@ const dte = (over: Partial<Dte> = {}): Dte => ({
 });
 const cfg = (devices: [number, Dte][]): AmdIrConfig => ({ devices: new Map(devices) });
 
-describe('AMD-Vi interrupt remapping (hw-msi-facts §6.4, QEMU amdvi_int_remap_msi)', () => {
-  it('sends the same data from two requesters to two different IRTEs: the DTE picks the table (§4.3)', () => {
+describe('AMD-Vi interrupt remapping (docs/hardware.md#amd-vi-delivery-step-by-step, QEMU amdvi_int_remap_msi)', () => {
+  it('sends the same data from two requesters to two different IRTEs: the DTE picks the table (docs/hardware.md#amd-vi-interrupt-remapping)', () => {
     const c = cfg([
       [0x0100, dte({ irt: new Map([[3, entry(0x40, 1)]]) })],
       [0x0200, dte({ irt: new Map([[3, entry(0x50, 2)]]) })],
@@ -98,7 +98,7 @@ describe('AMD-Vi interrupt remapping (hw-msi-facts §6.4, QEMU amdvi_int_remap_m
     expect(amdInterrupt(c, write32(1, ADDR, 2), undefined)).toEqual(faultOf(AMDVI_IR_GUEST_MODE));
   });
 
-  it('IV = 0 forwards the MSI unremapped: any (APIC, vector) (§6.4 step 1, AMDVI_IR_REMAP_ENABLE)', () => {
+  it('IV = 0 forwards the MSI unremapped: any (APIC, vector) (docs/hardware.md#amd-vi-delivery-step-by-step, step 1, AMDVI_IR_REMAP_ENABLE)', () => {
     const c = cfg([[1, dte({ iv: false, intCtl: 0 })]]);
     expect(amdInterrupt(c, write32(1, 0xfee3_3000n, 0xfe), undefined)).toEqual({
       kind: 'interrupt',

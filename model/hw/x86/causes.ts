@@ -16,10 +16,21 @@ export const VTD_FR_CONTEXT_ENTRY_P = {
  * access_right_check)` → `is_write ? -VTD_FR_WRITE : -VTD_FR_READ`).
  */
 export const VTD_FR_WRITE = { name: 'VTD_FR_WRITE', code: 0x5 } as const satisfies FaultCause;
+/** Read without read permission (a not-present entry included; QEMU vtd_iova_to_slpte). */
+export const VTD_FR_READ = { name: 'VTD_FR_READ', code: 0x6 } as const satisfies FaultCause;
 /** DMA whose translated output lies in the interrupt address range (legacy mode; LGN.4). */
 export const VTD_FR_INTERRUPT_ADDR = {
   name: 'VTD_FR_INTERRUPT_ADDR',
   code: 0xe,
+} as const satisfies FaultCause;
+/**
+ * Scalable mode: DMA output in the interrupt range (SGN.8, QEMU vtd_iova_to_slpte), and an ATS
+ * Translated write to the interrupt window (QEMU "intel_iommu: Support memory operations with
+ * pre-translated addresses", 2025-10, vtd_mem_ir_write → vtd_report_sid_ir_illegal_access).
+ */
+export const VTD_FR_SM_INTERRUPT_ADDR = {
+  name: 'VTD_FR_SM_INTERRUPT_ADDR',
+  code: 0x87,
 } as const satisfies FaultCause;
 /** Interrupt request with reserved fields set (address bits 63:32, or data[31:16] with SHV = 1). */
 export const VTD_FR_IR_REQ_RSVD = { name: 'VTD_FR_IR_REQ_RSVD', code: 0x20 } as const satisfies FaultCause;
@@ -48,7 +59,9 @@ export const VTD_FR_IR_SID_ERR = { name: 'VTD_FR_IR_SID_ERR', code: 0x26 } as co
 export const VTD_CAUSES = [
   VTD_FR_CONTEXT_ENTRY_P,
   VTD_FR_WRITE,
+  VTD_FR_READ,
   VTD_FR_INTERRUPT_ADDR,
+  VTD_FR_SM_INTERRUPT_ADDR,
   VTD_FR_IR_REQ_RSVD,
   VTD_FR_IR_INDEX_OVER,
   VTD_FR_IR_ENTRY_P,
@@ -87,6 +100,18 @@ export const AMDVI_IR_NOT_ALLOWED = { name: 'AMDVI_IR_NOT_ALLOWED', code: 0x1 } 
  * ("guest mode is not zero" → AMDVI_IR_ERR), and so does the model.
  */
 export const AMDVI_IR_GUEST_MODE = { name: 'AMDVI_IR_GUEST_MODE', code: 0x1 } as const satisfies FaultCause;
+/** IRTE int_type above arbitrated (QEMU amdvi_int_remap_legacy / _ga "reserved int_type" → AMDVI_IR_ERR). */
+export const AMDVI_IR_INT_TYPE_RESERVED = {
+  name: 'AMDVI_IR_INT_TYPE_RESERVED',
+  code: 0x1,
+} as const satisfies FaultCause;
+/** DTE IV = 1 on an IOMMU without interrupt remapping (QEMU amdvi_int_remap_msi, intremap=off → AMDVI_IR_ERR). */
+export const AMDVI_IR_NOT_SUPPORTED = {
+  name: 'AMDVI_IR_NOT_SUPPORTED',
+  code: 0x1,
+} as const satisfies FaultCause;
+/** NMI / INIT / ExtINT with logical destination mode, address bit 2 (QEMU amdvi_int_remap_msi "invalid dest_mode"). */
+export const AMDVI_IR_DEST_MODE = { name: 'AMDVI_IR_DEST_MODE', code: 0x1 } as const satisfies FaultCause;
 
 export const AMDVI_CAUSES = [
   IO_PAGE_FAULT,
@@ -94,4 +119,7 @@ export const AMDVI_CAUSES = [
   AMDVI_IR_INTCTL_RESERVED,
   AMDVI_IR_NOT_ALLOWED,
   AMDVI_IR_GUEST_MODE,
+  AMDVI_IR_INT_TYPE_RESERVED,
+  AMDVI_IR_NOT_SUPPORTED,
+  AMDVI_IR_DEST_MODE,
 ] as const;

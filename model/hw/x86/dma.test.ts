@@ -19,7 +19,7 @@ const dma: DmaRemap = new Map([
   ],
 ]);
 
-describe('x86 DMA remapping (hw-msi-facts §4.1, §6.3 dmaTranslate)', () => {
+describe('x86 DMA remapping (docs/hardware.md#x86-interrupt-window, docs/hardware.md#x86-dma-remapping)', () => {
   it('translates through the requester page map, keeping the page offset', () => {
     expect(dmaTranslate(dma, 'vtd', write32(0x0200, 0x10_123n, 7), undefined)).toEqual({
       kind: 'memory',

@@ -49,7 +49,7 @@ const amd: X86Platform = {
   dma: decoyDma,
 };
 
-describe('deliverX86 (hw-msi-facts §4.1, §5.3: IR region overlays DMA at priority 1)', () => {
+describe('deliverX86 (docs/hardware.md#x86-interrupt-window: IR region overlays DMA at priority 1)', () => {
   it('never DMA-translates a window write, even when the requester maps that IOVA (VT-d, AMD, no IR)', () => {
     for (const p of [vtd, amd, none]) {
       const trace: Hop[] = [];
@@ -77,7 +77,7 @@ describe('deliverX86 (hw-msi-facts §4.1, §5.3: IR region overlays DMA at prior
     expect(deliverX86(p, write32(0x0100, 0x1_008n, 9))).toEqual({ kind: 'memory', pa: 0x2_008n, data: 9 });
   });
 
-  it('without IR any requester reaches any (APIC, vector) in compatibility format (hw-msi-facts §7)', () => {
+  it('without IR any requester reaches any (APIC, vector) in compatibility format (docs/hardware.md#x86-without-interrupt-remapping)', () => {
     for (const rid of [0x0000, 0x0100, 0xffff]) {
       for (const [apic, vector] of [
         [0, 0x02],

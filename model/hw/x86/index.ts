@@ -3,14 +3,23 @@ import { z } from 'zod';
 import { hex } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
 import type { Outcome } from '../../types/outcome.ts';
+import { fault } from '../../types/outcome.ts';
 import { parseWith } from '../../types/validate.ts';
-import type { Write } from '../../types/write.ts';
+import { isTranslated, type Write } from '../../types/write.ts';
 import { AmdIrConfigSchema, amdInterrupt } from './amd-ir.ts';
+import { VTD_FR_SM_INTERRUPT_ADDR } from './causes.ts';
 import { DmaRemapSchema, type DmaUnit, dmaTranslate } from './dma.ts';
 import { VtdIrConfigSchema, vtdInterrupt } from './vtd-ir.ts';
-import { inInterruptWindow, lapicFromCompat, MSI_WINDOW_END, MSI_WINDOW_START } from './window.ts';
+import {
+  compatWindowAccess,
+  inInterruptWindow,
+  irWindowAccess,
+  MSI_WINDOW_END,
+  MSI_WINDOW_START,
+} from './window.ts';
 
 export * from './amd-ir.ts';
+export * from './amd-irte.ts';
 export * from './causes.ts';
 export * from './dma.ts';
 export * from './vtd-ir.ts';
@@ -31,11 +40,13 @@ export type X86Platform = z.infer<typeof X86PlatformSchema>;
 export const parseX86Platform = (input: unknown) => parseWith(X86PlatformSchema, input);
 
 /**
- * One device write on an x86 platform (hw-msi-facts §4.1, §5.3): a write inside
+ * One device write on an x86 platform (docs/hardware.md#x86-interrupt-window): a write inside
  * 0xFEE00000–0xFEEFFFFF is an interrupt request, decoded by the IR unit and NEVER DMA-translated
  * (QEMU overlays the IR MemoryRegion at priority 1 over every device's DMA address space); any
  * other write is DMA-translated for its requester. Model choice: with `ir.kind: 'none'` DMA faults
- * are named as VT-d's (a VT-d unit with no interrupt remapping). PASIDs and access size are ignored.
+ * are named as VT-d's (a VT-d unit with no interrupt remapping). PASIDs are ignored. An ATS
+ * Translated write to the window is refused by VT-d with 0x87 (QEMU "intel_iommu: Support memory
+ * operations with pre-translated addresses", vtd_mem_ir_write); AMD-Vi decodes it like any request.
  */
 export const deliverX86 = (p: X86Platform, w: Write, trace?: Trace): Outcome => {
   const inWindow = inInterruptWindow(w.addr);
@@ -53,12 +64,24 @@ export const deliverX86 = (p: X86Platform, w: Write, trace?: Trace): Outcome => 
   });
   const unit: DmaUnit = p.ir.kind === 'amd' ? 'amd-vi' : 'vtd';
   if (!inWindow) return dmaTranslate(p.dma, unit, w, trace);
-  return (
-    match(p.ir)
-      .with({ kind: 'vtd' }, (cfg) => vtdInterrupt(cfg, w, trace))
-      .with({ kind: 'amd' }, (cfg) => amdInterrupt(cfg, w, trace))
-      // No interrupt remapping: every window write is compatibility format straight to the LAPIC.
-      .with({ kind: 'none' }, () => lapicFromCompat(w.addr, w.data, trace))
-      .exhaustive()
-  );
+  // No interrupt remapping: every window write is compatibility format straight to the LAPIC.
+  if (p.ir.kind === 'none') return compatWindowAccess(w, trace);
+  const a = irWindowAccess(w, trace);
+  if (a.kind === 'done') return a.outcome;
+  const req: Write = { ...w, addr: a.addr, data: a.data, size: 4 };
+  return match(p.ir)
+    .with({ kind: 'vtd' }, (cfg) => {
+      if (isTranslated(w)) {
+        hop(trace, {
+          block: 'vtd-ir',
+          step: 'translated-in-window',
+          ref: 'QEMU hw/i386/intel_iommu.c vtd_mem_ir_write (pre-translated addresses, 2025-10)',
+          facts: { addr: hex(w.addr) },
+        });
+        return fault('vtd', VTD_FR_SM_INTERRUPT_ADDR);
+      }
+      return vtdInterrupt(cfg, req, trace);
+    })
+    .with({ kind: 'amd' }, (cfg) => amdInterrupt(cfg, req, trace))
+    .exhaustive();
 };

@@ -48,13 +48,13 @@ const cfg = (irt: [number, Irte][], over: Partial<VtdIrConfig> = {}): VtdIrConfi
   ...over,
 });
 
-describe('VT-d interrupt remapping (hw-msi-facts §6.3, QEMU vtd_interrupt_remap_msi / vtd_irte_get)', () => {
+describe('VT-d interrupt remapping (docs/hardware.md#vt-d-delivery-step-by-step, QEMU vtd_interrupt_remap_msi / vtd_irte_get)', () => {
   it('remaps a matching request to the IRTE destination and vector, xAPIC dest = IRTE.dest[15:8]', () => {
     const o = vtdInterrupt(cfg([[5, irte()]]), write32(0x0108, remappable(5), 0), undefined);
     expect(o).toEqual({ kind: 'interrupt', controller: 'lapic', target: 'apic3', identity: 0x41 });
   });
 
-  it('uses the full 32-bit IRTE.dest in x2APIC mode (EIME = 1; §4.2 "xAPIC: bits 15:8 when EIME=0")', () => {
+  it('uses the full 32-bit IRTE.dest in x2APIC mode (EIME = 1; docs/hardware.md#vt-d-delivery-step-by-step, step 9: xAPIC destination in bits 15:8)', () => {
     const o = vtdInterrupt(
       cfg([[5, irte({ dest: 0x1_0000 })]], { eime: true }),
       write32(0x0108, remappable(5), 0),
@@ -109,7 +109,7 @@ describe('VT-d interrupt remapping (hw-msi-facts §6.3, QEMU vtd_interrupt_remap
       expect(at(7)).toEqual(faultOf(VTD_FR_IR_SID_ERR));
     });
 
-    it('SVT=0 does no check: any requester uses the entry (the x86-vtd-ir-nosid gap, hw-msi-facts §7)', () => {
+    it('SVT=0 does no check: any requester uses the entry (the x86-vtd-ir-nosid gap: drivers/iommu/irq_remapping.c disable_sourceid_checking, Linux 7.0; docs/invariants.md#remap-entries-belong-to-their-requester)', () => {
       const c = cfg([[9, irte({ svt: 0 })]]);
       expect(vtdInterrupt(c, write32(0xbeef, remappable(9), 0), undefined).kind).toBe('interrupt');
     });

@@ -2,7 +2,7 @@ import { match } from 'ts-pattern';
 import { z } from 'zod';
 import { bit, bits, hex } from '../../types/addr.ts';
 import { type Hop, hop, type Trace } from '../../types/hop.ts';
-import { type FaultCause, type Outcome, tracedFault } from '../../types/outcome.ts';
+import { type FaultCause, type Outcome, tracedFault, unrecorded } from '../../types/outcome.ts';
 import { parseWith } from '../../types/validate.ts';
 import type { Write } from '../../types/write.ts';
 import {
@@ -34,11 +34,11 @@ const IrteCommon = z.object({
   /** Source-id Qualifier: how many low function bits SVT = 1 ignores. */
   sq: twoBits,
   sid: z.number().int().min(0).max(0xffff),
-  /** Any reserved bit of the 128-bit IRTE non-zero (the bit layout itself is not modelled). */
+  /** Any reserved bit of the 128-bit IRTE non-zero (decodeIrte computes it from the bits). */
   reservedSet: z.boolean().default(false),
 });
 
-/** IM = 0: remapped to the LAPIC; IM = 1: posted (Linux intel_ir_set_vcpu_affinity; hw-msi-facts §4.2). */
+/** IM = 0: remapped to the LAPIC; IM = 1: posted (Linux intel_ir_set_vcpu_affinity; docs/hardware.md#intel-vt-d-interrupt-remapping). */
 export const IrteSchema = z.discriminatedUnion('im', [
   IrteCommon.extend({ im: z.literal(0) }),
   IrteCommon.extend({
@@ -82,7 +82,7 @@ export const vtdHandle = (addr: bigint): number =>
 
 /**
  * The source-id check of an IRTE against the write's requester id (QEMU vtd_irte_get;
- * hw-msi-facts §4.2 step 5). True when the request may use the entry.
+ * docs/hardware.md#vt-d-delivery-step-by-step, step 8). True when the request may use the entry.
  */
 export const vtdSidOk = (e: Irte, rid: number): boolean =>
   match(e.svt)
@@ -98,15 +98,92 @@ export const vtdSidOk = (e: Irte, rid: number): boolean =>
     .with(3, () => false)
     .exhaustive();
 
+/** IRTE fields by their VT-d names, as software writes them (absent = 0). */
+export interface IrteFields {
+  readonly P: boolean;
+  readonly FPD?: boolean | undefined;
+  readonly DM?: number | undefined;
+  readonly RH?: number | undefined;
+  readonly TM?: number | undefined;
+  readonly DLM?: number | undefined;
+  readonly IM?: number | undefined;
+  readonly vector?: number | undefined;
+  readonly DST?: number | undefined;
+  readonly SID?: number | undefined;
+  readonly SQ?: number | undefined;
+  readonly SVT?: number | undefined;
+}
+
+/**
+ * The 128-bit IRTE as two 64-bit halves, remapped-format positions (Linux include/linux/dmar.h
+ * struct irte: present 0, fpd 1, dst_mode 2, redir_hint 3, trigger_mode 4, dlvry_mode 7:5, pst (IM)
+ * 15, vector 23:16, dest_id 63:32; sid 79:64, sq 81:80, svt 83:82), with `reservedBits` (0–127) set.
+ */
+export const encodeIrte = (
+  f: IrteFields,
+  reservedBits: readonly number[] = [],
+): { lo: bigint; hi: bigint } => {
+  const b = (v: number | boolean | undefined, at: number): bigint => BigInt(Number(v ?? 0)) << BigInt(at);
+  let lo =
+    b(f.P, 0) |
+    b(f.FPD, 1) |
+    b(f.DM, 2) |
+    b(f.RH, 3) |
+    b(f.TM, 4) |
+    b(f.DLM, 5) |
+    b(f.IM, 15) |
+    b(f.vector, 16);
+  lo |= b(f.DST, 32);
+  let hi = b(f.SID, 0) | b(f.SQ, 16) | b(f.SVT, 18);
+  for (const n of reservedBits) {
+    if (n < 64) lo |= 1n << BigInt(n);
+    else hi |= 1n << BigInt(n - 64);
+  }
+  return { lo, hi };
+};
+
+/** Bits that must be zero: remapped mode 14:12, 31:24, 127:84; posted mode 7:2, 13:12, 37:24, 95:84. */
+const RSVD_REMAPPED = { lo: (0x7n << 12n) | (0xffn << 24n), hi: ((1n << 44n) - 1n) << 20n };
+const RSVD_POSTED = { lo: (0x3fn << 2n) | (0x3n << 12n) | (((1n << 14n) - 1n) << 24n), hi: 0xfffn << 20n };
+
+/**
+ * Reads an IRTE from its two halves (Linux struct irte). IM (bit 15) selects the layout: remapped
+ * (vector, dest_id) or posted (p_vector, pda_l 63:38 and pda_h 127:96 = the posted-interrupt
+ * descriptor address bits 31:6 and 63:32). Reserved bits of the selected layout set `reservedSet`.
+ */
+export const decodeIrte = (lo: bigint, hi: bigint): Irte => {
+  const common = {
+    present: bit(lo, 0),
+    fpd: bit(lo, 1),
+    vector: Number(bits(lo, 23, 16)),
+    dest: Number(bits(lo, 63, 32)),
+    sid: Number(bits(hi, 15, 0)),
+    sq: Number(bits(hi, 17, 16)) as 0 | 1 | 2 | 3,
+    svt: Number(bits(hi, 19, 18)) as 0 | 1 | 2 | 3,
+  };
+  if (!bit(lo, 15)) {
+    const reservedSet = (lo & RSVD_REMAPPED.lo) !== 0n || (hi & RSVD_REMAPPED.hi) !== 0n;
+    return { ...common, im: 0, reservedSet };
+  }
+  const reservedSet = (lo & RSVD_POSTED.lo) !== 0n || (hi & RSVD_POSTED.hi) !== 0n;
+  const pda = (bits(hi, 63, 32) << 32n) | (bits(lo, 63, 38) << 6n);
+  return { ...common, im: 1, reservedSet, pda, vvector: common.vector };
+};
+
 /**
  * An interrupt request (a write inside 0xFEE00000–0xFEEFFFFF) through the VT-d interrupt-remapping
- * unit, as hw-msi-facts §6.3 (QEMU vtd_mem_ir_write → vtd_interrupt_remap_msi → vtd_irte_get).
+ * unit, as docs/hardware.md#vt-d-delivery-step-by-step (QEMU vtd_mem_ir_write → vtd_interrupt_remap_msi → vtd_irte_get).
  * The caller has already decided the write is in the window.
  */
 export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome => {
   // 0. IR disabled (GSTS.IRES = 0): every request is compatibility format, straight to the LAPIC.
   if (!cfg.ires) {
-    hop(trace, { block: BLOCK, step: 'ir-disabled', ref: 'VT-d 5.1 (IRES = 0)', facts: { rid: w.rid } });
+    hop(trace, {
+      block: BLOCK,
+      step: 'ir-disabled',
+      ref: 'Intel VT-d spec ch. 5 Interrupt Remapping (GSTS.IRES = 0)',
+      facts: { rid: w.rid },
+    });
     return lapicFromCompat(w.addr, w.data, trace);
   }
   // 1. Address bits 63:32 must be 0 (unreachable from the 0xFEE window; kept for direct callers).
@@ -135,13 +212,10 @@ export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome 
       },
     );
   }
-  // 3. Remappable format: handle = addr[19:5] | addr[2] << 15; SHV = addr[3].
+  // 3. Remappable format: handle = addr[19:5] | addr[2] << 15; SHV = addr[3]. With SHV the data's
+  //    low 16 bits are a sub-handle added to the handle.
   const handle = vtdHandle(w.addr);
   const shv = bit(w.addr, 3);
-  // 4. With SHV the data's low 16 bits are a sub-handle added to the handle; data[31:16] must be 0.
-  if (shv && w.data >>> 16 !== 0) {
-    return vtdFault(VTD_FR_IR_REQ_RSVD, trace, 'data-hi-reserved', REF_REMAP, { data: hex(w.data) });
-  }
   const index = shv ? handle + (w.data & 0xffff) : handle;
   hop(trace, { block: BLOCK, step: 'index', ref: REF_REMAP, facts: { handle, shv, index } });
   // 5. Index beyond the table → 0x21.
@@ -149,16 +223,19 @@ export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome 
     return vtdFault(VTD_FR_IR_INDEX_OVER, trace, 'index-over', REF_IRTE_GET, { index, irtSize: cfg.irtSize });
   }
   // 6. Read the IRTE; an entry the config does not list is all-zero, hence not present → 0x22.
+  //    From here on IRTE.FPD suppresses fault recording, "even not present" (QEMU vtd_irte_get).
   const e = cfg.irt.get(index);
+  const qualified = (o: Outcome): Outcome => (e?.fpd ? unrecorded(o) : o);
   if (e === undefined || !e.present) {
-    return vtdFault(VTD_FR_IR_ENTRY_P, trace, 'irte-not-present', REF_IRTE_GET, {
-      index,
-      fpd: e?.fpd ?? false,
-    });
+    return qualified(
+      vtdFault(VTD_FR_IR_ENTRY_P, trace, 'irte-not-present', REF_IRTE_GET, { index, fpd: e?.fpd ?? false }),
+    );
   }
   // 7. Reserved bits in a present IRTE → 0x24.
   if (e.reservedSet) {
-    return vtdFault(VTD_FR_IR_IRTE_RSVD, trace, 'irte-reserved', REF_IRTE_GET, { index, fpd: e.fpd });
+    return qualified(
+      vtdFault(VTD_FR_IR_IRTE_RSVD, trace, 'irte-reserved', REF_IRTE_GET, { index, fpd: e.fpd }),
+    );
   }
   // 8. Source-id validation by SVT / SQ / SID → 0x26 on failure.
   const sidOk = vtdSidOk(e, w.rid);
@@ -168,8 +245,14 @@ export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome 
     ref: REF_IRTE_GET,
     facts: { index, rid: hex(w.rid), svt: e.svt, sq: e.sq, sid: hex(e.sid), ok: sidOk },
   });
-  if (!sidOk) return vtdFault(VTD_FR_IR_SID_ERR, trace, 'sid-mismatch', REF_IRTE_GET, { index, fpd: e.fpd });
-  // 9. Deliver: IM = 1 posts the virtual vector to the descriptor; IM = 0 goes to the LAPIC
+  if (!sidOk)
+    return qualified(vtdFault(VTD_FR_IR_SID_ERR, trace, 'sid-mismatch', REF_IRTE_GET, { index, fpd: e.fpd }));
+  // 9. After the IRTE, with SHV data[31:16] must be 0 → 0x20 (QEMU checks it after vtd_remap_irq_get;
+  //    IRTE.FPD does not qualify it).
+  if (shv && w.data >>> 16 !== 0) {
+    return vtdFault(VTD_FR_IR_REQ_RSVD, trace, 'data-hi-reserved', REF_REMAP, { data: hex(w.data) });
+  }
+  // 10. Deliver: IM = 1 posts the virtual vector to the descriptor; IM = 0 goes to the LAPIC
   //    (destination = IRTE.dest in x2APIC mode, dest[15:8] in xAPIC mode).
   return match(e)
     .with({ im: 1 }, (p): Outcome => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Hop } from '../../types/hop.ts';
 import { inInterruptWindow, lapicFromCompat, MSI_WINDOW_END, MSI_WINDOW_START } from './window.ts';
 
-describe('x86 interrupt window (hw-msi-facts §4.1)', () => {
+describe('x86 interrupt window (docs/hardware.md#x86-interrupt-window)', () => {
   it('covers exactly 0xFEE00000–0xFEEFFFFF (VTD_INTERRUPT_ADDR_FIRST/LAST, AMDVI_INT_ADDR_FIRST/LAST)', () => {
     expect(MSI_WINDOW_START).toBe(0xfee00000n);
     expect(MSI_WINDOW_END).toBe(0xfeefffffn);
@@ -17,7 +17,7 @@ describe('x86 interrupt window (hw-msi-facts §4.1)', () => {
   });
 });
 
-describe('lapicFromCompat (Intel SDM vol. 3 MSI address/data format; hw-msi-facts §7)', () => {
+describe('lapicFromCompat (Intel SDM vol. 3 MSI address/data format; docs/hardware.md#x86-without-interrupt-remapping)', () => {
   it('takes the destination APIC id from address bits 19:12 and the vector from data bits 7:0', () => {
     expect(lapicFromCompat(0xfee2_a000n, 0x0000_40ec)).toEqual({
       kind: 'interrupt',

@@ -1,11 +1,13 @@
 import { bits, hex } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
-import type { Outcome } from '../../types/outcome.ts';
+import { dropped, fault, MEMTX_DECODE_ERROR, type Outcome } from '../../types/outcome.ts';
+import { accessOf, type Write } from '../../types/write.ts';
+import { qemuPieces } from '../qemu-access.ts';
 
 /**
  * The fixed x86 interrupt window: a device write whose address lies here is an interrupt request,
  * decoded before and instead of DMA translation (QEMU hw/i386/intel_iommu.c vtd_find_add_as
- * VTD_INTERRUPT_ADDR_FIRST/LAST; hw/i386/amd_iommu.c AMDVI_INT_ADDR_FIRST/LAST; hw-msi-facts §4.1).
+ * VTD_INTERRUPT_ADDR_FIRST/LAST; hw/i386/amd_iommu.c AMDVI_INT_ADDR_FIRST/LAST; docs/hardware.md#x86-interrupt-window).
  */
 export const MSI_WINDOW_START = 0xfee0_0000n;
 export const MSI_WINDOW_END = 0xfeef_ffffn;
@@ -33,7 +35,7 @@ export const apicTarget = (dest: number): string => `apic${dest}`;
 /**
  * Compatibility-format MSI straight to the local APIC: destination APIC id = address bits 19:12,
  * vector = data bits 7:0, delivery mode = data bits 10:8 (Intel SDM vol. 3 "Message Address Register
- * Format"; hw-msi-facts §7 "x86 mechanism"). No check of who wrote it: any device reaches any
+ * Format"; docs/linux-policy.md#msi-injection-without-remapping). No check of who wrote it: any device reaches any
  * (APIC, vector). Simplification: delivery/destination mode and redirection hint are recorded in
  * the trace only; logical destination mode is not resolved to a set of APICs.
  */
@@ -55,4 +57,55 @@ export const lapicFromCompat = (addr: bigint, data: number, trace?: Trace): Outc
     },
   });
   return { kind: 'interrupt', controller: 'lapic', target: apicTarget(dest), identity: vector };
+};
+
+/** The 32-bit interrupt request an access to the window carries, or what happened instead. */
+export type WindowAccess =
+  | { kind: 'request'; addr: bigint; data: number }
+  | { kind: 'done'; outcome: Outcome };
+
+/**
+ * The window as an interrupt-remapping unit's region sees an access (QEMU vtd_mem_ir_ops and
+ * amdvi_ir_ops: .valid 4..4 bytes; vtd_mem_ir_read / amdvi_mem_ir_read do nothing). A narrower
+ * access is a decode error; a read does nothing; a wider write arrives as 4-byte pieces
+ * (model/hw/qemu-access.ts). Simplification: only the first piece's interrupt request is followed
+ * (QEMU decodes every piece as its own request, with zero data).
+ */
+export const irWindowAccess = (w: Write, trace: Trace): WindowAccess => {
+  const pieces = qemuPieces(w.addr, w.size, w.data, 4);
+  const first = pieces[0];
+  if (first === undefined || pieces.some((p) => p.size < 4)) {
+    hop(trace, {
+      block: 'x86-window',
+      step: 'decode-error',
+      ref: REF_IR_OPS,
+      facts: { addr: hex(w.addr), size: w.size },
+    });
+    return { kind: 'done', outcome: fault('bus', MEMTX_DECODE_ERROR) };
+  }
+  if (accessOf(w) !== 'write') {
+    hop(trace, { block: 'x86-window', step: 'ir-read', ref: REF_IR_OPS, facts: { addr: hex(w.addr) } });
+    return { kind: 'done', outcome: dropped('x86-ir-read') };
+  }
+  return { kind: 'request', addr: first.addr, data: first.data };
+};
+
+const REF_IR_OPS = 'QEMU hw/i386/intel_iommu.c vtd_mem_ir_ops; hw/i386/amd_iommu.c amdvi_ir_ops';
+
+/**
+ * The window with no interrupt remapping: an MSI is one 32-bit write (Intel SDM vol. 3 10.11);
+ * a read or a narrower write raises nothing. Simplification: a wider write is taken as its first
+ * four bytes.
+ */
+export const compatWindowAccess = (w: Write, trace: Trace): Outcome => {
+  if (accessOf(w) !== 'write' || w.size < 4) {
+    hop(trace, {
+      block: 'lapic',
+      step: 'not-an-msi',
+      ref: 'Intel SDM vol. 3 10.11 (an MSI is a DWORD write)',
+      facts: { addr: hex(w.addr), size: w.size, access: accessOf(w) },
+    });
+    return dropped('lapic-not-an-msi');
+  }
+  return lapicFromCompat(w.addr, w.data, trace);
 };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { deliverFrom } from '../../platform/deliver.ts';
 import { deviceDomain, domainOf, groupOf, irqOf } from '../../platform/edit.ts';
 import { ITS_DOORBELL, imsicPage, V2M_DOORBELL } from '../../platform/layout.ts';
-import type { State } from '../../platform/state.ts';
+import { IOMMU_MMIO, IOMMU_NOEXEC, IOMMU_READ, IOMMU_WRITE, type State } from '../../platform/state.ts';
+import { ctxOf } from '../iommufd/ctx.ts';
 import { affinity, alloc, armIts, armV2m, assign, riscv, run, setup, topo } from '../testing.ts';
 import { iommu_dma_prepare_msi } from './dma-iommu.ts';
 
@@ -16,7 +17,7 @@ const fire = (s: State, device: number, vector = 0) => {
   return deliverFrom(s, device, q.msg.addr, q.msg.data);
 };
 
-describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; linux-msi-facts §1.4; invariant 14)', () => {
+describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; docs/linux-policy.md#preparing-an-msi-doorbell; docs/invariants.md#identity-and-blocked-domains)', () => {
   it('an IDENTITY domain passes the physical doorbell through unchanged and maps nothing ("An IDENTITY domain must pass through")', () => {
     const s = setup(armIts(), topo([{}]), [alloc(0)]);
     expect(deviceDomain(s, 0).type).toBe('IDENTITY');
@@ -24,7 +25,8 @@ describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; linux-msi-facts §1.4; i
     expect(ITS_DOORBELL).toBe(0x0809_0040n);
     expect(deviceDomain(s, 0).pages.size).toBe(0);
     const r = iommu_dma_prepare_msi(s, 0, V2M_DOORBELL);
-    expect(r.ok && r.addr === V2M_DOORBELL && r.state === s).toBe(true);
+    expect(r.ok && r.state === s).toBe(true);
+    expect(r.ok && r.value).toEqual({ iova: 0n, shift: 0, addr: V2M_DOORBELL });
   });
 
   it('an UNMANAGED domain without a cookie is -EOPNOTSUPP: type1 with no SW_MSI region cannot allocate the assigned device vector (cookie_type NONE)', () => {
@@ -43,7 +45,12 @@ describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; linux-msi-facts §1.4; i
   it('a VFIO MSI cookie maps the ITS doorbell page at the SW_MSI base and keeps the page offset (iommu_dma_sw_msi, msi_msg_set_addr)', () => {
     const s = setup(armIts(), topo([{}]), [assign(0, 'type1'), alloc(0)]);
     expect(addrOf(s, 0)).toBe(0x800_0040n);
-    expect(deviceDomain(s, 0).pages.get(0x8000n)).toEqual({ ppn: ITS_DOORBELL >> 12n, origin: 'msi' });
+    // iommu_dma_get_msi_page maps with IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO.
+    expect(deviceDomain(s, 0).pages.get(0x8000n)).toEqual({
+      ppn: ITS_DOORBELL >> 12n,
+      origin: 'msi',
+      prot: IOMMU_WRITE | IOMMU_NOEXEC | IOMMU_MMIO,
+    });
     expect(fire(s, 0).attribution).toMatchObject({ kind: 'irq', owner: 'userspace:0' });
   });
 
@@ -97,13 +104,16 @@ describe('iommu_dma_prepare_msi (drivers/iommu/iommu.c; linux-msi-facts §1.4; i
     expect(addrOf(s0, 0)).toBe(0x800_0000n);
     const s1 = run(s0, [affinity(0, 0, 2)]).state;
     expect(addrOf(s1, 0)).toBe(0x800_1000n);
-    expect(s1.swMsiMaps.get('userspace:0')).toEqual(
-      new Map([
-        [imsicPage(3, 0, 'S'), 0],
-        [imsicPage(3, 2, 'S'), 1],
-      ]),
-    );
-    expect(deviceDomain(s1, 0).pages.get(0x8001n)).toEqual({ ppn: imsicPage(3, 2, 'S'), origin: 'msi' });
+    expect(ctxOf(s1, 'userspace:0').swMsi).toEqual([
+      { start: 0x800_0000n, addr: imsicPage(3, 0, 'S') << 12n, pgoff: 0, id: 0 },
+      { start: 0x800_0000n, addr: imsicPage(3, 2, 'S') << 12n, pgoff: 1, id: 1 },
+    ]);
+    // iommufd_sw_msi_install maps with IOMMU_WRITE | IOMMU_READ | IOMMU_MMIO.
+    expect(deviceDomain(s1, 0).pages.get(0x8001n)).toEqual({
+      ppn: imsicPage(3, 2, 'S'),
+      origin: 'msi',
+      prot: IOMMU_READ | IOMMU_WRITE | IOMMU_MMIO,
+    });
     expect(fire(s1, 0).attribution).toMatchObject({ kind: 'irq', owner: 'userspace:0' });
   });
 

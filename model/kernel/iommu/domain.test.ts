@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { build } from '../../platform/build.ts';
 import { deviceDomain, deviceOf } from '../../platform/edit.ts';
 import { directRegionPage } from '../../platform/layout.ts';
+import { IOMMU_READ, IOMMU_WRITE } from '../../platform/state.ts';
 import { armIts, topo, x86 } from '../testing.ts';
 
-describe('iommu_create_device_direct_mappings (drivers/iommu/iommu.c; linux-msi-facts §1.3; invariant 7)', () => {
+describe('iommu_create_device_direct_mappings (drivers/iommu/iommu.c; docs/linux-policy.md#direct-regions-block-assignment; docs/invariants.md#direct-mapped)', () => {
   it('a DMA default domain identity-maps DIRECT and DIRECT_RELAXABLE regions (iommu_is_dma_domain)', () => {
     const s = build(
       x86('vtd', { defaultDomain: 'dma' }),
@@ -15,6 +16,7 @@ describe('iommu_create_device_direct_mappings (drivers/iommu/iommu.c; linux-msi-
       expect(deviceDomain(s, d).pages.get(directRegionPage(d))).toEqual({
         ppn: directRegionPage(d),
         origin: 'direct',
+        prot: IOMMU_READ | IOMMU_WRITE,
       });
     }
   });

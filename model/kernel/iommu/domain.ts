@@ -1,7 +1,15 @@
 import { addDomain, deviceOf, domainOf, mapPage, setDevice, setDomain } from '../../platform/edit.ts';
 import { imsicPage } from '../../platform/layout.ts';
-import type { Cookie, Domain, DomainType, State } from '../../platform/state.ts';
-import { pageOf } from '../../types/addr.ts';
+import {
+  type Cookie,
+  type Domain,
+  type DomainType,
+  IOMMU_READ,
+  IOMMU_WRITE,
+  type State,
+} from '../../platform/state.ts';
+import { alignUp, type Range } from '../interval.ts';
+import { iommu_map } from './pgtable.ts';
 
 /** iommu_is_dma_domain(): DMA and DMA_FQ domains (the model has no flush queue). */
 export const isDmaDomain = (d: Domain): boolean => d.type === 'DMA';
@@ -9,25 +17,54 @@ export const isDmaDomain = (d: Domain): boolean => d.type === 'DMA';
 export const isPaging = (d: Domain): boolean =>
   d.type === 'DMA' || d.type === 'UNMANAGED' || d.type === 'NESTED';
 
+/** Geometry the platform IOMMU drivers give a paging domain unless a case fixes it: 48-bit, 4 KiB pages. */
+export const DEFAULT_APERTURE: Range = { start: 0n, last: 0xffff_ffff_ffffn };
+export const DEFAULT_PGSIZE = 0x1000n;
+/** mock_domain_alloc_pgtable (drivers/iommu/iommufd/iommufd_test.h): MOCK_APERTURE_START/LAST, MOCK_PAGE_SIZE. */
+export const MOCK_APERTURE: Range = { start: 1n << 24n, last: (1n << 31n) - 1n };
+export const MOCK_PAGE_SIZE = 0x800n;
+
+export interface DomainOpts {
+  readonly cookie?: Cookie;
+  readonly driver?: Domain['driver'];
+}
+
 /**
  * Allocates a domain. DMA domains get a DMA_IOVA cookie (iommu_get_dma_cookie in
  * iommu_setup_default_domain); UNMANAGED domains start with none; the stage of paging domains is
- * the driver's (policy.pagingStage).
+ * the driver's (policy.pagingStage). Paging domains take the case's geometry, else the driver's.
  */
-export const allocDomain = (s: State, type: DomainType, owner: string, cookie?: Cookie): [State, number] =>
-  addDomain(s, {
+export const allocDomain = (
+  s: State,
+  type: DomainType,
+  owner: string,
+  cookie?: Cookie,
+  opts: DomainOpts = {},
+): [State, number] => {
+  const driver = opts.driver ?? 'iommu';
+  const mock = driver === 'mock';
+  return addDomain(s, {
     type,
     owner,
     stage: s.policy.pagingStage,
     pages: new Map(),
-    cookie: cookie ?? (type === 'DMA' ? { type: 'DMA_IOVA' } : { type: 'NONE' }),
+    cookie: cookie ?? opts.cookie ?? (type === 'DMA' ? { type: 'DMA_IOVA' } : { type: 'NONE' }),
     msiPages: new Map(),
+    aperture: s.geometry?.aperture ?? (mock ? MOCK_APERTURE : DEFAULT_APERTURE),
+    pgsize: s.geometry?.pgsize ?? (mock ? MOCK_PAGE_SIZE : DEFAULT_PGSIZE),
+    driver,
   });
+};
+
+/** Prot of a firmware direct mapping (RMRR / IVMD / IORT RMR without attributes): IOMMU_READ | IOMMU_WRITE. */
+const DIRECT_PROT = IOMMU_READ | IOMMU_WRITE;
 
 /**
  * iommu_create_device_direct_mappings (drivers/iommu/iommu.c): a DIRECT region sets
- * require_direct; DIRECT and DIRECT_RELAXABLE regions are identity-mapped only in DMA domains.
- * With policy `dma-default-only` the flag is only recorded for DMA domains (before seed 001's patch).
+ * require_direct; DIRECT and DIRECT_RELAXABLE regions are identity-mapped only in DMA domains, from
+ * ALIGN(start, pg_size) up to ALIGN(start + length, pg_size) — both ends rounded up — skipping pages
+ * that are already mapped and mapping each run of unmapped pages with one iommu_map. With policy
+ * `dma-default-only` the flag is only recorded for DMA domains (before seed 001's patch).
  */
 export const createDirectMappings = (s0: State, domainId: number, device: number): State => {
   let s = s0;
@@ -38,14 +75,26 @@ export const createDirectMappings = (s0: State, domainId: number, device: number
     s = setDevice(s, { ...dev, requireDirect: true });
   }
   if (!dma) return s;
-  let d = domainOf(s, domainId);
+  const pg = domainOf(s, domainId).pgsize;
   for (const r of dev.resv) {
     if (r.type !== 'DIRECT' && r.type !== 'DIRECT_RELAXABLE') continue;
-    for (let p = pageOf(r.start); p < pageOf(r.start + r.length + 0xfffn); p++) {
-      if (!d.pages.has(p)) d = mapPage(d, p, { ppn: p, origin: 'direct' });
+    const start = alignUp(r.start, pg);
+    const end = alignUp(r.start + r.length, pg);
+    let run = 0n;
+    for (let addr = start; addr <= end; addr += pg) {
+      const mapped = addr < end && domainOf(s, domainId).pages.has((addr === 0n ? 1n : addr) >> 12n);
+      if (addr < end && !mapped) {
+        run += pg;
+        continue;
+      }
+      if (run > 0n) {
+        const r2 = iommu_map(s, domainId, addr - run, addr - run, run, DIRECT_PROT, 'direct');
+        s = r2.state;
+        run = 0n;
+      }
     }
   }
-  return setDomain(s, d);
+  return s;
 };
 
 /**
@@ -56,7 +105,7 @@ export const mapImsicsIdentity = (s: State, domainId: number): State => {
   let d = domainOf(s, domainId);
   for (let h = 0; h < s.topology.harts; h++) {
     const p = imsicPage(s.topology.harts, h, 'S');
-    if (!d.pages.has(p)) d = mapPage(d, p, { ppn: p, origin: 'imsic-identity' });
+    if (!d.pages.has(p)) d = mapPage(d, p, { ppn: p, origin: 'imsic-identity', prot: DIRECT_PROT });
   }
   return setDomain(s, d);
 };
@@ -64,7 +113,3 @@ export const mapImsicsIdentity = (s: State, domainId: number): State => {
 /** The domain whose page table holds MSI pages for `domainId`: a NESTED domain's parent S2 (find_hwpt_paging). */
 export const pagingDomainFor = (s: State, domainId: number): number =>
   domainOf(s, domainId).parent ?? domainId;
-
-/** The SW_MSI base a device reports, if any. */
-export const swMsiStart = (s: State, device: number): bigint | undefined =>
-  deviceOf(s, device).resv.find((r) => r.type === 'SW_MSI')?.start;

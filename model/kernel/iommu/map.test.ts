@@ -7,7 +7,7 @@ const BACKENDS = ['type1', 'iommufd'] as const;
 /** A group owned by userspace through `backend` on SMMUv3 + ITS (SW_MSI window). */
 const armOwned = (backend: (typeof BACKENDS)[number]) => setup(armIts(), topo([{}]), [assign(0, backend)]);
 
-describe('iommu_map (VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP) into reserved ranges (linux-msi-facts §1.5, §1.6; invariant 5)', () => {
+describe('iommu_map (VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP) into reserved ranges (docs/linux-policy.md#vfio-type1, docs/linux-policy.md#iommufd; docs/invariants.md#resv-exclusion)', () => {
   it('type1 refuses a map at the SW_MSI base 0x8000000 with -EINVAL (vfio_iommu_iova_dma_valid: vfio_iommu_resv_exclude cut SW_MSI from the IOVA list)', () => {
     expect(run(armOwned('type1'), [map(0, 0x800_0000n)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
   });
@@ -49,7 +49,7 @@ describe('iommu_map (VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP) into reserved ranges (
   );
 
   it.each(BACKENDS)(
-    '%s keeps a DIRECT_RELAXABLE range mappable (vfio_iommu_resv_exclude / iopt_table_enforce_dev_resv_regions skip RELAXABLE; invariant 6)',
+    '%s keeps a DIRECT_RELAXABLE range mappable (vfio_iommu_resv_exclude / iopt_table_enforce_dev_resv_regions skip RELAXABLE; docs/invariants.md#relaxable-regions-stay-mappable)',
     (backend) => {
       const s = setup(armIts(), topo([{ resv: ['direct-relaxable'] }]), [assign(0, backend)]);
       const { state, results } = run(s, [map(0, directRegionPage(0) << 12n)]);

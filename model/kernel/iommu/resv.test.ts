@@ -14,7 +14,7 @@ import { deviceResvRegions, overlaps } from './resv.ts';
 const regions = (d: ReturnType<typeof armIts>, harts = 2, resv: ('direct' | 'direct-relaxable')[] = []) =>
   deviceResvRegions(d.hardware, d.policy, topo([{}, { resv }], { harts }), 1);
 
-describe('deviceResvRegions (get_resv_regions per IOMMU driver; linux-msi-facts §1.2)', () => {
+describe('deviceResvRegions (get_resv_regions per IOMMU driver; docs/linux-policy.md#who-reports-which-region)', () => {
   it('SMMUv3 reports SW_MSI at MSI_IOVA_BASE 0x8000000, length MSI_IOVA_LENGTH 0x100000 (arm_smmu_get_resv_regions)', () => {
     expect(regions(armIts())).toEqual([{ start: 0x800_0000n, length: 0x10_0000n, type: 'SW_MSI' }]);
     expect(SW_MSI_BASE).toBe(0x800_0000n);
@@ -28,7 +28,7 @@ describe('deviceResvRegions (get_resv_regions per IOMMU driver; linux-msi-facts 
     expect(X86_MSI_BASE + X86_MSI_LENGTH - 1n).toBe(0xfeef_ffffn);
   });
 
-  it('RISC-V hw-msi: one IOMMU_RESV_MSI region covering every hart IMSIC S-file page and nothing below it (RFC v2 patch 05; §4)', () => {
+  it('RISC-V hw-msi: one IOMMU_RESV_MSI region covering every hart IMSIC S-file page and nothing below it (RFC v2 patch 05, 20250920203851.2205115-25-ajones@ventanamicro.com; docs/linux-policy.md#rfc-v2-irqbypass-and-the-hart-restricted-msi-table)', () => {
     const harts = 4;
     const r = regions(riscv('msi-table-all', { msiRegion: 'hw-msi' }), harts);
     expect(r).toHaveLength(1);
@@ -55,15 +55,15 @@ describe('deviceResvRegions (get_resv_regions per IOMMU driver; linux-msi-facts 
     expect(r.map((x) => x.start)).toEqual([0x2800_0000n, 0x2800_4000n, 0x2800_8000n]);
   });
 
-  it('RISC-V upstream reports no MSI region at all (riscv-iommu has no get_resv_regions op; §1.2, §4)', () => {
+  it('RISC-V upstream reports no MSI region at all (riscv-iommu has no get_resv_regions op: drivers/iommu/riscv/iommu.c riscv_iommu_ops, Linux 7.0; docs/linux-policy.md#who-reports-which-region)', () => {
     expect(regions(riscv('raw-physical', { msiRegion: 'none' }))).toEqual([]);
   });
 
-  it('hw-msi-and-sw-msi reports both an MSI and a SW_MSI region (the insane combination iopt_table_enforce_dev_resv_regions rejects; invariant 9)', () => {
+  it('hw-msi-and-sw-msi reports both an MSI and a SW_MSI region (the insane combination iopt_table_enforce_dev_resv_regions rejects; docs/invariants.md#hw-sw-msi-exclusive)', () => {
     expect(regions(armIts({ msiRegion: 'hw-msi-and-sw-msi' })).map((r) => r.type)).toEqual(['MSI', 'SW_MSI']);
   });
 
-  it('firmware regions (RMRR / IVMD / IORT RMR) come first, one page at 0xd0000+deviceIndex, DIRECT or DIRECT_RELAXABLE (intel_iommu_get_resv_regions, iort_get_rmrs; §1.2)', () => {
+  it('firmware regions (RMRR / IVMD / IORT RMR) come first, one page at 0xd0000+deviceIndex, DIRECT or DIRECT_RELAXABLE (intel_iommu_get_resv_regions, iort_get_rmrs; docs/linux-policy.md#who-reports-which-region)', () => {
     expect(regions(armIts(), 2, ['direct'])).toEqual([
       { start: directRegionPage(1) << 12n, length: 0x1000n, type: 'DIRECT' },
       { start: 0x800_0000n, length: 0x10_0000n, type: 'SW_MSI' },

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { deliverFrom } from '../../platform/deliver.ts';
 import { deviceDomain, domainOf, groupOf, irqOf } from '../../platform/edit.ts';
 import { ITS_DOORBELL, imsicPage } from '../../platform/layout.ts';
-import type { State } from '../../platform/state.ts';
+import { IOMMU_MMIO, IOMMU_READ, IOMMU_WRITE, type State, type SwMsiMap } from '../../platform/state.ts';
 import { affinity, alloc, armIts, assign, map, riscv, run, setup, topo } from '../testing.ts';
-import { IOMMUFD_SW_MSI_MAX, iommufdSwMsi } from './sw-msi.ts';
+import { ctxOf, setCtx } from './ctx.ts';
+import { IOMMUFD_SW_MSI_MAX, iommufd_sw_msi } from './sw-msi.ts';
 
 const replace = (group: number) => ({ op: 'iommu_replace_domain', group }) as const;
 const ITS_PAGE = ITS_DOORBELL >> 12n;
+/** iommufd_sw_msi_install maps doorbell pages IOMMU_WRITE | IOMMU_READ | IOMMU_MMIO. */
+const MSI_PAGE = (ppn: bigint) => ({ ppn, origin: 'msi', prot: IOMMU_READ | IOMMU_WRITE | IOMMU_MMIO });
 
 const fire = (s: State, device: number, vector = 0) => {
   const q = irqOf(s, device, vector);
@@ -15,7 +18,7 @@ const fire = (s: State, device: number, vector = 0) => {
   return deliverFrom(s, device, q.msg.addr, q.msg.data);
 };
 
-describe('iommufd sw_msi across domain replacement (iommufd_device_replace, iommufd_group_setup_msi; linux-msi-facts §1.6; invariants 11, 12)', () => {
+describe('iommufd sw_msi across domain replacement (drivers/iommu/iommufd/device.c iommufd_device_replace, iommufd_group_setup_msi; docs/invariants.md#domain-switch-continuity, docs/invariants.md#msi-pages-are-never-unmapped)', () => {
   it('after iommu_replace_domain the doorbell page is mapped in the new domain at the same IOVA and the programmed MSI still arrives', () => {
     const s0 = setup(armIts(), topo([{}]), [assign(0, 'iommufd'), alloc(0)]);
     const before = groupOf(s0, 0).domain;
@@ -24,12 +27,12 @@ describe('iommufd sw_msi across domain replacement (iommufd_device_replace, iomm
     const { state, results } = run(s0, [replace(0)]);
     expect(results).toEqual([{ ok: true }]);
     expect(groupOf(state, 0).domain).not.toBe(before);
-    expect(deviceDomain(state, 0).pages.get(0x8000n)).toEqual({ ppn: ITS_PAGE, origin: 'msi' });
+    expect(deviceDomain(state, 0).pages.get(0x8000n)).toEqual(MSI_PAGE(ITS_PAGE));
     expect(irqOf(state, 0, 0)?.msg).toEqual(msg);
     expect(fire(state, 0).attribution).toMatchObject({ kind: 'irq', owner: 'userspace:0' });
   });
 
-  it('the new domain gets the user mappings of the IOAS and every MSI page of the fd (iopt_table_add_domain fills areas; iommufd_group_setup_msi)', () => {
+  it("the new domain gets the IOAS's areas and the group's own MSI pages (iopt_table_add_domain fills areas; iommufd_group_setup_msi installs required_sw_msi)", () => {
     const s0 = setup(riscv('prepare-msi'), topo([{}], { harts: 2 }), [
       assign(0, 'iommufd', { unsafe: true }),
       map(0, 0x1000_0000n),
@@ -43,16 +46,29 @@ describe('iommufd sw_msi across domain replacement (iommufd_device_replace, iomm
     expect(pages.get(0x1_0000n)?.origin).toBe('user');
   });
 
-  it('present_sw_msi only grows: the old domain keeps its MSI page after replace, and the IOAS keeps it after release', () => {
+  it("a new hwpt gets only its group's doorbell pages, not every page the context has used (iommufd_group_setup_msi tests igroup->required_sw_msi)", () => {
+    // Two groups of one owner: group 0's vector moves to hart 1 (pgoff 1), group 1 only uses hart 0's page (pgoff 0).
+    const s0 = setup(riscv('prepare-msi'), topo([{}, {}], { harts: 2 }), [
+      assign(0, 'iommufd', { unsafe: true }),
+      assign(1, 'iommufd', { unsafe: true }),
+      alloc(0),
+      affinity(0, 0, 1),
+      alloc(1),
+    ]);
+    expect(ctxOf(s0, 'userspace:0').swMsi.map((m) => m.pgoff)).toEqual([0, 1]);
+    const { state } = run(s0, [replace(1)]);
+    const pages = deviceDomain(state, 1).pages;
+    expect(pages.get(0x8000n)).toEqual(MSI_PAGE(imsicPage(2, 0, 'S')));
+    expect(pages.has(0x8001n)).toBe(false);
+    expect(fire(state, 1).attribution).toMatchObject({ kind: 'irq', owner: 'userspace:0' });
+  });
+
+  it('present_sw_msi only grows: the old domain keeps its MSI page after replace (MSI pages are never unmapped individually)', () => {
     const s0 = setup(armIts(), topo([{}]), [assign(0, 'iommufd'), alloc(0)]);
     const old = groupOf(s0, 0).domain;
     const s1 = run(s0, [replace(0)]).state;
-    expect(domainOf(s1, old).pages.get(0x8000n)).toEqual({ ppn: ITS_PAGE, origin: 'msi' });
-    const current = groupOf(s1, 0).domain;
-    const s2 = run(s1, [{ op: 'vfio_group_release', group: 0 }]).state;
-    expect(groupOf(s2, 0).owner.kind).toBe('host');
-    expect(domainOf(s2, current).pages.get(0x8000n)).toEqual({ ppn: ITS_PAGE, origin: 'msi' });
-    expect(domainOf(s2, old).pages.get(0x8000n)).toEqual({ ppn: ITS_PAGE, origin: 'msi' });
+    expect(domainOf(s1, old).pages.get(0x8000n)).toEqual(MSI_PAGE(ITS_PAGE));
+    expect(domainOf(s1, old).hwpt?.presentSwMsi).toEqual([0]);
   });
 
   it('the IOVA of a doorbell page is the same in two domains of the same fd (per-fd pgoff, iommufd_sw_msi_get_map)', () => {
@@ -83,44 +99,58 @@ describe('iommufd sw_msi across domain replacement (iommufd_device_replace, iomm
     expect(irqOf(s, 0, 0)?.msg.addr).toBe(0x800_1000n);
     expect(irqOf(s, 1, 0)?.msg.addr).toBe(0x800_0000n);
     expect(deviceDomain(s, 1).pages.get(0x8000n)?.ppn).toBe(imsicPage(2, 0, 'S'));
-    expect(s.swMsiMaps.get('userspace:1')).toEqual(new Map([[imsicPage(2, 0, 'S'), 0]]));
+    expect(ctxOf(s, 'userspace:1').swMsi).toEqual([
+      { start: 0x800_0000n, addr: imsicPage(2, 0, 'S') << 12n, pgoff: 0, id: 0 },
+    ]);
   });
 
-  it('type1 has no domain replace: -EOPNOTSUPP (VFIO type1 never replaces a live domain; invariant 11)', () => {
-    const s = setup(armIts(), topo([{}]), [assign(0, 'type1')]);
-    expect(run(s, [replace(0)]).results).toEqual([{ ok: false, errno: 'EOPNOTSUPP' }]);
+  it('a type1 container and an iommufd context of one owner are unrelated: after type1 → release → iommufd the MSI is mapped by iommufd and survives a replace (the seed-3 counterexample of issue 9)', () => {
+    const s0 = setup(armIts(), topo([{ vectors: 1 }], { harts: 1 }), [
+      assign(0, 'type1', { owner: 1 }),
+      { op: 'vfio_group_release', group: 0 },
+      assign(0, 'iommufd', { owner: 1 }),
+      alloc(0),
+    ]);
+    expect(deviceDomain(s0, 0).cookie).toEqual({ type: 'IOMMUFD', owner: 'userspace:1' });
+    const { state, results } = run(s0, [replace(0)]);
+    expect(results).toEqual([{ ok: true }]);
+    expect(deviceDomain(state, 0).pages.get(0x8000n)).toEqual(MSI_PAGE(ITS_PAGE));
+    expect(fire(state, 0).attribution).toMatchObject({ kind: 'irq', owner: 'userspace:1' });
   });
 });
 
-describe('iommufdSwMsi pgoff allocation (iommufd_sw_msi_get_map, struct iommufd_sw_msi_maps)', () => {
+describe('iommufd_sw_msi_get_map pgoff allocation (drivers/iommu/iommufd/driver.c; struct iommufd_sw_msi_maps)', () => {
   const assigned = () => setup(armIts(), topo([{}]), [assign(0, 'iommufd')]);
-  const withMaps = (s: State, entries: [bigint, number][]): State => ({
-    ...s,
-    swMsiMaps: new Map(s.swMsiMaps).set('userspace:0', new Map(entries)),
+  const withMaps = (s: State, maps: SwMsiMap[]): State =>
+    setCtx(s, 'userspace:0', { ...ctxOf(s, 'userspace:0'), swMsi: maps, swMsiId: maps.length });
+  const at = (start: bigint, page: bigint, pgoff: number, id: number): SwMsiMap => ({
+    start,
+    addr: page << 12n,
+    pgoff,
+    id,
   });
 
-  it('a new doorbell page takes max(existing pgoff) + 1, not the count of pages', () => {
-    const s = assigned();
-    const r = iommufdSwMsi(
-      withMaps(s, [
-        [0x1n, 0],
-        [0x2n, 5],
-      ]),
-      'userspace:0',
-      0,
-      groupOf(s, 0).domain,
-      ITS_DOORBELL,
-    );
-    expect(r.ok && r.addr).toBe(0x800_6040n);
+  it('a new doorbell page takes max(existing pgoff) + 1 of the same sw_msi_start, not the count of pages', () => {
+    const s = withMaps(assigned(), [at(0x800_0000n, 0x1n, 0, 0), at(0x800_0000n, 0x2n, 5, 1)]);
+    const r = iommufd_sw_msi(s, 0, groupOf(s, 0).domain, ITS_DOORBELL);
+    expect(r.ok && r.value).toEqual({ iova: 0x800_6000n, shift: 12, addr: 0x800_6040n });
   });
 
-  it('the 65th doorbell page of an fd is -EOVERFLOW (64-bit bitmap)', () => {
-    const s = assigned();
+  it('maps are keyed by (sw_msi_start, page): a page known under another SW_MSI start gets a map of its own, pgoffs counted per start', () => {
+    const s = withMaps(assigned(), [at(0x1000_0000n, ITS_PAGE, 7, 0)]);
+    const r = iommufd_sw_msi(s, 0, groupOf(s, 0).domain, ITS_DOORBELL);
+    expect(r.ok && r.value.addr).toBe(0x800_0040n);
+    expect(r.ok && ctxOf(r.state, 'userspace:0').swMsi[1]).toEqual(at(0x800_0000n, ITS_PAGE, 0, 1));
+  });
+
+  it('the 65th map of a context is -EOVERFLOW (64-bit bitmap of ids); a known page still resolves', () => {
     expect(IOMMUFD_SW_MSI_MAX).toBe(64);
-    const full = Array.from({ length: 64 }, (_, i): [bigint, number] => [0x100n + BigInt(i), i]);
-    const r = iommufdSwMsi(withMaps(s, full), 'userspace:0', 0, groupOf(s, 0).domain, ITS_DOORBELL);
-    expect(r).toEqual({ ok: false, errno: 'EOVERFLOW' });
-    const known = iommufdSwMsi(withMaps(s, full), 'userspace:0', 0, groupOf(s, 0).domain, 0x13_f040n);
-    expect(known.ok && known.addr).toBe(0x803_f040n);
+    const full = Array.from({ length: 64 }, (_, i) => at(0x800_0000n, 0x100n + BigInt(i), i, i));
+    const s = withMaps(assigned(), full);
+    const r = iommufd_sw_msi(s, 0, groupOf(s, 0).domain, ITS_DOORBELL);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errno).toBe('EOVERFLOW');
+    const known = iommufd_sw_msi(s, 0, groupOf(s, 0).domain, 0x13_f040n);
+    expect(known.ok && known.value.addr).toBe(0x803_f040n);
   });
 });

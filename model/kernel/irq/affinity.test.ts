@@ -20,7 +20,7 @@ const moved = (design: Parameters<typeof setup>[0]) => {
   return { before, after: state };
 };
 
-describe('irq_set_affinity on address-encoded targets rewrites the MSI address (linux-msi-facts §3, §4; invariant 15)', () => {
+describe('irq_set_affinity on address-encoded targets rewrites the MSI address (docs/linux-policy.md#irqchips-and-their-doorbells, docs/linux-policy.md#risc-v-upstream; docs/invariants.md#affinity-atomic)', () => {
   it('RISC-V IMSIC: the address moves to the new hart S-file page 0x28004000 with a new identity (imsic_irq_set_affinity, imsic_irq_compose_vector_msg)', () => {
     const { before, after } = moved(riscv('raw-physical', { msiRegion: 'none' }));
     expect(irq0(before).msg.addr).toBe(0x2800_0000n);
@@ -31,7 +31,7 @@ describe('irq_set_affinity on address-encoded targets rewrites the MSI address (
     expect(fire(after).attribution).toMatchObject({ irq: { hart: 1 } });
   });
 
-  it('x86 without IR: compatibility format, destination APIC id in address bits 19:12, vector in data (hw-msi-facts §4; __irq_msi_compose_msg)', () => {
+  it('x86 without IR: compatibility format, destination APIC id in address bits 19:12, vector in data (docs/hardware.md#x86-without-interrupt-remapping; __irq_msi_compose_msg)', () => {
     const { before, after } = moved(x86('none'));
     expect(irq0(before).msg.addr).toBe(0xfee0_0000n);
     expect(irq0(after).msg.addr).toBe(0xfee0_1000n);
@@ -42,7 +42,7 @@ describe('irq_set_affinity on address-encoded targets rewrites the MSI address (
   });
 });
 
-describe('irq_set_affinity on remapped / CPU-independent doorbells keeps the message (its_set_affinity MOVI, gicv2m, intel_ir_set_affinity, amd_ir_set_affinity; invariant 15)', () => {
+describe('irq_set_affinity on remapped / CPU-independent doorbells keeps the message (its_set_affinity MOVI, gicv2m, intel_ir_set_affinity, amd_ir_set_affinity; docs/invariants.md#affinity-atomic)', () => {
   it('GICv3 ITS: message unchanged, the collection moves, the LPI lands on redistributor 1 (its_set_affinity → MOVI)', () => {
     const { before, after } = moved(armIts());
     expect(irq0(after).msg).toEqual(irq0(before).msg);

@@ -16,8 +16,7 @@ import type { HwIrq, Irq, MsiMsg, State } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
 import { PAGE_MASK } from '../../types/addr.ts';
 import type { ErrnoName } from '../errno.ts';
-import { iommu_dma_prepare_msi, type MsiIova } from '../iommu/dma-iommu.ts';
-import { imsicDoorbell } from './doorbell.ts';
+import { type DoorbellAddr, imsicDoorbell, prepareDoorbell } from './doorbell.ts';
 
 export type IrqStep = { ok: true; state: State; irq: Irq } | { ok: false; errno: ErrnoName };
 
@@ -48,7 +47,7 @@ export const freeCpuVector = (s: State, hart: number): number | undefined => {
   return lowestFree(used, FIRST_DEVICE_VECTOR, 0xef);
 };
 
-/** VT-d remappable-format address for IRTE `handle` with SHV = 1 (hw-msi-facts §4.2). */
+/** VT-d remappable-format address for IRTE `handle` with SHV = 1 (docs/hardware.md#intel-vt-d-interrupt-remapping). */
 export const vtdRemappableAddr = (handle: number): bigint =>
   X86_MSI_BASE |
   (BigInt(handle & 0x7fff) << 5n) |
@@ -63,7 +62,7 @@ export const compatAddr = (apic: number): bigint => X86_MSI_BASE | (BigInt(apic)
  * userspace-supplied IOVAs (seed 003) the IOVA userspace gave for this vector; a missing one is an
  * error, never a kernel allocation.
  */
-const armDoorbell = (s: State, device: number, vector: number, phys: bigint): MsiIova => {
+const armDoorbell = (s: State, device: number, vector: number, phys: bigint): DoorbellAddr => {
   const dev = deviceOf(s, device);
   const assigned = groupOf(s, dev.group).owner.kind !== 'host';
   if (s.policy.msiIova === 'userspace-per-vector' && assigned) {
@@ -71,7 +70,7 @@ const armDoorbell = (s: State, device: number, vector: number, phys: bigint): Ms
     if (iova === undefined) return { ok: false, errno: 'EINVAL' };
     return { ok: true, state: s, addr: iova | (phys & PAGE_MASK) };
   }
-  return iommu_dma_prepare_msi(s, device, phys);
+  return prepareDoorbell(s, device, phys);
 };
 
 /**
@@ -83,7 +82,7 @@ const armDoorbell = (s: State, device: number, vector: number, phys: bigint): Ms
 export const allocIrq = (s: State, device: number, vector: number, hart: number): IrqStep => {
   const owner = ownerKey(groupOf(s, deviceOf(s, device).group).owner);
   const hw = s.hardware;
-  const finish = (r: MsiIova, hwIrq: HwIrq, data: number): IrqStep => {
+  const finish = (r: DoorbellAddr, hwIrq: HwIrq, data: number): IrqStep => {
     if (!r.ok) return r;
     const msg: MsiMsg = { addr: r.addr, data };
     const [state, irq] = addIrq(r.state, { device, vector, hart, owner, via: 'host', hw: hwIrq, msg });
@@ -116,7 +115,7 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
     .with({ arch: 'x86' }, (x): IrqStep => {
       const vec = freeCpuVector(s, hart);
       if (vec === undefined) return { ok: false, errno: 'ENOSPC' };
-      const ok = (addr: bigint): MsiIova => ({ ok: true, state: s, addr });
+      const ok = (addr: bigint): DoorbellAddr => ({ ok: true, state: s, addr });
       return match(x.ir)
         .with('vtd', () => {
           const used = new Set(s.irqs.map((q) => (q.hw.chip === 'vtd' ? q.hw.irte : -1)));

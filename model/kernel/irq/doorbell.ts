@@ -2,7 +2,17 @@ import { match } from 'ts-pattern';
 import { deviceOf, setDevice } from '../../platform/edit.ts';
 import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
-import { iommu_dma_prepare_msi, type MsiIova } from '../iommu/dma-iommu.ts';
+import type { ErrnoName } from '../errno.ts';
+import { iommu_dma_prepare_msi } from '../iommu/dma-iommu.ts';
+
+/** The address an irqchip writes into the device's MSI message, or why there is none. */
+export type DoorbellAddr = { ok: true; state: State; addr: bigint } | { ok: false; errno: ErrnoName };
+
+/** iommu_dma_prepare_msi then msi_msg_set_addr for the physical doorbell `phys`. */
+export const prepareDoorbell = (s: State, device: number, phys: bigint): DoorbellAddr => {
+  const r = iommu_dma_prepare_msi(s, device, phys);
+  return r.ok ? { ok: true, state: r.state, addr: r.value.addr } : { ok: false, errno: r.errno };
+};
 
 /**
  * How an IMSIC doorbell becomes the address a device writes, for the design's doorbell policy
@@ -15,7 +25,7 @@ export const imsicDoorbell = (
   hart: number,
   irq: number,
   fromAffinity: boolean,
-): MsiIova => {
+): DoorbellAddr => {
   const phys = imsicPage(s0.topology.harts, hart, 'S') << 12n;
   const record = (s: State, page: bigint): State =>
     fromAffinity ? { ...s, atomicMappings: [...s.atomicMappings, { irq, page }] } : s;
@@ -25,9 +35,9 @@ export const imsicDoorbell = (
       'hw-window',
       'msi-table-all',
       'msi-table-guest-files',
-      (): MsiIova => ({ ok: true, state: s0, addr: phys }),
+      (): DoorbellAddr => ({ ok: true, state: s0, addr: phys }),
     )
-    .with('msi-table-affinity', (): MsiIova => {
+    .with('msi-table-affinity', (): DoorbellAddr => {
       // RFC v2 patch 08: add the MSI PTE of the hart the IRQ is affined to. Writing an entry of a
       // preallocated flat table (then IOTINVAL) is like VT-d's modify_irte in set_affinity: no
       // allocation, so it is not recorded as an atomic-context mapping (seed 002 is about page tables).
@@ -37,10 +47,10 @@ export const imsicDoorbell = (
       const s = setDevice(s0, { ...dev, msiTable: new Map(dev.msiTable).set(index, phys >> 12n) });
       return { ok: true, state: s, addr: phys };
     })
-    .with('map-all-at-attach', 'prepare-msi', (): MsiIova => preparing(s0, device, [hart], hart, record))
+    .with('map-all-at-attach', 'prepare-msi', (): DoorbellAddr => preparing(s0, device, [hart], hart, record))
     .with(
       'prepare-msi-all-imsics',
-      (): MsiIova => preparing(s0, device, [...Array(s0.topology.harts).keys()], hart, record),
+      (): DoorbellAddr => preparing(s0, device, [...Array(s0.topology.harts).keys()], hart, record),
     )
     .exhaustive();
 };
@@ -52,12 +62,12 @@ const preparing = (
   harts: number[],
   target: number,
   record: (s: State, page: bigint) => State,
-): MsiIova => {
+): DoorbellAddr => {
   let s = s0;
   let addr: bigint | undefined;
   for (const h of harts) {
     const before = s.domains;
-    const r = iommu_dma_prepare_msi(s, device, imsicPage(s.topology.harts, h, 'S') << 12n);
+    const r = prepareDoorbell(s, device, imsicPage(s.topology.harts, h, 'S') << 12n);
     if (!r.ok) return r;
     s = r.state.domains === before ? r.state : record(r.state, r.addr >> 12n);
     if (h === target) addr = r.addr;

@@ -9,7 +9,7 @@ import { alloc, armIts, armV2m, assign, map, run, setup, topo, x86 } from '../te
 const BACKENDS = ['type1', 'iommufd'] as const;
 const ownerDomain = (s: State, group: number) => domainOf(s, groupOf(s, group).domain);
 
-describe('vfio_group_assign: attach with an overlapping user mapping (linux-msi-facts §1.5, §1.6; invariant 5)', () => {
+describe('vfio_group_assign: attach with an overlapping user mapping (docs/linux-policy.md#vfio-type1, docs/linux-policy.md#iommufd; docs/invariants.md#resv-exclusion)', () => {
   // Owner 0 holds group 0 and maps the page of device 1's firmware region (0xd0001000); device 1 is
   // claimable because requires_direct is only recorded for DMA domains (the default here is identity).
   const design = armIts({ requiresDirect: 'dma-default-only' });
@@ -39,7 +39,7 @@ describe('vfio_group_assign: attach with an overlapping user mapping (linux-msi-
   );
 
   it.each(BACKENDS)(
-    '%s ignores a DIRECT_RELAXABLE region under a user mapping: attach succeeds (vfio_iommu_resv_conflict / iopt_table_enforce_dev_resv_regions skip RELAXABLE; invariant 6)',
+    '%s ignores a DIRECT_RELAXABLE region under a user mapping: attach succeeds (vfio_iommu_resv_conflict / iopt_table_enforce_dev_resv_regions skip RELAXABLE; docs/invariants.md#relaxable-regions-stay-mappable)',
     (backend) => {
       const s = withUserMap(backend, 'direct-relaxable');
       const { state, results } = run(s, [assign(1, backend)]);
@@ -49,7 +49,7 @@ describe('vfio_group_assign: attach with an overlapping user mapping (linux-msi-
   );
 });
 
-describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_direct_mappings, __iommu_device_set_domain; §1.3; invariants 6, 7; seed 001)', () => {
+describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_direct_mappings, __iommu_device_set_domain; docs/linux-policy.md#direct-regions-block-assignment; docs/invariants.md#relaxable-regions-stay-mappable, docs/invariants.md#direct-mapped; seed 001)', () => {
   it.each(BACKENDS)(
     '%s assigns a device with a DIRECT_RELAXABLE region and its UNMANAGED domain gets no direct mapping (USB/GPU RMRR stays assignable)',
     (backend) => {
@@ -87,10 +87,10 @@ describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_d
     },
   );
 
-  it('dma-default-only: after iommu_attach_group to a DMA domain require_direct is set and the claim fails -EINVAL (iommu_create_device_direct_mappings on a DMA domain)', () => {
+  it('dma-default-only: after iommu_group_store_type to a DMA domain require_direct is set and the claim fails -EINVAL (iommu_create_device_direct_mappings on a DMA domain)', () => {
     const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
     const { state, results } = run(s0, [
-      { op: 'iommu_attach_group', group: 0, domain: 'dma' },
+      { op: 'iommu_group_store_type', group: 0, domain: 'dma' },
       assign(0, 'type1'),
       assign(0, 'iommufd'),
     ]);
@@ -101,15 +101,15 @@ describe('vfio_group_assign: RELAXABLE and DIRECT regions (iommu_create_device_d
   it('dma-default-only: require_direct stays set after returning to an identity domain (dev->iommu->require_direct is never cleared)', () => {
     const s0 = build(armIts({ requiresDirect: 'dma-default-only' }), topo([{ resv: ['direct'] }]));
     const r = run(s0, [
-      { op: 'iommu_attach_group', group: 0, domain: 'dma' },
-      { op: 'iommu_attach_group', group: 0, domain: 'identity' },
+      { op: 'iommu_group_store_type', group: 0, domain: 'dma' },
+      { op: 'iommu_group_store_type', group: 0, domain: 'identity' },
       assign(0, 'type1'),
     ]);
     expect(r.results).toEqual([{ ok: true }, { ok: true }, { ok: false, errno: 'EINVAL' }]);
   });
 });
 
-describe('vfio_group_assign: isolated MSI gate (vfio_iommu_type1_attach_group, iommufd_device_bind; §1.5, §1.6, §2; invariant 2)', () => {
+describe('vfio_group_assign: isolated MSI gate (vfio_iommu_type1_attach_group, iommufd_device_bind; docs/linux-policy.md#vfio-type1, docs/linux-policy.md#binding-and-attaching, docs/linux-policy.md#isolated-msi; docs/invariants.md#assignment-gate)', () => {
   it.each(BACKENDS)(
     '%s refuses a group without isolated MSI with -EPERM ("No interrupt remapping support")',
     (backend) => {
@@ -129,7 +129,7 @@ describe('vfio_group_assign: isolated MSI gate (vfio_iommu_type1_attach_group, i
     ['x86-no-ir', x86('none')],
     ['x86-vtd', x86('vtd')],
   ] as const)(
-    '%s: type1 succeeds iff the irq domain claims ISOLATED_MSI (IRQ_DOMAIN_FLAG_ISOLATED_MSI replaced IOMMU_CAP_INTR_REMAP; §1.1)',
+    '%s: type1 succeeds iff the irq domain claims ISOLATED_MSI (IRQ_DOMAIN_FLAG_ISOLATED_MSI replaced IOMMU_CAP_INTR_REMAP; include/linux/irqdomain.h, Linux 7.0; docs/linux-policy.md#isolated-msi)',
     (_name, design) => {
       const expected = design.policy.isolatedMsiClaim ? { ok: true } : { ok: false, errno: 'EPERM' };
       expect(run(build(design, topo([{}])), [assign(0, 'type1')]).results).toEqual([expected]);
@@ -160,7 +160,7 @@ describe('vfio_group_assign: isolated MSI gate (vfio_iommu_type1_attach_group, i
   });
 });
 
-describe('vfio_group_assign: HW MSI and SW_MSI together (iopt_table_enforce_dev_resv_regions, vfio_iommu_has_sw_msi; invariant 9)', () => {
+describe('vfio_group_assign: HW MSI and SW_MSI together (iopt_table_enforce_dev_resv_regions, vfio_iommu_has_sw_msi; docs/invariants.md#hw-sw-msi-exclusive)', () => {
   const both = armIts({ msiRegion: 'hw-msi-and-sw-msi' });
 
   it('iommufd attach fails -EINVAL when a device reports both MSI and SW_MSI ("Drivers must offer sane combinations")', () => {

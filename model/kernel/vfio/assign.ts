@@ -1,69 +1,101 @@
-import { deviceOf, dropIrqsOf, groupOf, setGroup } from '../../platform/edit.ts';
+import { deviceOf, domainOf, dropIrqsOf, groupOf, setDomain, setGroup } from '../../platform/edit.ts';
 import { SW_MSI_BASE, SW_MSI_LENGTH } from '../../platform/layout.ts';
 import type { Op } from '../../platform/scenario.ts';
 import {
-  type Cookie,
+  IOMMU_READ,
+  IOMMU_WRITE,
   type Mapping,
   type Owner,
   ownerKey,
-  type ResvRegion,
   type State,
 } from '../../platform/state.ts';
 import { pageOf } from '../../types/addr.ts';
-import { err, type KResult, OK } from '../errno.ts';
-import { attachGroup } from '../iommu/attach.ts';
-import { allocDomain } from '../iommu/domain.ts';
+import { err, type KResult, OK, type Res } from '../errno.ts';
+import { afterAttach } from '../iommu/attach.ts';
+import { iommu_group_store_type as storeType } from '../iommu/core.ts';
 import { resetMsiTables } from '../iommu/msi-table.ts';
-import { overlaps } from '../iommu/resv.ts';
-import { iommufdGroupSetupMsi } from '../iommufd/sw-msi.ts';
-import { iommu_group_has_isolated_msi } from '../irq/isolated.ts';
+import { ctxOf, iommufd_ioas_alloc } from '../iommufd/ctx.ts';
+import { iommufd_device_attach, iommufd_device_bind, iommufd_device_unbind } from '../iommufd/device.ts';
+import { hwptDestroy, hwptOf, iommufd_hwpt_alloc, iommufd_hwpt_alloc_nested } from '../iommufd/hwpt.ts';
+import { vfio_group_detach_container, vfio_group_set_container } from './container.ts';
 import { forgetUserMsiIovas } from './msi-iova.ts';
 
-export type Step = { state: State; result: KResult };
-
 /**
- * The cookie of an owner's UNMANAGED domain: IOMMU_DOMAIN_MIXED's hole allocator where the design
- * has it (seed 004), iommufd's sw_msi for iommufd, else VFIO type1's MSI cookie at the SW_MSI base
- * unless a HW MSI region takes precedence (vfio_iommu_has_sw_msi).
+ * The scenario ops that give a group to a VFIO owner and take it back, as macros over the kernel
+ * entry points. Each scenario owner has its own type1 container and its own iommufd context (one
+ * IOAS), both named by the owner key; the two are unrelated objects, as in Linux. A macro is all or
+ * nothing: when one of its kernel calls fails, the state is the one before the op (VFIO unwinds a
+ * failed open) and the result is that call's errno.
  */
-export const unmanagedCookie = (
-  s: State,
-  backend: 'type1' | 'iommufd',
-  key: string,
-  regions: readonly ResvRegion[],
-): Cookie => {
-  if (s.policy.msiIova === 'holes') return { type: 'MIXED' };
-  if (backend === 'iommufd') return { type: 'IOMMUFD', owner: key };
-  const sw = regions.find((r) => r.type === 'SW_MSI');
-  return !regions.some((r) => r.type === 'MSI') && sw !== undefined
-    ? { type: 'DMA_MSI', base: sw.start, next: sw.start }
-    : { type: 'NONE' };
-};
+
+export type Step = { state: State; result: KResult };
 type AssignOp = Extract<Op, { op: 'vfio_group_assign' }>;
 
-/** Every reserved region of every device in `group`. */
-export const groupResv = (s: State, group: number): ResvRegion[] =>
-  groupOf(s, group).devices.flatMap((d) => deviceOf(s, d).resv);
+const refused = (s: State, r: Res<unknown>): Step => ({ state: s, result: err(r.ok ? 'EINVAL' : r.errno) });
 
-/** User mappings of a domain that intersect a region which is not DIRECT_RELAXABLE. */
-const resvConflict = (pages: ReadonlyMap<bigint, Mapping>, regions: ResvRegion[]): boolean =>
-  [...pages].some(
-    ([iova, m]) =>
-      m.origin === 'user' &&
-      regions.some((r) => r.type !== 'DIRECT_RELAXABLE' && overlaps(r, iova << 12n, 0x1000n)),
-  );
+/** The owner's IOAS in its iommufd context, created on first use (IOMMU_IOAS_ALLOC). */
+export const ownerIoas = (s: State, key: string): [State, number] => {
+  const existing = ctxOf(s, key).ioas[0];
+  return existing === undefined ? iommufd_ioas_alloc(s, key) : [s, existing];
+};
+
+/** The live NEST_PARENT hwpt the VMM allocated on `ioas` for its vIOMMU, if any. */
+const nestParentOf = (s: State, ioas: number): number | undefined =>
+  s.ioases[ioas]?.hwpts.find((h) => {
+    const hw = domainOf(s, h).hwpt;
+    return hw?.nestParent === true && !hw.destroyed;
+  });
 
 /**
- * VFIO claims `group` for a userspace driver or a VM, through VFIO type1
- * (vfio_group_ioctl_set_container → iommu_group_claim_dma_owner, then vfio_iommu_type1_attach_group)
- * or iommufd (iommufd_device_bind → iommu_device_claim_dma_owner, then iommufd_device_attach).
- * Every refusal returns the errno Linux returns (linux-msi-facts §1.3, §1.5, §1.6).
+ * The VMM gives a VM's device a nested hwpt over a NEST_PARENT hwpt of its IOAS (Arm nesting through
+ * iommufd, seed 001): the VM's stage 1 is the nested domain's page table; with `rmr` the VMM
+ * publishes an identity RMR over the host SW_MSI window, so the guest's S1 maps it 1:1.
+ */
+const nestedFor = (s0: State, device: number, ioas: number): Res<number> => {
+  let s = s0;
+  let parent = nestParentOf(s, ioas);
+  if (parent === undefined) {
+    const p = iommufd_hwpt_alloc(s, device, ioas, new Set(['NEST_PARENT']));
+    if (!p.ok) return p;
+    [s, parent] = [p.state, p.value];
+  }
+  const n = iommufd_hwpt_alloc_nested(s, device, parent);
+  if (!n.ok || s.policy.nestedGuest !== 'rmr') return n;
+  const s1 = new Map<bigint, Mapping>();
+  for (let p = pageOf(SW_MSI_BASE); p < pageOf(SW_MSI_BASE + SW_MSI_LENGTH); p++)
+    s1.set(p, { ppn: p, origin: 'direct', prot: IOMMU_READ | IOMMU_WRITE });
+  return { ...n, state: setDomain(n.state, { ...domainOf(n.state, n.value), pages: s1 }) };
+};
+
+/** The VMM destroys the hwpts it allocated that nothing uses any more (IOMMU_DESTROY; only its own handle is left). */
+export const destroyUnused = (s0: State, key: string): State => {
+  let s = s0;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const d of s.domains) {
+      const h = d.hwpt;
+      if (h === undefined || h.ictx !== key || h.destroyed || h.auto || h.users !== 1) continue;
+      s = hwptDestroy({ ...s }, d.id);
+      s = setDomain(s, { ...domainOf(s, d.id), hwpt: { ...hwptOf(s, d.id), users: 0 } });
+      changed = true;
+    }
+  }
+  return s;
+};
+
+/**
+ * VFIO claims `group` for a userspace driver or a VM. type1: VFIO_GROUP_SET_CONTAINER on the owner's
+ * container (vfio_container_attach_group: iommu_group_claim_dma_owner, then
+ * vfio_iommu_type1_attach_group), with vfio_iommu_type1's allow_unsafe_interrupts = `unsafe`.
+ * iommufd: VFIO_DEVICE_BIND_IOMMUFD of every device to the owner's context (iommufd_device_bind:
+ * iommu_device_claim_dma_owner) and VFIO_DEVICE_ATTACH_IOMMUFD_PT to its IOAS, or for a VM on a
+ * nesting design to a nested hwpt, with iommufd's allow_unsafe_interrupts = `unsafe`. A device
+ * without IOMMU_CAP_CACHE_COHERENCY is never a VFIO device (__vfio_register_dev: -EINVAL). The host
+ * driver's vectors are freed before the group changes hands.
  */
 export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
   const g = groupOf(s0, op.group);
-  const refuse = (e: Parameters<typeof err>[0]): Step => ({ state: s0, result: err(e) });
-  const claimRefused = g.devices.some((d) => deviceOf(s0, d).requireDirect);
-  const isolatedOrUnsafe = op.unsafe || iommu_group_has_isolated_msi(s0, op.group);
+  if (g.devices.some((d) => !deviceOf(s0, d).cacheCoherent)) return { state: s0, result: err('EINVAL') };
   const owner: Owner = {
     kind: op.to === 'guest' ? 'vm' : 'userspace',
     index: op.owner,
@@ -71,102 +103,65 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
     unsafe: op.unsafe,
   };
   const key = ownerKey(owner);
-  const regions = groupResv(s0, op.group);
-  const existing = s0.ioas.get(key);
-  const shared = existing === undefined ? undefined : s0.domains[existing];
-  const conflict = shared !== undefined && resvConflict(shared.pages, regions);
-  // __vfio_register_dev: a device without IOMMU_CAP_CACHE_COHERENCY is never a VFIO device at all
-  // (-EINVAL), whichever backend would claim it; iommufd_device_bind checks the same first.
-  if (!s0.policy.cacheCoherencyCap) return refuse('EINVAL');
+  let s: State;
   if (op.backend === 'type1') {
-    // vfio_group_ioctl_set_container: a group already in a container is -EINVAL; a group iommufd
-    // holds fails iommu_group_claim_dma_owner (-EPERM); __iommu_take_dma_ownership attaches the
-    // blocking domain, refused for require_direct devices (-EINVAL).
-    if (g.owner.kind !== 'host') return refuse(g.owner.backend === 'iommufd' ? 'EPERM' : 'EINVAL');
-    if (claimRefused) return refuse('EINVAL');
-    // vfio_iommu_type1_attach_group: vfio_iommu_resv_conflict (-EINVAL) before the isolated-MSI check (-EPERM).
-    if (conflict) return refuse('EINVAL');
-    if (!isolatedOrUnsafe) return refuse('EPERM');
+    const r = vfio_group_set_container(
+      { ...s0, params: { ...s0.params, type1Unsafe: op.unsafe } },
+      key,
+      op.group,
+    );
+    if (!r.ok) return refused(s0, r);
+    s = r.state;
   } else {
-    // iommufd_device_bind: iommu_device_claim_dma_owner (-EPERM while another owner holds the
-    // group), then isolated MSI (-EPERM) — as read, the require_direct refusal of the blocking
-    // domain comes with the claim (-EINVAL).
-    if (g.owner.kind !== 'host') return refuse('EPERM');
-    if (!isolatedOrUnsafe) return refuse('EPERM');
-    if (claimRefused) return refuse('EINVAL');
-    // iopt_table_enforce_dev_resv_regions: each region is reserved in turn (iopt_reserve_iova:
-    // -EADDRINUSE over a user mapping), then per device "Drivers must offer sane combinations" (-EINVAL).
-    if (conflict) return refuse('EADDRINUSE');
+    let ioas: number;
+    [s, ioas] = ownerIoas({ ...s0, params: { ...s0.params, iommufdUnsafe: op.unsafe } }, key);
     for (const d of g.devices) {
-      const kinds = deviceOf(s0, d).resv.map((r) => r.type);
-      const sw = kinds.filter((k) => k === 'SW_MSI').length;
-      if ((kinds.includes('MSI') && sw > 0) || sw > 1) return refuse('EINVAL');
+      const r = iommufd_device_bind(s, d, key);
+      if (!r.ok) return refused(s0, r);
+      s = r.state;
+    }
+    const first = g.devices[0];
+    const nested = op.to === 'guest' && s.policy.nestedGuest !== 'none' && first !== undefined;
+    let pt: { ioas: number } | { hwpt: number } = { ioas };
+    if (nested) {
+      const n = nestedFor(s, first, ioas);
+      if (!n.ok) return refused(s0, n);
+      [s, pt] = [n.state, { hwpt: n.value }];
+    }
+    for (const d of g.devices) {
+      const r = iommufd_device_attach(s, d, pt);
+      if (!r.ok) return refused(s0, r);
+      s = r.state;
     }
   }
-  let s = s0;
-  let ioas = s.ioas.get(key);
-  if (ioas !== undefined) {
-    // An owner keeps one IOAS/container per backend; mixing backends for one owner is refused.
-    const sharedBackend = s.groups.find((x) => x.owner.kind !== 'host' && ownerKey(x.owner) === key)?.owner;
-    if (
-      sharedBackend !== undefined &&
-      sharedBackend.kind !== 'host' &&
-      sharedBackend.backend !== op.backend
-    ) {
-      return refuse('EINVAL');
-    }
-  } else {
-    const cookie = unmanagedCookie(s, op.backend, key, regions);
-    [s, ioas] = allocDomain(s, 'UNMANAGED', key, cookie);
-    s = { ...s, ioas: new Map(s.ioas).set(key, ioas) };
-  }
-  let target = ioas;
-  // Arm nesting through iommufd: the VM's S1 over the IOAS as S2 (iommufd_viommu / nested hwpt);
-  // the VMM publishes (or not) an identity RMR covering the host SW_MSI window (seed 001).
-  if (op.to === 'guest' && op.backend === 'iommufd' && s.policy.nestedGuest !== 'none') {
-    const s1 = new Map<bigint, Mapping>();
-    if (s.policy.nestedGuest === 'rmr') {
-      for (let p = pageOf(SW_MSI_BASE); p < pageOf(SW_MSI_BASE + SW_MSI_LENGTH); p++)
-        s1.set(p, { ppn: p, origin: 'direct' });
-    }
-    [s, target] = allocDomain(s, 'NESTED', key);
-    const nested = s.domains[target];
-    if (nested !== undefined)
-      s = {
-        ...s,
-        domains: s.domains.map((d) => (d.id === target ? { ...nested, pages: s1, parent: ioas } : d)),
-      };
-  }
-  // The host driver is unbound: its vectors are freed before the group changes hands.
   s = forgetUserMsiIovas(dropIrqsOf(s, g.devices), g.devices);
   s = setGroup(s, { ...groupOf(s, op.group), owner });
-  const first = g.devices[0];
-  if (op.backend === 'iommufd' && first !== undefined) s = iommufdGroupSetupMsi(s, key, first, ioas);
-  s = resetMsiTables(attachGroup(s, op.group, target), op.group);
-  return { state: s, result: OK };
+  return { state: afterAttach(resetMsiTables(s, op.group), op.group), result: OK };
 };
 
 /**
- * The owner lets the group go (vfio_group_detach_container / iommufd_device_unbind →
- * iommu_group_release_dma_owner): its vectors are freed and the group returns to a fresh default
- * domain. MSI pages stay in the owner's domains (present_sw_msi only grows).
+ * The owner lets the group go: VFIO_GROUP_UNSET_CONTAINER (type1) or the cdev close of every device
+ * (iommufd_device_detach, iommufd_device_unbind → iommu_device_release_dma_owner), after which the
+ * group is back on its default domain — the same one it left. The owner's vectors are freed; MSI
+ * pages stay in the owner's domains (present_sw_msi only grows).
  */
 export const vfio_group_release = (s0: State, group: number): Step => {
   const g = groupOf(s0, group);
   if (g.owner.kind === 'host') return { state: s0, result: err('EINVAL') };
-  let s = forgetUserMsiIovas(dropIrqsOf(s0, g.devices), g.devices);
+  let s = vfio_group_detach_container(s0, group);
+  for (const d of g.devices) s = iommufd_device_unbind(s, d);
+  s = destroyUnused(s, ownerKey(g.owner));
+  s = forgetUserMsiIovas(dropIrqsOf(s, g.devices), g.devices);
   s = setGroup(s, { ...groupOf(s, group), owner: { kind: 'host' } });
-  const [s2, id] = allocDomain(s, g.defaultType === 'dma' ? 'DMA' : 'IDENTITY', 'host');
-  return { state: resetMsiTables(attachGroup(s2, group, id), group), result: OK };
+  return { state: afterAttach(resetMsiTables(s, group), group), result: OK };
 };
 
-/** A host group's default domain type changes (sysfs iommu_group/type): the driver is unbound first. */
-export const iommu_attach_group = (s0: State, group: number, type: 'identity' | 'dma'): Step => {
-  const g = groupOf(s0, group);
-  // iommu_group_store_type: a group with a DMA owner (group->owner_cnt) is -EPERM.
-  if (g.owner.kind !== 'host') return { state: s0, result: err('EPERM') };
-  let s = dropIrqsOf(s0, g.devices);
-  s = setGroup(s, { ...g, defaultType: type });
-  const [s2, id] = allocDomain(s, type === 'dma' ? 'DMA' : 'IDENTITY', 'host');
-  return { state: resetMsiTables(attachGroup(s2, group, id), group), result: OK };
+/**
+ * The host changes a group's default domain type through sysfs (iommu_group_store_type →
+ * iommu_setup_default_domain); the group's driver is unbound first, so its vectors go.
+ */
+export const iommu_group_store_type = (s0: State, group: number, type: 'identity' | 'dma'): Step => {
+  const r = storeType(dropIrqsOf(s0, groupOf(s0, group).devices), group, type);
+  if (!r.ok) return refused(s0, r);
+  return { state: afterAttach(resetMsiTables(r.state, group), group), result: OK };
 };

@@ -1,11 +1,12 @@
-import { deviceOf, groupOf, irqOf, mapPage, setDevice, setDomain, setIrq } from '../../platform/edit.ts';
+import { deviceOf, groupOf, ioasOf, irqOf, setDevice, setIrq } from '../../platform/edit.ts';
 import { ITS_DOORBELL, V2M_DOORBELL } from '../../platform/layout.ts';
 import { ownerKey, type State } from '../../platform/state.ts';
 import { PAGE_MASK, pageOf } from '../../types/addr.ts';
 import { err, OK } from '../errno.ts';
-import { ownerDomains } from '../iommu/map.ts';
-import { overlaps } from '../iommu/resv.ts';
-import type { Step } from './assign.ts';
+import { iopt_map_pages } from '../iommufd/io-pagetable.ts';
+import { IOAS_MAP_PROT } from '../iommufd/ioas.ts';
+import { ownerIoas, type Step } from './assign.ts';
+import { containerOf, vfio_dma_do_map } from './type1.ts';
 
 /**
  * VFIO_IRQ_SET_DATA_MSI_IOVA (seed 003, RFCv1 "Allow userspace to specify the address for each MSI
@@ -20,18 +21,32 @@ export const vfio_set_msi_iova = (s0: State, device: number, vector: number, iov
     return { state: s0, result: err('EINVAL') };
   }
   const page = pageOf(iova);
-  // The doorbell area is an ordinary IOAS mapping: iopt_check_iova refuses any reserved range (-EINVAL).
-  if (dev.resv.some((r) => r.type !== 'DIRECT_RELAXABLE' && overlaps(r, page << 12n, 0x1000n))) {
-    return { state: s0, result: err('EINVAL') };
-  }
   const doorbell = pageOf(
     s0.hardware.arch === 'arm' && s0.hardware.irqchip === 'gicv2m' ? V2M_DOORBELL : ITS_DOORBELL,
   );
-  const domains = ownerDomains(s0, ownerKey(owner));
-  if (domains.some((d) => d.pages.has(page) && d.pages.get(page)?.ppn !== doorbell))
-    return { state: s0, result: err('EEXIST') };
+  // The doorbell is an ordinary mapping of the owner's address space (an IOAS area / a type1 DMA
+  // at the doorbell's physical page), refused where the backend refuses any map (reserved ranges:
+  // -EINVAL; an existing mapping: -EEXIST). Naming the same doorbell page again is a no-op.
   let s = s0;
-  for (const d of domains) s = setDomain(s, mapPage(d, page, { ppn: doorbell, origin: 'user' }));
+  const g = groupOf(s0, dev.group);
+  if (g.vfioContainer !== undefined) {
+    const known = containerOf(s0, g.vfioContainer).dmas.some(
+      (d) => d.iova === page << 12n && d.ppn === doorbell,
+    );
+    if (!known) {
+      const r = vfio_dma_do_map(s0, g.vfioContainer, page << 12n, 0x1000n, doorbell << 12n);
+      if (!r.ok) return { state: s0, result: err(r.errno) };
+      s = r.state;
+    }
+  } else {
+    const [s1, ioas] = ownerIoas(s0, ownerKey(owner));
+    const known = ioasOf(s1, ioas).areas.some((a) => a.start === page << 12n && a.ppn === doorbell);
+    if (!known) {
+      const r = iopt_map_pages(s1, ioas, page << 12n, 0x1000n, doorbell, IOAS_MAP_PROT);
+      if (!r.ok) return { state: s0, result: err(r.errno) };
+      s = r.state;
+    }
+  }
   s = setDevice(s, {
     ...deviceOf(s, device),
     userMsiIova: new Map(dev.userMsiIova).set(vector, page << 12n),

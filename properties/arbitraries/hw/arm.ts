@@ -23,7 +23,7 @@ const ITS_SLOT_STRIDE = 0x20000n; // control + translation frame
 const ITS_SLOTS = 4;
 const V2M_SLOT_BASE = 0x8020000n;
 const V2M_SLOTS = 4;
-/** Linux MSI_IOVA_BASE (hw-msi-facts §3.3): the SW_MSI window's first pages. */
+/** Linux MSI_IOVA_BASE (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h, Linux 7.0): the SW_MSI window's first pages. */
 const SW_MSI_PAGE = 0x8000n;
 
 const itsBase = (slot: number): bigint => ITS_SLOT_BASE + BigInt(slot) * ITS_SLOT_STRIDE;

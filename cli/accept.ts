@@ -1,0 +1,215 @@
+import { type Counterexample, overBound, sizeOf } from '../counterexamples/schema.ts';
+import { removeCounterexample, writeCounterexample } from '../counterexamples/store.ts';
+import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
+import { checkPair } from '../properties/pair.ts';
+import { pairSeed } from '../properties/settings.ts';
+import { reportsSummary, writeReports } from '../reports/render/write.ts';
+import type { Design } from '../spec/designs/schema.ts';
+import { getInvariant } from '../spec/invariants/index.ts';
+import { INVARIANT_IDS, type InvariantId, type Witness } from '../spec/invariants/types.ts';
+import { replay } from '../spec/replay.ts';
+import {
+  type Expected,
+  pairFile,
+  type Verdict,
+  type Verdicts,
+  withVerdict,
+  writeVerdicts,
+} from '../spec/verdicts.ts';
+import { type FlagSpec, helpText, oneOf, parseArgs, UsageError } from './args.ts';
+import { type Context, cleanTemps, ioMessage, OutputError, plural, runsFlag, seedFlag } from './context.ts';
+import { classOf } from './snapshot.ts';
+import { VERSION } from './version.ts';
+
+const FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'all-new',
+    kind: 'boolean',
+    help: 'every unreviewed pair and every pair with a new counterexample',
+  },
+  { name: 'note', kind: 'string', help: "the reviewer's one-line reading, recorded with a violated verdict" },
+  {
+    name: 'runs',
+    kind: 'int',
+    help: 'runs of the search for a pair with no stored counterexample (default: the gate’s)',
+  },
+  { name: 'seed', kind: 'int', help: 'base seed of that search (default: the gate’s)' },
+  { name: 'help', kind: 'boolean', help: 'show this help' },
+];
+
+const HELP = helpText(
+  'msispec accept <invariant>/<design>… [--note "…"]   or   msispec accept --all-new [--note "…"]',
+  `Records what the model finds for each pair in spec/verdicts.json. A stored counterexample that still
+reproduces is recorded as violated (with --note, or a note saying what it shows): its file gets
+status "expected", its size bound and today's witness. One that no longer reproduces is recorded
+as holding (n/a stays n/a) and its file and reports are removed. A pair without a stored
+counterexample is searched as the gate does. Every file is written in the repository's format and
+the affected reports re-rendered.`,
+  FLAGS,
+);
+
+/** What accept decided for one pair. */
+interface Decision {
+  readonly design: string;
+  readonly invariant: InvariantId;
+  readonly before: Expected;
+  readonly verdict: Verdict;
+  /** The counterexample file to write, or `remove`, or nothing to change. */
+  readonly file?: Counterexample | 'remove';
+  readonly says: string;
+}
+
+const parsePair = (raw: string, data: GateData): { design: string; invariant: InvariantId } => {
+  const [inv, design, ...extra] = raw
+    .replace(/\.json$/, '')
+    .replace(/^counterexamples\//, '')
+    .split('/');
+  if (inv === undefined || design === undefined || extra.length > 0)
+    throw new UsageError(
+      `'${raw}' is not a pair; write <invariant>/<design>, such as msi-isolation/x86-vtd-ir`,
+    );
+  return {
+    invariant: oneOf('invariant', inv, INVARIANT_IDS),
+    design: oneOf('design', design, [...data.designs.keys()]),
+  };
+};
+
+const defaultNote = (w: Witness, afterOp: number): string =>
+  `${classOf(w)}, ${afterOp < 0 ? 'at boot' : `after op ${afterOp + 1}`} (accepted without a reviewer's note)`;
+
+/** The verdict a pair gets when the model finds it holding: n/a stays n/a. */
+const holding = (before: Expected): Verdict => (before.verdict === 'n/a' ? before : { verdict: 'holds' });
+
+const decide = (
+  data: GateData,
+  design: Design,
+  invariant: InvariantId,
+  note: string | undefined,
+  seed: number,
+  runs: number,
+): Decision => {
+  const inv = getInvariant(invariant);
+  const before = expected(data, design.id, invariant);
+  const stored = storedOf(data, design.id, invariant);
+  const file = `counterexamples/${pairFile(invariant, design.id)}`;
+  const violated = (c: Counterexample, how: string): Decision => {
+    const keep = c.bound !== undefined && overBound(c.scenario, c.bound).length === 0;
+    const bound = keep && c.bound !== undefined ? c.bound : sizeOf(c.scenario);
+    const noteText =
+      note ??
+      (before.verdict === 'violated' ? before.note : defaultNote(c.violation.witness, c.violation.afterOp));
+    return {
+      design: design.id,
+      invariant,
+      before,
+      verdict: { verdict: 'violated', counterexample: pairFile(invariant, design.id), note: noteText },
+      file: { ...c, status: 'expected', bound },
+      says: `violated: ${how} (${classOf(c.violation.witness)}, ${plural(c.scenario.ops.length, 'op')})`,
+    };
+  };
+  if (stored !== undefined) {
+    const r = replay(design, stored.scenario, [inv]);
+    if (r.violation === undefined)
+      return {
+        design: design.id,
+        invariant,
+        before,
+        verdict: holding(before),
+        file: 'remove',
+        says: `${holding(before).verdict}: ${file} no longer reproduces; it and its reports are removed`,
+      };
+    const now = { afterOp: r.violation.index, witness: r.violation.violation.witness };
+    const changed = JSON.stringify(now) !== JSON.stringify(stored.violation);
+    return violated(
+      { ...stored, violation: now },
+      `${file} reproduces${changed ? ' (witness updated from the replay)' : ''}`,
+    );
+  }
+  const s = checkPair(design, inv, pairSeed(seed, design.id, invariant), runs);
+  if (!s.violated)
+    return {
+      design: design.id,
+      invariant,
+      before,
+      verdict: holding(before),
+      says: `${holding(before).verdict}: no counterexample in ${s.runs} runs (seed ${seed})`,
+    };
+  return violated(
+    {
+      invariant,
+      design: design.id,
+      status: 'expected',
+      scenario: s.scenario,
+      violation: { afterOp: s.index, witness: s.violation.witness },
+      found: { seed: s.seed, path: s.path, runs: s.runs, shrinks: s.shrinks },
+      date: new Date().toISOString().slice(0, 10),
+      msispec: VERSION,
+    },
+    `found after ${s.runs} runs, written to ${file}`,
+  );
+};
+
+/** `msispec accept`: returns the exit code. */
+export const accept = (argv: readonly string[], ctx: Context): number => {
+  const { flags, positional } = parseArgs(argv, FLAGS);
+  if (flags.has('help')) {
+    ctx.out(HELP);
+    return 0;
+  }
+  const allNew = flags.has('all-new');
+  if (allNew === positional.length > 0)
+    throw new UsageError('accept takes pairs <invariant>/<design>… or --all-new (one of the two)');
+  const noteRaw = flags.get('note');
+  const note = typeof noteRaw === 'string' ? noteRaw.trim() : undefined;
+  if (note !== undefined && (note === '' || note.includes('\n')))
+    throw new UsageError('--note must be one non-empty line');
+  const seed = seedFlag(flags, ctx);
+  const runs = runsFlag(flags, ctx);
+  const data = loadGateData(ctx.repo);
+  const targets = allNew
+    ? allPairs(data).filter(
+        (p) =>
+          expected(data, p.design, p.invariant).verdict === 'unreviewed' ||
+          storedOf(data, p.design, p.invariant)?.status === 'new',
+      )
+    : [
+        ...new Map(
+          positional.map((raw) => parsePair(raw, data)).map((p) => [`${p.invariant}/${p.design}`, p]),
+        ).values(),
+      ];
+  if (targets.length === 0) {
+    ctx.out('nothing to accept: every pair has a verdict and no counterexample is new');
+    return 0;
+  }
+  // Decide everything first; only then write.
+  const decisions = targets.map((p) => {
+    const design = data.designs.get(p.design);
+    if (design === undefined) throw new UsageError(`unknown design ${p.design}`);
+    return decide(data, design, p.invariant, note, seed, runs);
+  });
+  let table: Verdicts = data.verdicts;
+  for (const d of decisions) {
+    const same =
+      JSON.stringify(d.before) === JSON.stringify(d.verdict) &&
+      (d.file === undefined ||
+        (d.file !== 'remove' &&
+          JSON.stringify(d.file) === JSON.stringify(storedOf(data, d.design, d.invariant))));
+    ctx.out(`${d.invariant}/${d.design}: ${d.says}${same ? ' — already recorded' : ''}`);
+    if (note !== undefined && d.verdict.verdict !== 'violated')
+      ctx.out(`  (--note not recorded: a ${d.verdict.verdict} verdict has no note)`);
+    table = withVerdict(table, d.design, d.invariant, d.verdict);
+  }
+  cleanTemps(ctx);
+  try {
+    for (const d of decisions) {
+      if (d.file === 'remove') removeCounterexample(d.invariant, d.design, ctx.repo.counterexamples);
+      else if (d.file !== undefined) writeCounterexample(d.file, ctx.repo.counterexamples);
+    }
+    writeVerdicts(ctx.repo.verdicts, table);
+    ctx.out(`spec/verdicts.json: ${plural(decisions.length, 'verdict')} recorded`);
+    ctx.out(reportsSummary(writeReports(loadGateData(ctx.repo))));
+  } catch (e) {
+    throw new OutputError(`could not write: ${ioMessage(e)}`);
+  }
+  return 0;
+};

@@ -1,0 +1,3 @@
+import { gateShard } from '../gate-suite.ts';
+
+gateShard(import.meta.url);

@@ -1,0 +1,80 @@
+import { describe, expect } from 'vitest';
+import { deliverFrom } from '../../model/platform/deliver.ts';
+import { SW_MSI_BASE, SW_MSI_LENGTH } from '../../model/platform/layout.ts';
+import { ALLOC0, ALLOC1, assign, designIt, fire, irqOfDevice, landsOn, ownerOf, replay } from './testing.ts';
+
+/**
+ * The headline behaviour of each design in this family: what its canonical story shows, checked
+ * through build, step and deliverFrom (model/platform). Skipped, not failed, when the design's file
+ * is removed from spec/designs.
+ */
+describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested with and without an RMR)', () => {
+  designIt(
+    ['arm-smmuv3-gicv3-its'],
+    'arm-smmuv3-gicv3-its: a forged write of host EventIDs at the ITS doorbell IOVA is dropped or lands only on its own LPI (docs/hardware.md#why-the-its-isolates; docs/linux-policy.md#msi-injection-without-remapping)',
+    (d) => {
+      const { final, results } = replay(d, [ALLOC0, ALLOC0, assign('iommufd', false), ALLOC1]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const own = irqOfDevice(final, 1);
+      const hostEvents = final.irqs
+        .filter((q) => q.owner === 'host')
+        .map((q) => (q.hw.chip === 'its' ? q.hw.event : -1));
+      expect(hostEvents).toEqual([0, 1]);
+      for (const data of [...hostEvents, 2, 7]) {
+        const del = deliverFrom(final, 1, own.msg.addr, data);
+        expect(del.outcome.kind === 'dropped' || ownerOf(del) === 'userspace:0', `data ${data}`).toBe(true);
+      }
+      expect(deliverFrom(final, 1, own.msg.addr, 1).outcome).toEqual({
+        kind: 'dropped',
+        reason: 'its-unmapped-eventid',
+      });
+    },
+  );
+
+  designIt(
+    ['arm-smmuv3-gicv2m'],
+    'arm-smmuv3-gicv2m: assignment needs allow_unsafe_interrupts (EPERM), and then a write of the host SPI at the v2m doorbell IOVA fires the host IRQ (docs/invariants.md#msi-isolation; docs/hardware.md#arm-gicv2m)',
+    (d) => {
+      expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
+      const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
+      const host = irqOfDevice(final, 0);
+      const own = irqOfDevice(final, 1);
+      const del = deliverFrom(final, 1, own.msg.addr, host.msg.data);
+      expect(del.attribution?.kind).toBe('irq');
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+    },
+  );
+
+  designIt(
+    ['arm-nested-rmr'],
+    'arm-nested-rmr: the guest vector, at an IOVA inside the host SW_MSI window, reaches its LPI through the RMR identity S1 and the S2 doorbell, also after the S2 hwpt is replaced (docs/linux-policy.md#arm-nesting; seed 001)',
+    (d) => {
+      const { states, final } = replay(d);
+      const guest = irqOfDevice(final, 1);
+      expect(guest.owner).toBe('vm:0');
+      expect(guest.msg.addr >= SW_MSI_BASE && guest.msg.addr < SW_MSI_BASE + SW_MSI_LENGTH).toBe(true);
+      const beforeReplace = states[3];
+      if (beforeReplace === undefined) throw new Error('test setup');
+      expect(landsOn(fire(beforeReplace, irqOfDevice(beforeReplace, 1)), guest)).toBe(true);
+      expect(landsOn(fire(final, guest), guest)).toBe(true);
+    },
+  );
+
+  designIt(
+    ['arm-nested-no-rmr'],
+    'arm-nested-no-rmr: every op succeeds but the guest vector faults F_TRANSLATION in the guest S1 (docs/invariants.md#the-nested-msi-path; seed 001)',
+    (d) => {
+      const { final, results } = replay(d);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const guest = irqOfDevice(final, 1);
+      expect(guest.owner).toBe('vm:0');
+      expect(fire(final, guest).outcome).toMatchObject({
+        kind: 'fault',
+        arch: 'smmuv3',
+        cause: 'F_TRANSLATION',
+      });
+      expect(landsOn(fire(final, irqOfDevice(final, 0)), irqOfDevice(final, 0))).toBe(true);
+    },
+  );
+});

@@ -1,0 +1,83 @@
+import { describe, expect } from 'vitest';
+import { compatAddr, vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
+import { deliverFrom } from '../../model/platform/deliver.ts';
+import type { Op } from '../../model/platform/scenario.ts';
+import { ALLOC0, ALLOC1, assign, designIt, irqOfDevice, landsOn, ownerOf, replay } from './testing.ts';
+
+/**
+ * The headline behaviour of each design in this family: what its canonical story shows, checked
+ * through build, step and deliverFrom (model/platform). Skipped, not failed, when the design's file
+ * is removed from spec/designs.
+ */
+describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)', () => {
+  const x86Setup: Op[] = [ALLOC0, ALLOC0, assign('type1', false), ALLOC1];
+  designIt(
+    ['x86-vtd-ir'],
+    "x86-vtd-ir: a write naming the host device's IRTE handle faults VTD_FR_IR_SID_ERR, and a compatibility-format write faults VTD_FR_IR_REQ_COMPAT (QEMU hw/i386/intel_iommu.c vtd_irte_get; docs/hardware.md#vt-d-delivery-step-by-step; docs/linux-policy.md#msi-injection-without-remapping)",
+    (d) => {
+      const { final, results } = replay(d, x86Setup);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const host = irqOfDevice(final, 0);
+      if (host.hw.chip !== 'vtd') throw new Error('test setup');
+      expect(deliverFrom(final, 1, vtdRemappableAddr(host.hw.irte), 0).outcome).toMatchObject({
+        kind: 'fault',
+        cause: 'VTD_FR_IR_SID_ERR',
+      });
+      expect(deliverFrom(final, 1, compatAddr(host.hart), host.hw.vector).outcome).toMatchObject({
+        kind: 'fault',
+        cause: 'VTD_FR_IR_REQ_COMPAT',
+      });
+    },
+  );
+
+  designIt(
+    ['x86-vtd-ir-nosid'],
+    "x86-vtd-ir-nosid: assignment passes the isolation gate, yet a write naming the host device's IRTE handle fires the host IRQ (drivers/iommu/irq_remapping.c disable_sourceid_checking, Linux 7.0; docs/invariants.md#remap-entries-belong-to-their-requester)",
+    (d) => {
+      const { final, results } = replay(d, x86Setup);
+      expect(results[2]).toEqual({ ok: true });
+      const host = irqOfDevice(final, 0);
+      if (host.hw.chip !== 'vtd') throw new Error('test setup');
+      const del = deliverFrom(final, 1, vtdRemappableAddr(host.hw.irte), 0);
+      expect(del.outcome.kind).toBe('interrupt');
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+    },
+  );
+
+  designIt(
+    ['x86-amd-ir'],
+    'x86-amd-ir: whatever index the assigned device writes, it reaches only its own remap table: its own IRQ or AMDVI_IR_TARGET_ABORT (QEMU hw/i386/amd_iommu.c amdvi_int_remap_msi; drivers/iommu/amd/iommu.c set_dte_irq_entry, Linux 7.0)',
+    (d) => {
+      const { final } = replay(d, x86Setup);
+      const own = irqOfDevice(final, 1);
+      // data[10:8] is the delivery mode (fixed = 0); data[10:0] indexes the table
+      for (const data of [0, 1, 2, 3, 0xff]) {
+        const del = deliverFrom(final, 1, own.msg.addr, data);
+        expect(
+          ownerOf(del) === 'userspace:0' ||
+            (del.outcome.kind === 'fault' && del.outcome.cause === 'AMDVI_IR_TARGET_ABORT'),
+          `index ${data}`,
+        ).toBe(true);
+      }
+      // index 1 is the host device's second IRTE, absent from the assigned device's table
+      expect(deliverFrom(final, 1, own.msg.addr, 1).outcome).toMatchObject({
+        kind: 'fault',
+        cause: 'AMDVI_IR_TARGET_ABORT',
+      });
+    },
+  );
+
+  designIt(
+    ['x86-no-ir'],
+    'x86-no-ir: assignment needs allow_unsafe_interrupts (EPERM), and then a compatibility-format write with the host vector fires the host IRQ (docs/linux-policy.md#msi-injection-without-remapping)',
+    (d) => {
+      expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
+      const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
+      const host = irqOfDevice(final, 0);
+      const del = deliverFrom(final, 1, host.msg.addr, host.msg.data);
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+    },
+  );
+});

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Where a checkout keeps the data msispec reads and writes. The commands take a Repo so that a test
+ * can run them on a temporary copy; everything else uses REPO, this checkout.
+ */
+export interface Repo {
+  readonly root: string;
+  /** spec/designs: one JSON file per design; the files present are the catalogue. */
+  readonly designs: string;
+  /** spec/verdicts.json: the reviewed verdict of each design × invariant pair. */
+  readonly verdicts: string;
+  /** counterexamples/: `<invariant>/<design>.json`. */
+  readonly counterexamples: string;
+  /** reports/: generated index and one report per counterexample (reports/render/ is code). */
+  readonly reports: string;
+}
+
+export const repoAt = (root: string): Repo => ({
+  root,
+  designs: join(root, 'spec', 'designs'),
+  verdicts: join(root, 'spec', 'verdicts.json'),
+  counterexamples: join(root, 'counterexamples'),
+  reports: join(root, 'reports'),
+});
+
+/** This checkout. */
+export const REPO: Repo = repoAt(fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, ''));
