@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { OP_KINDS, type Topology } from '../../model/platform/scenario.ts';
+import { OP_KINDS, OpSchema, type Topology } from '../../model/platform/scenario.ts';
 import {
   canonicalTopology,
   EnumerationError,
@@ -133,5 +133,24 @@ describe('scopes by name or file', () => {
   it('an unknown scope name lists the known ones', () => {
     expect(() => loadScope('cii')).toThrow(ScopeError);
     expect(() => loadScope('cii')).toThrow(/no scope named 'cii' \(allowed: .*ci/);
+  });
+});
+
+describe('the ci scope covers the type1 → iommufd reassignment (issue 9)', () => {
+  it('its topology and each of its 5 ops are in the ci scope (vfio_iommu_type1_attach_group, then iommufd_device_bind / attach / replace on the same owner)', () => {
+    const ci = loadScope('ci');
+    const topology = canonicalTopology(topo({ devices: [dev(0)] }));
+    const scoped = scopeTopologies(ci).find((t) => JSON.stringify(t.topology) === JSON.stringify(topology));
+    expect(scoped?.depth).toBeGreaterThanOrEqual(5);
+    const ops = enumerateOps(topology, scoped?.values ?? {}).map((o) => JSON.stringify(o));
+    const assign = { op: 'vfio_group_assign', group: 0, to: 'userspace', owner: 0, unsafe: false } as const;
+    for (const o of [
+      { ...assign, backend: 'type1' },
+      { op: 'vfio_group_release', group: 0 },
+      { ...assign, backend: 'iommufd' },
+      { op: 'msi_domain_alloc_irqs', device: 0 },
+      { op: 'iommu_replace_domain', group: 0 },
+    ])
+      expect(ops).toContain(JSON.stringify(OpSchema.parse(o)));
   });
 });
