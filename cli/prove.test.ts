@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -79,6 +79,23 @@ describe('msispec prove', () => {
     expect(await main([...args, '--gate'])).toBe(0);
     expect(stdout).toContain('prove 0 of 1 designs');
     expect(files(d.certificates)).toEqual(before);
+  });
+
+  it('--gate marks a re-recorded counterexample certified again from its fresh certificate, without searching', async () => {
+    const d = dirsOf();
+    const rel = 'msi-delivery/riscv-guest-files.json';
+    mkdirSync(join(d.counterexamples, 'msi-delivery'));
+    copyFileSync(join('counterexamples', rel), join(d.counterexamples, rel));
+    const args = smoke('riscv-guest-files', d, '--invariant', 'msi-delivery');
+    expect(await main(args)).toBe(0);
+    const file = join(d.counterexamples, rel);
+    const { certified: _mark, ...bare } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify(bare));
+    stdout = '';
+    expect(await main([...args, '--gate'])).toBe(0);
+    expect(stdout).toContain('prove 0 of 1 designs');
+    expect(stdout).toContain(`${rel}: certified`);
+    expect(JSON.parse(readFileSync(file, 'utf8')).certified.minimal).toBe('certified minimal within smoke');
   });
 
   it('a violated pair whose stored counterexample is not in the given folder is uncertified: exit 1', async () => {

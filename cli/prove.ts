@@ -11,7 +11,7 @@ import {
   sourcesHash,
   writeCertificate,
 } from '../properties/exhaustive/certificate.ts';
-import { scopeTopologies } from '../properties/exhaustive/enumerate.ts';
+import { scopeTopologies, topologyWeight } from '../properties/exhaustive/enumerate.ts';
 import { estimateDesign } from '../properties/exhaustive/estimate.ts';
 import { type CertifiedPair, judgeCertificates } from '../properties/exhaustive/gate.ts';
 import { formatJson } from '../properties/exhaustive/json.ts';
@@ -338,5 +338,37 @@ export const prove = async (argv: readonly string[], out: (s: string) => void): 
     say(line(proof, cpuSeconds() - t0));
     record(proof, sel, say);
   }
+  for (const d of designs) if (!todo.includes(d)) recertify(d, sel, say);
   return judge(sel, out, json);
+};
+
+/**
+ * For a design whose certificates are fresh: certifies its violated pairs' stored counterexamples
+ * from the least counterexample each certificate holds (a file re-recorded since, by msispec
+ * accept, lost its mark), without searching again.
+ */
+const recertify = (design: DesignId, sel: Selection, say: (s: string) => void): void => {
+  const verdicts = loadVerdicts();
+  for (const id of sel.invariants) {
+    if (expectedOf(verdicts, design, id).verdict !== 'violated') continue;
+    const c = certificateFor(design, id, sel.scope, sel.dirs.certificates);
+    const ce = c.status === 'certified' ? c.certificate.counterexample : undefined;
+    if (ce === undefined) continue;
+    const found = {
+      result: 'violated',
+      topology: ce.topology,
+      weight: topologyWeight(ce.topology),
+      ops: ce.ops,
+      witness: ce.witness,
+    } as const;
+    const r = certifyCounterexample(
+      getDesign(design),
+      getInvariant(id),
+      found,
+      sel.scope.name,
+      sel.dirs.counterexamples,
+    );
+    if (r.action !== 'unchanged')
+      say(`  ${r.file}: ${r.action === 'outside' ? `not certified: ${r.why}` : r.action}`);
+  }
 };
