@@ -48,7 +48,7 @@ export const replayCommand = (argv: readonly string[], ctx: Context): number => 
   if (w.kind === 'write') out(`  ${w.bdf} writes data ${w.data} (0x${w.data.toString(16)}) to ${w.addr}`);
   else if (w.kind === 'delivery') {
     out(
-      `  IRQ ${w.irq} of ${w.bdf}: programmed message ${w.msg.addr} / data ${w.msg.data}, expected ${w.expected}`,
+      `  IRQ ${w.irq} of ${w.bdf}: ${w.inflight === true ? 'in-flight message of its last move' : 'programmed message'} ${w.msg.addr} / data ${w.msg.data}, expected ${w.expected}`,
     );
   } else {
     for (const [k, v] of Object.entries(w))

@@ -1,7 +1,6 @@
 import type { Range } from '../kernel/interval.ts';
 import { afterAttach } from '../kernel/iommu/attach.ts';
 import { iommu_probe_device } from '../kernel/iommu/core.ts';
-import { resetMsiTables } from '../kernel/iommu/msi-table.ts';
 import { deviceResvRegions } from '../kernel/iommu/resv.ts';
 import type { DesignCore } from '../kernel/policy.ts';
 import { RAM_BASE_PAGE } from './layout.ts';
@@ -53,7 +52,6 @@ export const boot = (
       index,
       rid: ridOf(d.bdf),
       requireDirect: false,
-      msiTable: new Map(),
       userMsiIova: new Map(),
       probed: false,
     }),
@@ -133,7 +131,7 @@ const probeAll = (design: DesignCore, topology: Topology): State => {
       if (!r.ok) throw new Error(`model inconsistency: probe of ${d.bdf} failed with ${r.errno}`);
       s = r.state;
     }
-    s = afterAttach(resetMsiTables(s, g), g);
+    s = afterAttach(s, g);
   }
   return { ...s, events: [] };
 };

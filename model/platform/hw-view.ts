@@ -64,7 +64,8 @@ const composedMap = (s: State, d: Domain): PageMap => {
   return m;
 };
 const domainOfDevice = (s: State, dev: Device): Domain => domainOf(s, groupOf(s, dev.group).domain);
-const msiTableBase = (dev: Device): bigint => (MSI_PT_PPN + BigInt(dev.index)) << 12n;
+/** Where a domain's MSI page table (riscv_iommu_domain.msi_root) sits in memory: one page per domain. */
+const msiTableBase = (d: Domain): bigint => (MSI_PT_PPN + BigInt(d.id)) << 12n;
 
 const riscvView = (
   s: State,
@@ -92,11 +93,11 @@ const riscvView = (
         g !== undefined
           ? { MODE: 'Sv48x4', GSCID: parent?.id ?? d.id, pages: g }
           : { MODE: 'Bare', GSCID: 0, pages: NO_PAGES },
-      msiptp: table ? { MODE: 1, PPN: msiTableBase(dev) >> 12n } : { MODE: 0, PPN: 0n },
+      msiptp: table ? { MODE: 1, PPN: msiTableBase(d) >> 12n } : { MODE: 0, PPN: 0n },
       msi_addr_mask: table ? IMSIC_MSI_MASK : 0n,
       msi_addr_pattern: table ? IMSIC_MSI_PATTERN : 0n,
     });
-    for (const [i, ppn] of dev.msiTable) msiPtes.set(msiTableBase(dev) | (i * 16n), basicPte(ppn));
+    for (const [i, ppn] of d.msiTable) msiPtes.set(msiTableBase(d) | (i * 16n), basicPte(ppn));
   }
   return {
     arch: 'riscv',

@@ -83,6 +83,13 @@ export interface Domain {
   readonly owner: string;
   /** NESTED only: the parent S2 domain (iommufd hwpt_paging). */
   readonly parent?: number;
+  /**
+   * RISC-V: the domain's MSI page table, interrupt-file index → physical page (basic PTEs). It is
+   * the domain's, not the device's (RFC v2 patch 08, riscv_iommu_domain.msi_root,
+   * 20250920203851.2205115-28-ajones@ventanamicro.com): a device switched to another domain
+   * (iommufd replace, assignment) uses that domain's table, and leaves this one behind.
+   */
+  readonly msiTable: ReadonlyMap<bigint, bigint>;
 }
 
 export type Owner =
@@ -133,8 +140,6 @@ export interface Device {
   readonly resv: readonly ResvRegion[];
   /** dev->iommu->require_direct. */
   readonly requireDirect: boolean;
-  /** RISC-V: the device's MSI page table, interrupt-file index → physical page (basic PTEs). */
-  readonly msiTable: ReadonlyMap<bigint, bigint>;
   /** Userspace-supplied MSI IOVAs per vector (seed 003). */
   readonly userMsiIova: ReadonlyMap<number, bigint>;
   /** msi_device_has_isolated_msi(dev). */
@@ -180,6 +185,18 @@ export interface Irq {
   readonly hw: HwIrq;
   /** The message written into the device's MSI/MSI-X table. */
   readonly msg: MsiMsg;
+  /**
+   * RISC-V msi-table-affinity: the iommu_domain whose IR irq domain allocated the IRQ and holds its
+   * MSI PTE (RFC v2 patch 08 creates the IR irq domain per iommu_domain); set_affinity edits that
+   * domain's table even after the device has moved to another domain.
+   */
+  readonly domain?: number;
+  /**
+   * The messages the device was programmed with during the IRQ's last irq_set_affinity before
+   * `msg` (imsic_irq_set_affinity: the old message, then the temporary one with the old address
+   * and the new data): an MSI the device sent with one of them may still arrive after the move.
+   */
+  readonly inflight?: readonly MsiMsg[];
 }
 
 /** A mapping created while running irq_set_affinity (atomic context), recorded for affinity-atomic. */

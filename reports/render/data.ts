@@ -110,7 +110,7 @@ const snapshot = (s: State): Snapshot => ({
     domain: s.domains[g.domain]?.type ?? '?',
   })),
   msiPtes: s.devices.flatMap((dev) =>
-    [...dev.msiTable].map(([file, page]) => ({
+    [...(s.domains[s.groups[dev.group]?.domain ?? -1]?.msiTable ?? [])].map(([file, page]) => ({
       device: dev.index,
       file: Number(file),
       page: `0x${(page << 12n).toString(16)}`,

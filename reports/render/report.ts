@@ -188,7 +188,7 @@ const platformRows = (d: ReportData): Text[][] => {
         rows.push([
           m('MSI page table'),
           m(
-            `per device: \`msiptp.PPN\` \`${hx(MSI_PT_PPN)}\` + device index, \`msi_addr_mask\` \`${hx(IMSIC_MSI_MASK)}\`, \`msi_addr_pattern\` \`${hx(IMSIC_MSI_PATTERN)}\`: interrupt file I = hart × ${1 << IMSIC_GUEST_INDEX_BITS} + guest index${hw.specVersion === 'v1.0' ? '' : '; programmed only with a G-stage (spec 20260222)'}`,
+            `per iommu_domain (\`msi_root\`, RFC v2 patch 08): \`msiptp.PPN\` \`${hx(MSI_PT_PPN)}\` + domain id, \`msi_addr_mask\` \`${hx(IMSIC_MSI_MASK)}\`, \`msi_addr_pattern\` \`${hx(IMSIC_MSI_PATTERN)}\`: interrupt file I = hart × ${1 << IMSIC_GUEST_INDEX_BITS} + guest index${hw.specVersion === 'v1.0' ? '' : '; programmed only with a G-stage (spec 20260222)'}`,
           ),
         ]);
       }
@@ -531,7 +531,7 @@ const writeWitness = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): Bl
 
 const deliveryWitness = (d: ReportData, w: Extract<Witness, { kind: 'delivery' }>): Block[] => {
   const lead = m(
-    `IRQ ${w.irq} of **${w.bdf}** (group ${groupOfDevice(d, w.device) ?? '?'}) is programmed with message address \`${w.msg.addr}\`, data \`${hx(w.msg.data)}\`, and must arrive as ${expectedText(w.expected)}. The device writes exactly that message:`,
+    `IRQ ${w.irq} of **${w.bdf}** (group ${groupOfDevice(d, w.device) ?? '?'}) ${w.inflight === true ? 'was programmed during its last affinity move (the message may still be in flight)' : 'is programmed'} with message address \`${w.msg.addr}\`, data \`${hx(w.msg.data)}\`, and must arrive as ${expectedText(w.expected)}. The device writes exactly that message:`,
   );
   const linux: Text = [
     b(...m('Linux')),

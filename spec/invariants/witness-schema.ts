@@ -33,6 +33,8 @@ export const WitnessSchema = z.discriminatedUnion('kind', [
     msg: z.object({ addr: Hex, data: z.number().int() }),
     expected: z.string(),
     outcome: JsonOutcomeSchema,
+    /** The message is one the IRQ was programmed with during its last affinity move, not its current one (Irq.inflight). */
+    inflight: z.literal(true).optional(),
   }),
   z.object({
     kind: z.literal('gate'),

@@ -86,9 +86,7 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
   // Unmapped probes for dma-containment: the first RAM pages (other owners' memory) and a low IOVA.
   for (const p of [1n, RAM_BASE_PAGE, RAM_BASE_PAGE + 1n]) pages.add(p);
   if (dom.parent !== undefined) for (const p of domainOf(s, dom.parent).pages.keys()) pages.add(p);
-  const dev = s.devices[device];
-  if (dev !== undefined)
-    for (const i of dev.msiTable.keys()) pages.add(IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
+  for (const i of dom.msiTable.keys()) pages.add(IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
   // A switch, not ts-pattern: this runs for every device of every state judged.
   const hw = s.hardware;
   switch (hw.arch) {

@@ -9,6 +9,7 @@ import {
   type State,
 } from '../../platform/state.ts';
 import { alignUp, type Range } from '../interval.ts';
+import { initialMsiTable } from './msi-table.ts';
 import { iommu_map } from './pgtable.ts';
 
 /** iommu_is_dma_domain(): DMA and DMA_FQ domains (the model has no flush queue). */
@@ -50,6 +51,7 @@ export const allocDomain = (
     pages: new Map(),
     cookie: cookie ?? opts.cookie ?? (type === 'DMA' ? { type: 'DMA_IOVA' } : { type: 'NONE' }),
     msiPages: new Map(),
+    msiTable: initialMsiTable(s, owner),
     aperture: s.geometry?.aperture ?? (mock ? MOCK_APERTURE : DEFAULT_APERTURE),
     pgsize: s.geometry?.pgsize ?? (mock ? MOCK_PAGE_SIZE : DEFAULT_PGSIZE),
     driver,

@@ -1,28 +1,62 @@
-import { deviceOf, groupOf, setDevice } from '../../platform/edit.ts';
+import { domainOf, groupOf, setDomain } from '../../platform/edit.ts';
 import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 
 /**
- * The MSI page table a RISC-V device context gets when its group changes hands:
+ * The RISC-V MSI page table of an iommu_domain (RFC v2 patch 08 keeps it in
+ * riscv_iommu_domain.msi_root, 20250920203851.2205115-28-ajones@ventanamicro.com; seed 000:
+ * "Don't touch the iommu_domain from the interrupt driver"). The table a new domain starts with:
  * - `msi-table-all`: every host S-file (HW_MSI aperture matching DC.msi_addr_*);
- * - `msi-table-guest-files`: every host S-file while the host owns it, nothing once assigned (guest
+ * - `msi-table-guest-files`: every host S-file in a host domain, nothing in an owner's domain (guest
  *   files are added by guest_program_msi: RFC v2 irqbypass patches);
- * - `msi-table-affinity`: emptied; IRQ allocation adds the affined harts (RFC v2 patch 08);
+ * - `msi-table-affinity`: empty; IRQ allocation maps the affined harts (RFC v2 patch 08);
  * - any other policy: no MSI table (msiptp Off).
  */
-export const resetMsiTable = (s0: State, device: number): State => {
-  const dev = deviceOf(s0, device);
-  const hostOwned = groupOf(s0, dev.group).owner.kind === 'host';
+export const initialMsiTable = (s: State, owner: string): ReadonlyMap<bigint, bigint> => {
   const all = new Map<bigint, bigint>();
-  for (let h = 0; h < s0.topology.harts; h++)
-    all.set(msiFileIndex(h, 0), imsicPage(s0.topology.harts, h, 'S'));
-  const table =
-    s0.policy.doorbells === 'msi-table-all' || (s0.policy.doorbells === 'msi-table-guest-files' && hostOwned)
-      ? all
-      : new Map<bigint, bigint>();
-  return setDevice(s0, { ...dev, msiTable: table });
+  const p = s.policy.doorbells;
+  if (p === 'msi-table-all' || (p === 'msi-table-guest-files' && owner === 'host'))
+    for (let h = 0; h < s.topology.harts; h++)
+      all.set(msiFileIndex(h, 0), imsicPage(s.topology.harts, h, 'S'));
+  return all;
 };
 
-/** resetMsiTable for every device of `group`: called when the group changes owner. */
-export const resetMsiTables = (s: State, group: number): State =>
-  groupOf(s, group).devices.reduce((acc, d) => resetMsiTable(acc, d), s);
+/** The domain a device is attached to now (its group's domain): where a new IRQ's MSI PTE goes. */
+export const currentDomainOf = (s: State, device: number): number =>
+  groupOf(s, s.devices[device]?.group ?? 0).domain;
+
+/** RFC v2 patch 08: map hart `hart`'s S-file in domain `domainId`'s MSI table. */
+export const mapMsiPte = (s: State, domainId: number, hart: number): State => {
+  const d = domainOf(s, domainId);
+  const index = msiFileIndex(hart, 0);
+  const page = imsicPage(s.topology.harts, hart, 'S');
+  if (d.msiTable.get(index) === page) return s;
+  return setDomain(s, { ...d, msiTable: new Map(d.msiTable).set(index, page) });
+};
+
+/**
+ * RFC v2 patch 08: unmap hart `hart`'s S-file from domain `domainId`'s MSI table once no host IRQ
+ * of that domain's IR irq domain targets the hart (one PTE per hart, refcounted by its IRQs).
+ */
+export const unmapMsiPte = (s: State, domainId: number, hart: number): State => {
+  if (s.policy.doorbells !== 'msi-table-affinity') return s;
+  if (s.irqs.some((q) => q.via === 'host' && q.domain === domainId && q.hart === hart)) return s;
+  const d = s.domains[domainId];
+  const index = msiFileIndex(hart, 0);
+  if (d === undefined || !d.msiTable.has(index)) return s;
+  const table = new Map(d.msiTable);
+  table.delete(index);
+  return setDomain(s, { ...d, msiTable: table });
+};
+
+/**
+ * msi_domain_free_irqs through the IR irq domain: every IRQ of `before` that `after` no longer has
+ * drops its MSI PTE from the domain that allocated it (RFC v2 patch 08).
+ */
+export const releaseFreedMsiPtes = (before: State, after: State): State => {
+  const kept = new Set(after.irqs.map((q) => q.irq));
+  let s = after;
+  for (const q of before.irqs)
+    if (!kept.has(q.irq) && q.domain !== undefined) s = unmapMsiPte(s, q.domain, q.hart);
+  return s;
+};

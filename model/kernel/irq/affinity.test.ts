@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deliverFrom } from '../../platform/deliver.ts';
-import { deviceOf, irqOf } from '../../platform/edit.ts';
+import { domainOf, groupOf, irqOf } from '../../platform/edit.ts';
 import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 import { bits } from '../../types/addr.ts';
@@ -76,7 +76,7 @@ describe('irq_set_affinity runs in atomic context: mappings it needs are recorde
     const { before, after } = moved(riscv('msi-table-affinity', { msiRegion: 'hw-msi' }));
     expect(before.atomicMappings).toEqual([]);
     expect(after.atomicMappings).toEqual([]);
-    const table = deviceOf(after, 0).msiTable;
+    const table = domainOf(after, groupOf(after, 0).domain).msiTable;
     expect(table.get(msiFileIndex(1, 0))).toBe(imsicPage(2, 1, 'S'));
     expect(table.has(msiFileIndex(0, 0))).toBe(false);
   });

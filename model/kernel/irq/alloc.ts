@@ -1,5 +1,5 @@
 import { match } from 'ts-pattern';
-import { addIrq, deviceOf, groupOf } from '../../platform/edit.ts';
+import { addIrq, deviceOf, groupOf, setIrq } from '../../platform/edit.ts';
 import {
   FIRST_DEVICE_VECTOR,
   IMSIC_IDS,
@@ -16,6 +16,7 @@ import type { HwIrq, Irq, MsiMsg, State } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
 import { PAGE_MASK } from '../../types/addr.ts';
 import type { ErrnoName } from '../errno.ts';
+import { currentDomainOf, mapMsiPte } from '../iommu/msi-table.ts';
 import { type DoorbellAddr, imsicDoorbell, prepareDoorbell } from './doorbell.ts';
 
 export type IrqStep = { ok: true; state: State; irq: Irq } | { ok: false; errno: ErrnoName };
@@ -92,11 +93,18 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
     .with({ arch: 'riscv' }, (): IrqStep => {
       const eiid = freeEiid(s, hart);
       if (eiid === undefined) return { ok: false, errno: 'ENOSPC' };
-      return finish(
+      const r = finish(
         imsicDoorbell(s, device, hart, s.nextIrq, false),
         { chip: 'imsic', file: 'S', eiid },
         eiid,
       );
+      if (!r.ok || s.policy.doorbells !== 'msi-table-affinity') return r;
+      // RFC v2 patch 08: the IRQ belongs to the IR irq domain of the device's current iommu_domain,
+      // which maps the affined hart's MSI PTE in that domain's table.
+      const domain = currentDomainOf(r.state, device);
+      const irq: Irq = { ...r.irq, domain };
+      const state = setIrq(mapMsiPte(r.state, domain, hart), irq);
+      return { ok: true, state, irq };
     })
     .with({ arch: 'arm', irqchip: 'gicv3-its' }, (): IrqStep => {
       const lpi = LPI_BASE + s.nextIrq;

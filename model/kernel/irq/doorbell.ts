@@ -1,6 +1,5 @@
 import { match } from 'ts-pattern';
-import { deviceOf, setDevice } from '../../platform/edit.ts';
-import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
+import { imsicPage } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 import type { ErrnoName } from '../errno.ts';
 import { iommu_dma_prepare_msi } from '../iommu/dma-iommu.ts';
@@ -35,18 +34,13 @@ export const imsicDoorbell = (
       'hw-window',
       'msi-table-all',
       'msi-table-guest-files',
+      // RFC v2 patch 08: the IMSIC composes the physical address; the IR irq domain maps the MSI
+      // PTE (model/kernel/iommu/msi-table.ts). Writing an entry of a preallocated flat table (then
+      // IOTINVAL) is like VT-d's modify_irte in set_affinity: no allocation, so it is not recorded
+      // as an atomic-context mapping (seed 002 is about page tables).
+      'msi-table-affinity',
       (): DoorbellAddr => ({ ok: true, state: s0, addr: phys }),
     )
-    .with('msi-table-affinity', (): DoorbellAddr => {
-      // RFC v2 patch 08: add the MSI PTE of the hart the IRQ is affined to. Writing an entry of a
-      // preallocated flat table (then IOTINVAL) is like VT-d's modify_irte in set_affinity: no
-      // allocation, so it is not recorded as an atomic-context mapping (seed 002 is about page tables).
-      const dev = deviceOf(s0, device);
-      const index = msiFileIndex(hart, 0);
-      if (dev.msiTable.get(index) === phys >> 12n) return { ok: true, state: s0, addr: phys };
-      const s = setDevice(s0, { ...dev, msiTable: new Map(dev.msiTable).set(index, phys >> 12n) });
-      return { ok: true, state: s, addr: phys };
-    })
     .with('map-all-at-attach', 'prepare-msi', (): DoorbellAddr => preparing(s0, device, [hart], hart, record))
     .with(
       'prepare-msi-all-imsics',

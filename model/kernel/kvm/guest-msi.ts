@@ -1,16 +1,17 @@
-import { addIrq, deviceOf, groupOf, irqOf, setDevice } from '../../platform/edit.ts';
+import { addIrq, deviceOf, domainOf, groupOf, irqOf, setDomain } from '../../platform/edit.ts';
 import { imsicPage, msiFileIndex, vmGuestFile } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
 import { err, OK } from '../errno.ts';
+import { currentDomainOf } from '../iommu/msi-table.ts';
 import { irq_set_affinity } from '../irq/affinity.ts';
 import { allocIrq, freeEiid } from '../irq/alloc.ts';
 import type { Step } from '../vfio/assign.ts';
 
 /**
  * A VM programs the MSI of `vector` toward vCPU `vcpu`. With irqbypass guest files
- * (msi-table-guest-files; RFC v2 patches 10-17, kvm_riscv_vcpu_aia_imsic_update) the device's MSI
- * table maps the guest's vIMSIC page for that vCPU to the VM's guest interrupt file on the hart, and
+ * (msi-table-guest-files; RFC v2 patches 10-17, kvm_riscv_vcpu_aia_imsic_update) the MSI table of
+ * the device's domain maps the guest's vIMSIC page for that vCPU to the VM's guest interrupt file on the hart, and
  * the guest's identity is written unchanged. Otherwise the VMM traps the MSI-X write and the host
  * allocates (or re-targets) a host vector whose handler forwards to the VM (vfio_msix_vector_do_use,
  * KVM irqfd).
@@ -21,8 +22,10 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
   if (owner.kind !== 'vm' || vector >= dev.vectors) return { state: s0, result: err('EINVAL') };
   if (s0.policy.doorbells === 'msi-table-guest-files') {
     const file = vmGuestFile(owner.index);
-    const table = new Map(dev.msiTable).set(msiFileIndex(vcpu, 0), imsicPage(s0.topology.harts, vcpu, file));
-    let s = setDevice(s0, { ...dev, msiTable: table });
+    // The PTE goes into the MSI table of the domain the device is attached to (msi_root).
+    const d = domainOf(s0, currentDomainOf(s0, device));
+    const table = new Map(d.msiTable).set(msiFileIndex(vcpu, 0), imsicPage(s0.topology.harts, vcpu, file));
+    let s = setDomain(s0, { ...d, msiTable: table });
     s = { ...s, irqs: s.irqs.filter((q) => !(q.device === device && q.vector === vector)) };
     // The guest allocates identities in its own file as Linux does on the host.
     const eiid = freeEiid(s, vcpu, file);

@@ -13,7 +13,7 @@ import { pageOf } from '../../types/addr.ts';
 import { err, type KResult, OK, type Res } from '../errno.ts';
 import { afterAttach } from '../iommu/attach.ts';
 import { iommu_group_store_type as storeType } from '../iommu/core.ts';
-import { resetMsiTables } from '../iommu/msi-table.ts';
+import { releaseFreedMsiPtes } from '../iommu/msi-table.ts';
 import { ctxOf, iommufd_ioas_alloc } from '../iommufd/ctx.ts';
 import { iommufd_device_attach, iommufd_device_bind, iommufd_device_unbind } from '../iommufd/device.ts';
 import { hwptDestroy, hwptOf, iommufd_hwpt_alloc, iommufd_hwpt_alloc_nested } from '../iommufd/hwpt.ts';
@@ -136,7 +136,7 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
   }
   s = forgetUserMsiIovas(dropIrqsOf(s, g.devices), g.devices);
   s = setGroup(s, { ...groupOf(s, op.group), owner });
-  return { state: afterAttach(resetMsiTables(s, op.group), op.group), result: OK };
+  return { state: afterAttach(releaseFreedMsiPtes(s0, s), op.group), result: OK };
 };
 
 /**
@@ -153,7 +153,7 @@ export const vfio_group_release = (s0: State, group: number): Step => {
   s = destroyUnused(s, ownerKey(g.owner));
   s = forgetUserMsiIovas(dropIrqsOf(s, g.devices), g.devices);
   s = setGroup(s, { ...groupOf(s, group), owner: { kind: 'host' } });
-  return { state: afterAttach(resetMsiTables(s, group), group), result: OK };
+  return { state: afterAttach(releaseFreedMsiPtes(s0, s), group), result: OK };
 };
 
 /**
@@ -163,5 +163,5 @@ export const vfio_group_release = (s0: State, group: number): Step => {
 export const iommu_group_store_type = (s0: State, group: number, type: 'identity' | 'dma'): Step => {
   const r = storeType(dropIrqsOf(s0, groupOf(s0, group).devices), group, type);
   if (!r.ok) return refused(s0, r);
-  return { state: afterAttach(resetMsiTables(r.state, group), group), result: OK };
+  return { state: afterAttach(releaseFreedMsiPtes(s0, r.state), group), result: OK };
 };
