@@ -40,6 +40,9 @@ export const cannotSucceed = (design: DesignCore, op: OpKind): string | undefine
   if (op === 'vfio_set_msi_iova' && design.policy.msiIova !== 'userspace-per-vector') {
     return 'VFIO_IRQ_SET_DATA_MSI_IOVA exists only in the seed 003 design';
   }
+  if (op === 'kvm_riscv_vcpu_aia_imsic_update' && design.hardware.arch !== 'riscv') {
+    return 'only RISC-V AIA guest interrupt files are modelled (model/kernel/kvm/vcpu.ts)';
+  }
   const needsVfio: readonly OpKind[] = [
     'vfio_group_assign',
     'vfio_group_release',

@@ -44,7 +44,14 @@ export type Hardware = z.infer<typeof HardwareSchema>;
  * - `msi-table-all`: the MSI page table maps every host IMSIC file (HW_MSI aperture matching
  *   DC.msi_addr_*; seed 000, Jason's S2 proposal).
  * - `msi-table-guest-files`: the MSI page table maps only the guest interrupt files of the VM the
- *   device is assigned to (irqbypass, RFC v2 patches 10-17).
+ *   device is assigned to (an idealised irqbypass in the direction of RFC v2 patches 10-17; the
+ *   PTEs follow KVM's vCPU moves).
+ * - `msi-table-irqbypass-rfc-v2`: RFC v2 patches 08 + 10-17 as posted: the IR irq domain maps a host
+ *   S-file PTE for every vector allocated (as `msi-table-affinity`); a VM's first
+ *   irq_set_vcpu_affinity in a domain clears its table and switches it to the guest layout, after
+ *   which only guest-file PTEs are written; vCPU moves do not rewrite them.
+ * - `resv-msi-identity`: the IMSIC composes physical addresses and every paging domain
+ *   identity-maps every IMSIC page on attach; no MSI table (series 1 patch 05).
  */
 export const DOORBELL_POLICIES = [
   'prepare-msi',
@@ -55,8 +62,13 @@ export const DOORBELL_POLICIES = [
   'msi-table-affinity',
   'msi-table-all',
   'msi-table-guest-files',
+  'msi-table-irqbypass-rfc-v2',
+  'resv-msi-identity',
 ] as const;
 export type DoorbellPolicy = (typeof DOORBELL_POLICIES)[number];
+/** Policies whose IR irq domain maps a host S-file MSI PTE per allocated IRQ (RFC v2 patch 08). */
+export const hasIrDomainPtes = (p: DoorbellPolicy): boolean =>
+  p === 'msi-table-affinity' || p === 'msi-table-irqbypass-rfc-v2';
 
 /** The MSI-related reserved regions the IOMMU driver's get_resv_regions reports for every device. */
 export const MSI_REGION_POLICIES = [

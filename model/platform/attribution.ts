@@ -43,6 +43,16 @@ export const outcomeKey = (o: Interrupt): string => key(o.controller, o.target, 
 
 const irqIndex = structuralMemo((s: State) => new Map(s.irqs.map((q) => [expectedKey(s, q), q] as const)));
 
+const guestFiles = structuralMemo((s: State) => {
+  const m = new Map<string, number>();
+  for (const [vm, list] of s.vcpus.entries())
+    for (const p of list) m.set(`${hartTarget(0, p.hart)}|G${p.hgei}`, vm);
+  return m;
+});
+/** The VM whose vCPU holds guest file `file` of the hart named `target`. */
+const guestFileOwner = (s: State, target: string, file: string): number | undefined =>
+  guestFiles(s).get(`${target}|${file}`);
+
 /** Attributes an interrupt outcome in state `s`. */
 export const attribute = (s: State, o: Interrupt): Attribution => {
   const q = irqIndex(s).get(outcomeKey(o));
@@ -50,8 +60,9 @@ export const attribute = (s: State, o: Interrupt): Attribution => {
   if (o.controller === 'imsic') {
     if (o.file === 'M') return { kind: 'machine-file', owner: 'host' };
     if (o.file === 'S') return { kind: o.identity === IMSIC_IPI_ID ? 'ipi' : 'unallocated', owner: 'host' };
-    const vm = Number(o.file?.slice(1)) - 1;
-    if (vm < s.topology.vms) return { kind: 'guest-file', owner: `vm:${vm}`, file: o.file ?? '' };
+    // A guest file belongs to the VM whose vCPU holds it on that hart (State.vcpus); a free one to nobody but the host.
+    const vm = guestFileOwner(s, o.target, o.file ?? '');
+    if (vm !== undefined) return { kind: 'guest-file', owner: `vm:${vm}`, file: o.file ?? '' };
     return { kind: 'unallocated', owner: 'host' };
   }
   if (o.controller === 'lapic' && Object.values(X86_SYSTEM_VECTORS).includes(o.identity as 0xfd)) {

@@ -71,6 +71,9 @@ export const boot = (
   domains: [],
   irqs: [],
   nextIrq: 24,
+  vcpus: Array.from({ length: topology.vms }, (_, vm) =>
+    Array.from({ length: topology.harts }, (_, hart) => ({ hart, hgei: vm + 1 })),
+  ),
   pageSize: opts.pageSize ?? 0x1000n,
   ...(opts.geometry === undefined ? {} : { geometry: opts.geometry }),
   params: { iommufdUnsafe: false, type1Unsafe: false },

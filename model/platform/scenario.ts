@@ -75,6 +75,12 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('iommu_replace_domain'), group: idx }),
   /** A VM programs the MSI of `vector` toward its vCPU `vcpu` (trapped by the VMM, or irqbypass). */
   z.object({ op: z.literal('guest_program_msi'), device: idx, vector: idx, vcpu: idx }),
+  /**
+   * RISC-V KVM: vCPU `vcpu` of VM `vm` is loaded on host hart `hart` (kvm_riscv_vcpu_aia_imsic_update,
+   * arch/riscv/kvm/aia_imsic.c): a guest interrupt file is allocated on the new hart
+   * (kvm_riscv_aia_alloc_hgei) and the old one released (kvm_riscv_aia_free_hgei).
+   */
+  z.object({ op: z.literal('kvm_riscv_vcpu_aia_imsic_update'), vm: idx, vcpu: idx, hart: idx }),
   /** Userspace supplies the MSI IOVA of one vector (VFIO_IRQ_SET_DATA_MSI_IOVA, seed 003). */
   z.object({ op: z.literal('vfio_set_msi_iova'), device: idx, vector: idx, iova: HexAddrSchema }),
 ]);
@@ -96,6 +102,7 @@ const refineIndices = (s: { topology: Topology; ops: Op[] }, ctx: z.RefinementCt
     if ('device' in o && o.device >= s.topology.devices.length) bad('device', s.topology.devices.length);
     if ('hart' in o && o.hart >= s.topology.harts) bad('hart', s.topology.harts);
     if ('vcpu' in o && o.vcpu >= s.topology.harts) bad('vcpu', s.topology.harts);
+    if ('vm' in o && o.vm >= s.topology.vms) bad('vm', s.topology.vms);
     if (o.op === 'vfio_group_assign' && o.to === 'guest' && o.owner >= s.topology.vms)
       bad('owner', s.topology.vms);
   });

@@ -90,6 +90,11 @@ export interface Domain {
    * (iommufd replace, assignment) uses that domain's table, and leaves this one behind.
    */
   readonly msiTable: ReadonlyMap<bigint, bigint>;
+  /**
+   * RFC v2 irqbypass (msi-table-irqbypass-rfc-v2): a VM's first irq_set_vcpu_affinity has cleared
+   * the table and switched DC.msi_addr_* to the guest layout; host S-file PTEs are no longer written.
+   */
+  readonly msiGuestLayout?: true;
 }
 
 export type Owner =
@@ -300,6 +305,15 @@ export type KernelEvent =
   | { readonly kind: 'attach'; readonly group: number; readonly domain: number }
   | { readonly kind: 'warn'; readonly text: string };
 
+/**
+ * Where a VM's vCPU runs and which guest interrupt file it holds there (RISC-V AIA: HGEI `hgei` of
+ * host hart `hart`, the hart's guest file G<hgei>; arch/riscv/kvm/aia.c kvm_riscv_aia_alloc_hgei).
+ */
+export interface Vcpu {
+  readonly hart: number;
+  readonly hgei: number;
+}
+
 export interface State {
   readonly design: string;
   readonly hardware: Hardware;
@@ -310,6 +324,8 @@ export interface State {
   readonly domains: readonly Domain[];
   readonly irqs: readonly Irq[];
   readonly nextIrq: number;
+  /** vcpus[vm][vcpu]: every VM has one vCPU per hart; at boot vCPU h of VM n runs on hart h with guest file G<n+1>. */
+  readonly vcpus: readonly (readonly Vcpu[])[];
   /** CPU PAGE_SIZE. */
   readonly pageSize: bigint;
   /** Geometry of every paging domain the IOMMU drivers hand out, when a conformance case fixes it. */

@@ -4,6 +4,7 @@ import { iommu_replace_domain } from '../kernel/iommufd/replace.ts';
 import { irq_set_affinity } from '../kernel/irq/affinity.ts';
 import { allocIrq } from '../kernel/irq/alloc.ts';
 import { guest_program_msi } from '../kernel/kvm/guest-msi.ts';
+import { kvm_riscv_vcpu_aia_imsic_update } from '../kernel/kvm/vcpu.ts';
 import {
   iommu_group_store_type,
   type Step,
@@ -55,6 +56,8 @@ const dispatch = (s: State, op: Op): Step => {
       return iommu_replace_domain(s, op.group);
     case 'guest_program_msi':
       return guest_program_msi(s, op.device, op.vector, op.vcpu);
+    case 'kvm_riscv_vcpu_aia_imsic_update':
+      return kvm_riscv_vcpu_aia_imsic_update(s, op.vm, op.vcpu, op.hart);
     case 'vfio_set_msi_iova':
       return vfio_set_msi_iova(s, op.device, op.vector, BigInt(op.iova));
     default: {

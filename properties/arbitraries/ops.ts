@@ -51,6 +51,15 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('iommu_map' as const), group: n, iova }) },
   {
     weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('kvm_riscv_vcpu_aia_imsic_update' as const),
+      vm: fc.nat({ max: 1 }),
+      vcpu: n,
+      hart: n,
+    }),
+  },
+  {
+    weight: 2,
     arbitrary: fc.record({ op: fc.constant('vfio_set_msi_iova' as const), device: n, vector: n, iova }),
   },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }) },
@@ -65,7 +74,7 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   },
 );
 
-/** Fits a raw op to `t`: every index modulo the matching size (vectors: the device's own count). A guest assignment without VMs becomes userspace. */
+/** Fits a raw op to `t`: every index modulo the matching size (vectors: the device's own count). A guest assignment without VMs becomes userspace, a vCPU move a host affinity move. */
 export const fitOp = (o: RawOp, t: Topology): Op => {
   const groups = new Set(t.devices.map((d) => d.group)).size;
   const devices = t.devices.length;
@@ -86,6 +95,11 @@ export const fitOp = (o: RawOp, t: Topology): Op => {
       const device = wrap(o.device, devices);
       return { ...o, device, vector: wrap(o.vector, vectorsOf(device)), vcpu: wrap(o.vcpu, t.harts) };
     }
+    // Without VMs there is no vCPU to move: the host moves device 0's first vector instead.
+    case 'kvm_riscv_vcpu_aia_imsic_update':
+      return t.vms === 0
+        ? { op: 'irq_set_affinity', device: 0, vector: 0, hart: wrap(o.hart, t.harts) }
+        : { ...o, vm: wrap(o.vm, t.vms), vcpu: wrap(o.vcpu, t.harts), hart: wrap(o.hart, t.harts) };
     case 'vfio_set_msi_iova': {
       const device = wrap(o.device, devices);
       return { ...o, device, vector: wrap(o.vector, vectorsOf(device)) };

@@ -28,6 +28,7 @@ const INDEX_DOMAINS: Record<string, (t: Topology, op: Record<string, unknown>) =
   vector: (t, op) => t.devices[op.device as number]?.vectors ?? 0,
   hart: (t) => t.harts,
   vcpu: (t) => t.harts,
+  vm: (t) => t.vms,
 };
 
 type Values = Scope['values'];

@@ -1,6 +1,7 @@
 import { deviceOf, domainOf, emit, groupOf, setDevice, setGroup, warn } from '../../platform/edit.ts';
 import { type DefaultType, NO_DOMAIN, type State } from '../../platform/state.ts';
 import { done, fail, type Res } from '../errno.ts';
+import { hasIrDomainPtes } from '../policy.ts';
 import { allocDomain, createDirectMappings, isPaging, mapImsicsIdentity } from './domain.ts';
 
 /**
@@ -21,7 +22,7 @@ export const driverOf = (s: State, device: number): 'iommu' | 'mock' =>
  * __iommu_group_set_domain_internal: every device of the group is attached to `domainId`; a
  * require_direct device refuses the blocking domain (__iommu_device_set_domain, -EINVAL) and the
  * group stays where it was. The RISC-V RFC v2 driver identity-maps the IMSICs into first-stage
- * paging domains on attach (patch 05).
+ * paging domains on attach (patch 05); series 1 (`resv-msi-identity`) into every paging domain.
  */
 export const groupSetDomain = (s0: State, group: number, domainId: number): Res => {
   const g = groupOf(s0, group);
@@ -32,7 +33,8 @@ export const groupSetDomain = (s0: State, group: number, domainId: number): Res 
     return fail(warn(s0, FW_DIRECT_WARNING), 'EINVAL');
   }
   let s = setGroup(s0, { ...g, domain: domainId });
-  if (s.policy.doorbells === 'msi-table-affinity' && isPaging(d) && d.stage === 's1')
+  const p = s.policy.doorbells;
+  if (isPaging(d) && ((hasIrDomainPtes(p) && d.stage === 's1') || p === 'resv-msi-identity'))
     s = mapImsicsIdentity(s, domainId);
   return done(emit(s, { kind: 'attach', group, domain: domainId }), undefined);
 };

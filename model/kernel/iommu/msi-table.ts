@@ -1,6 +1,7 @@
 import { domainOf, groupOf, setDomain } from '../../platform/edit.ts';
 import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
+import { hasIrDomainPtes } from '../policy.ts';
 
 /**
  * The RISC-V MSI page table of an iommu_domain (RFC v2 patch 08 keeps it in
@@ -9,7 +10,8 @@ import type { State } from '../../platform/state.ts';
  * - `msi-table-all`: every host S-file (HW_MSI aperture matching DC.msi_addr_*);
  * - `msi-table-guest-files`: every host S-file in a host domain, nothing in an owner's domain (guest
  *   files are added by guest_program_msi: RFC v2 irqbypass patches);
- * - `msi-table-affinity`: empty; IRQ allocation maps the affined harts (RFC v2 patch 08);
+ * - `msi-table-affinity`, `msi-table-irqbypass-rfc-v2`: empty; IRQ allocation maps the affined
+ *   harts (RFC v2 patch 08);
  * - any other policy: no MSI table (msiptp Off).
  */
 export const initialMsiTable = (s: State, owner: string): ReadonlyMap<bigint, bigint> => {
@@ -25,12 +27,17 @@ export const initialMsiTable = (s: State, owner: string): ReadonlyMap<bigint, bi
 export const currentDomainOf = (s: State, device: number): number =>
   groupOf(s, s.devices[device]?.group ?? 0).domain;
 
-/** RFC v2 patch 08: map hart `hart`'s S-file in domain `domainId`'s MSI table. */
+/**
+ * RFC v2 patch 08: map hart `hart`'s S-file in domain `domainId`'s MSI table. A table in the guest
+ * layout (Domain.msiGuestLayout) is left alone, here and in unmapMsiPte. Simplification: what RFC v2
+ * does with a host vector allocated after the switch is not known to the project; the model writes no
+ * PTE for it, so its MSI faults.
+ */
 export const mapMsiPte = (s: State, domainId: number, hart: number): State => {
   const d = domainOf(s, domainId);
   const index = msiFileIndex(hart, 0);
   const page = imsicPage(s.topology.harts, hart, 'S');
-  if (d.msiTable.get(index) === page) return s;
+  if (d.msiGuestLayout === true || d.msiTable.get(index) === page) return s;
   return setDomain(s, { ...d, msiTable: new Map(d.msiTable).set(index, page) });
 };
 
@@ -39,11 +46,11 @@ export const mapMsiPte = (s: State, domainId: number, hart: number): State => {
  * of that domain's IR irq domain targets the hart (one PTE per hart, refcounted by its IRQs).
  */
 export const unmapMsiPte = (s: State, domainId: number, hart: number): State => {
-  if (s.policy.doorbells !== 'msi-table-affinity') return s;
+  if (!hasIrDomainPtes(s.policy.doorbells)) return s;
   if (s.irqs.some((q) => q.via === 'host' && q.domain === domainId && q.hart === hart)) return s;
   const d = s.domains[domainId];
   const index = msiFileIndex(hart, 0);
-  if (d === undefined || !d.msiTable.has(index)) return s;
+  if (d === undefined || d.msiGuestLayout === true || !d.msiTable.has(index)) return s;
   const table = new Map(d.msiTable);
   table.delete(index);
   return setDomain(s, { ...d, msiTable: table });

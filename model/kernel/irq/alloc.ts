@@ -17,6 +17,7 @@ import { ownerKey } from '../../platform/state.ts';
 import { PAGE_MASK } from '../../types/addr.ts';
 import type { ErrnoName } from '../errno.ts';
 import { currentDomainOf, mapMsiPte } from '../iommu/msi-table.ts';
+import { hasIrDomainPtes } from '../policy.ts';
 import { type DoorbellAddr, imsicDoorbell, prepareDoorbell } from './doorbell.ts';
 
 export type IrqStep = { ok: true; state: State; irq: Irq } | { ok: false; errno: ErrnoName };
@@ -98,7 +99,7 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
         { chip: 'imsic', file: 'S', eiid },
         eiid,
       );
-      if (!r.ok || s.policy.doorbells !== 'msi-table-affinity') return r;
+      if (!r.ok || !hasIrDomainPtes(s.policy.doorbells)) return r;
       // RFC v2 patch 08: the IRQ belongs to the IR irq domain of the device's current iommu_domain,
       // which maps the affined hart's MSI PTE in that domain's table.
       const domain = currentDomainOf(r.state, device);

@@ -39,6 +39,9 @@ export const imsicDoorbell = (
       // IOTINVAL) is like VT-d's modify_irte in set_affinity: no allocation, so it is not recorded
       // as an atomic-context mapping (seed 002 is about page tables).
       'msi-table-affinity',
+      'msi-table-irqbypass-rfc-v2',
+      // Series 1 patch 05: the IMSIC pages are identity-mapped in the domain, so the physical address works.
+      'resv-msi-identity',
       (): DoorbellAddr => ({ ok: true, state: s0, addr: phys }),
     )
     .with('map-all-at-attach', 'prepare-msi', (): DoorbellAddr => preparing(s0, device, [hart], hart, record))
