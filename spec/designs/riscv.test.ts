@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import { deliverFrom } from '../../model/platform/deliver.ts';
 import { domainOf, groupOf } from '../../model/platform/edit.ts';
-import { msiFileIndex, SW_MSI_BASE } from '../../model/platform/layout.ts';
+import { imsicPage, msiFileIndex } from '../../model/platform/layout.ts';
 import { step } from '../../model/platform/step.ts';
 import { ALLOC0, ALLOC1, assign, designIt, fire, irqOfDevice, landsOn, ownerOf, replay } from './testing.ts';
 
@@ -45,25 +45,42 @@ describe('headline behaviour: RISC-V designs whose paging domains use the first 
   );
 
   designIt(
-    ['riscv-map-all-imsics'],
-    "riscv-map-all-imsics: with unsafe assignment the device reaches every hart's S-file through the SW_MSI window: the host IPI identity on each, and the host device's EIID on its hart (seed 000 series 1; docs/hardware.md#msi-encoding-and-no-source-check)",
+    ['riscv-series1-resv-msi'],
+    "riscv-series1-resv-msi: every paging domain identity-maps every IMSIC S-file (RFC v2 patch 05, 20250920203851.2205115-25-ajones@ventanamicro.com); host MSIs arrive at their physical address, and with unsafe assignment the device reaches every hart's S-file: the host IPI on each, the host device's EIID on its hart (seed 000; docs/hardware.md#msi-encoding-and-no-source-check)",
     (d) => {
       const { final, results } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
       expect(results.every((r) => r.ok)).toBe(true);
       const harts = d.canonical.topology.harts;
-      expect(harts).toBe(3);
       const targets = new Set<string>();
       for (let h = 0; h < harts; h++) {
-        const del = deliverFrom(final, 1, SW_MSI_BASE + BigInt(h) * 0x1000n, 1);
-        expect(del.outcome).toMatchObject({ kind: 'interrupt', controller: 'imsic', file: 'S' });
+        const del = deliverFrom(final, 1, imsicPage(harts, h, 'S') << 12n, 1);
         expect(del.attribution).toEqual({ kind: 'ipi', owner: 'host' });
         if (del.outcome.kind === 'interrupt') targets.add(del.outcome.target);
       }
       expect(targets.size).toBe(harts);
       const host = irqOfDevice(final, 0);
+      expect(host.msg.addr).toBe(0x2800_0000n);
+      expect(landsOn(fire(final, host), host)).toBe(true);
       if (host.hw.chip !== 'imsic') throw new Error('test setup');
-      const del = deliverFrom(final, 1, SW_MSI_BASE + BigInt(host.hart) * 0x1000n, host.hw.eiid);
-      expect(landsOn(del, host)).toBe(true);
+      expect(landsOn(deliverFrom(final, 1, host.msg.addr, host.hw.eiid), host)).toBe(true);
+    },
+  );
+
+  designIt(
+    ['riscv-irqbypass-rfc-v2'],
+    "riscv-irqbypass-rfc-v2: the VM's bypassed vector has the guest-file PTE, the domain's table was switched to the guest layout, and the host's vector moves through patch 08's IR domain (RFC v2 patches 08 + 10-17, 20250920203851.2205115-20-ajones@ventanamicro.com)",
+    (d) => {
+      const { final, results } = replay(d);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const vm = domainOf(final, groupOf(final, 1).domain);
+      expect(vm.msiGuestLayout).toBe(true);
+      expect([...vm.msiTable.keys()]).toEqual([msiFileIndex(1, 0)]);
+      const guest = irqOfDevice(final, 1);
+      expect(guest).toMatchObject({ via: 'guest', hw: { file: 'G1' } });
+      expect(landsOn(fire(final, guest), guest)).toBe(true);
+      const host = irqOfDevice(final, 0);
+      expect(host.hart).toBe(1);
+      expect(landsOn(fire(final, host), host)).toBe(true);
     },
   );
 
