@@ -12,6 +12,8 @@ export const HardwareSchema = z.discriminatedUnion('arch', [
     msiFlat: z.boolean(),
     /** Which revision of the IOMMU spec's DC checks the hardware follows (docs/hardware.md#msiptp-with-a-bare-g-stage). */
     specVersion: z.enum(SPEC_VERSIONS),
+    /** HYPOTHETICAL: the IOMMU validates MSI data per PTE (MSI PTE mode M = 2; docs/hardware.md#msi-pte-formats). Absent = no. */
+    msiDataValidation: z.boolean().optional(),
   }),
   z.object({
     arch: z.literal('arm'),

@@ -3,7 +3,7 @@ import type { ArmPlatform } from '../hw/arm.ts';
 import type { Platform } from '../hw/deliver.ts';
 import type { RiscvPlatform } from '../hw/riscv.ts';
 import type { DeviceContext } from '../hw/riscv-iommu/config.ts';
-import { basicPte, type MsiPte } from '../hw/riscv-iommu/msi-pte.ts';
+import { basicPte, type MsiPte, validatedPte } from '../hw/riscv-iommu/msi-pte.ts';
 import type { X86Platform } from '../hw/x86/index.ts';
 import { isPaging } from '../kernel/iommu/domain.ts';
 import type { PageMap } from '../types/page-map.ts';
@@ -14,6 +14,7 @@ import {
   ITS_BASE,
   imsicConfig,
   MSI_PT_PPN,
+  msiFileIndex,
   V2M_BASE,
   V2M_FIRST_SPI,
   V2M_NUM_SPIS,
@@ -67,10 +68,21 @@ const domainOfDevice = (s: State, dev: Device): Domain => domainOf(s, groupOf(s,
 /** Where a domain's MSI page table (riscv_iommu_domain.msi_root) sits in memory: one page per domain. */
 const msiTableBase = (d: Domain): bigint => (MSI_PT_PPN + BigInt(d.id)) << 12n;
 
+/**
+ * HYPOTHETICAL validated PTEs (MSI_DATA_VALID): the identities the IR irq domain of domain `domain`
+ * allocated in interrupt file `index` (its IRQs, Irq.domain, on that hart's S-file). Guest-file
+ * entries allow nothing: the validated mode is modelled for host IR domains only.
+ */
+const allowedIds = (s: State, domain: number, index: bigint): number[] =>
+  s.irqs.flatMap((q) =>
+    q.hw.chip === 'imsic' && q.domain === domain && msiFileIndex(q.hart, 0) === index ? [q.hw.eiid] : [],
+  );
+
 const riscvView = (
   s: State,
   msiFlat: boolean,
   specVersion: RiscvPlatform['iommu']['specVersion'],
+  validate: boolean,
 ): RiscvPlatform => {
   const useTable = s.policy.doorbells.startsWith('msi-table');
   const ddt = new Map<number, DeviceContext>();
@@ -97,13 +109,23 @@ const riscvView = (
       msi_addr_mask: table ? IMSIC_MSI_MASK : 0n,
       msi_addr_pattern: table ? IMSIC_MSI_PATTERN : 0n,
     });
-    for (const [i, ppn] of d.msiTable) msiPtes.set(msiTableBase(d) | (i * 16n), basicPte(ppn));
+    for (const [i, ppn] of d.msiTable)
+      msiPtes.set(
+        msiTableBase(d) | (i * 16n),
+        validate ? validatedPte(ppn, allowedIds(s, d.id, i)) : basicPte(ppn),
+      );
   }
   return {
     arch: 'riscv',
     iommu: {
       specVersion,
-      capabilities: { MSI_FLAT: msiFlat, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' },
+      capabilities: {
+        MSI_FLAT: msiFlat,
+        MSI_MRIF: false,
+        PAS: 56,
+        gStage: 'Sv48x4',
+        MSI_DATA_VALID: validate,
+      },
       ddtp: { iommu_mode: 'DDT' },
       ddt,
       msiPtes,
@@ -237,7 +259,7 @@ export const hwView: (s: State) => Platform = structuralMemo((s) => {
   const hw = s.hardware;
   switch (hw.arch) {
     case 'riscv':
-      return intern(riscvView(s, hw.msiFlat, hw.specVersion));
+      return intern(riscvView(s, hw.msiFlat, hw.specVersion, hw.msiDataValidation === true));
     case 'arm':
       return intern(armView(s, hw.irqchip));
     case 'x86':

@@ -130,6 +130,16 @@ const STEPS: Record<string, StepText> = {
       `MSI PTE ${s(f, 'file')} (at PA ${s(f, 'pte')}) has V = 0 → \`MSI_PTE_NOT_VALID\` (262).`,
     label: (f) => `MSI PTE ${s(f, 'file')}: V = 0 (262)`,
   },
+  'msi-data-not-allowed': {
+    sentence: (f) =>
+      `MSI PTE ${s(f, 'file')} (at PA ${s(f, 'pte')}) is in the HYPOTHETICAL validated mode (M = 2) and does not allow identity ${s(f, 'data')} → \`MSI_DATA_NOT_ALLOWED\` (model-defined).`,
+    label: (f) => `MSI PTE ${s(f, 'file')}: identity ${s(f, 'data')} not allowed`,
+  },
+  'msi-pte-validated': {
+    sentence: (f) =>
+      `MSI PTE ${s(f, 'file')} (at PA ${s(f, 'pte')}) is in the HYPOTHETICAL validated mode (M = 2) and allows identity ${s(f, 'data')}: the write goes to PA ${s(f, 'pa')} with its data unchanged.`,
+    label: (f) => `MSI PTE ${s(f, 'file')} (M = 2, validated) → PA ${s(f, 'pa')}`,
+  },
   'msi-pte-basic': {
     sentence: (f) =>
       `MSI PTE ${s(f, 'file')} (at PA ${s(f, 'pte')}) is valid, M = 3 (basic): the write goes to PA ${s(f, 'pa')} with its data unchanged; basic mode never reads the data.`,

@@ -67,6 +67,24 @@ describe('headline behaviour: RISC-V designs whose paging domains use the first 
   );
 
   designIt(
+    ['riscv-msi-data-validation'],
+    "riscv-msi-data-validation (HYPOTHETICAL MSI PTE mode M = 2): the assigned device's own identity arrives, but the host device's EIID and the IPI on the shared hart's S-file fault MSI_DATA_NOT_ALLOWED (seed 000: validate the interrupt the device may trigger; docs/hardware.md#msi-pte-formats)",
+    (d) => {
+      const { final, results } = replay(d, [ALLOC0, assign('type1', false), ALLOC1]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const host = irqOfDevice(final, 0);
+      const own = irqOfDevice(final, 1);
+      expect(landsOn(fire(final, own), own)).toBe(true);
+      if (host.hw.chip !== 'imsic') throw new Error('test setup');
+      for (const data of [host.hw.eiid, 1])
+        expect(deliverFrom(final, 1, 0x2800_0000n, data).outcome).toMatchObject({
+          kind: 'fault',
+          cause: 'MSI_DATA_NOT_ALLOWED',
+        });
+    },
+  );
+
+  designIt(
     ['riscv-irqbypass-rfc-v2'],
     "riscv-irqbypass-rfc-v2: the VM's bypassed vector has the guest-file PTE, the domain's table was switched to the guest layout, and the host's vector moves through patch 08's IR domain (RFC v2 patches 08 + 10-17, 20250920203851.2205115-20-ajones@ventanamicro.com)",
     (d) => {

@@ -60,3 +60,13 @@ export const MRIF_UNSUPPORTED_ACCESS = {
   name: 'MRIF_UNSUPPORTED_ACCESS',
   code: 0,
 } as const satisfies FaultCause;
+
+/**
+ * HYPOTHETICAL (no spec revision defines it): the write data of an MSI through a validated MSI PTE
+ * (M = 2, capabilities.MSI_DATA_VALID) names an identity the PTE does not allow. The code is the
+ * model's choice, outside the spec's CAUSE values.
+ */
+export const MSI_DATA_NOT_ALLOWED = {
+  name: 'MSI_DATA_NOT_ALLOWED',
+  code: 0x300,
+} as const satisfies FaultCause;

@@ -71,6 +71,12 @@ export const RiscvIommuConfigSchema = z.object({
     MSI_FLAT: z.boolean(),
     /** MRIF-mode PTEs. */
     MSI_MRIF: z.boolean(),
+    /**
+     * HYPOTHETICAL, in no IOMMU spec revision: MSI PTE mode M = 2 validates the write data against a
+     * per-PTE bitmap of allowed identities (the MSI data validation seed 000 says was raised with the
+     * spec writers; riscv-non-isa/riscv-iommu issue #646). Absent = not implemented (M = 2 reserved).
+     */
+    MSI_DATA_VALID: z.boolean().optional(),
     /** Physical address width. */
     PAS: z.number().int().min(32).max(64),
     /** The widest G-stage mode implemented, which fixes MGPAW (IOMMU spec [[MSI_ID]]). */

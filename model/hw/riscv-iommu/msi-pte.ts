@@ -16,6 +16,8 @@ export type MsiPte = z.infer<typeof MsiPteSchema>;
 
 export const MSI_PTE_MODE_MRIF = 1n;
 export const MSI_PTE_MODE_BASIC = 3n;
+/** HYPOTHETICAL validated mode (capabilities.MSI_DATA_VALID): basic-mode dw0, dw1 = allowed identities 0..63 as a bitmap. */
+export const MSI_PTE_MODE_VALIDATED = 2n;
 
 const PPN_FIELD = ((1n << 44n) - 1n) << 10n; // dw0[53:10]
 const MRIF_FIELD = ((1n << 47n) - 1n) << 7n; // dw0[53:7]
@@ -48,3 +50,13 @@ export const mrifPte = (mrifAddr: bigint, nppn: bigint, nid: number): MsiPte => 
 });
 
 export const INVALID_PTE: MsiPte = { dw0: 0n, dw1: 0n };
+
+/** HYPOTHETICAL: a validated PTE (M = 2) to page `ppn` allowing only the identities in `allowed` (each 1..63). */
+export const validatedPte = (ppn: bigint, allowed: Iterable<number>): MsiPte => {
+  let dw1 = 0n;
+  for (const id of allowed) dw1 |= 1n << BigInt(id);
+  return { dw0: 1n | (MSI_PTE_MODE_VALIDATED << 1n) | (ppn << 10n), dw1 };
+};
+/** Whether a validated PTE allows identity `data`. */
+export const validatedAllows = (p: MsiPte, data: number): boolean =>
+  data >= 0 && data < 64 && bit(p.dw1, data);

@@ -7,7 +7,7 @@ import { bswap32 } from '../riscv-aia/imsic.ts';
 import { bareDc, testImsic, testRiscv } from '../riscv-fixture.ts';
 import type { DeviceContext } from './config.ts';
 import { deposit, extract } from './extract.ts';
-import { basicPte, mrifPte } from './msi-pte.ts';
+import { basicPte, mrifPte, validatedPte } from './msi-pte.ts';
 import { msiTranslate } from './msi-translate.ts';
 
 // Reference-model test 25 ("MSI write-through mode"): mask 0xFF, pattern 0x280000, GPA
@@ -252,5 +252,23 @@ describe('MRIF mode (AIA src/IOMMU.adoc [[IOMMU-MSIPTE-MRIF]] "MSI PTE, MRIF mod
       capabilities: { MSI_FLAT: true, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' },
     });
     expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 1))).toMatchObject({ code: 263 });
+  });
+});
+
+describe('HYPOTHETICAL validated MSI PTE mode M = 2 (no spec revision; capabilities.MSI_DATA_VALID; docs/hardware.md#msi-pte-formats; riscv-non-isa/riscv-iommu issue #646)', () => {
+  const gpa = 0x2800_3000n; // I = 3
+  const caps = { MSI_FLAT: true, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' as const, MSI_DATA_VALID: true };
+  const pte = validatedPte(S_FILE(1n), [2, 5]);
+  const at = (data: number, over = {}) =>
+    deliverRiscv(platform([[pteAt(3n), pte]], { capabilities: caps, ...over }), write32(rid, gpa, data));
+  it('an allowed identity goes to PPN << 12 | A[11:0] like basic mode', () => {
+    expect(at(5)).toEqual({ kind: 'interrupt', controller: 'imsic', target: '0.1', file: 'S', identity: 5 });
+  });
+  it('an identity the bitmap does not allow faults with the model’s MSI_DATA_NOT_ALLOWED, the IPI included', () => {
+    for (const data of [1, 3, 64])
+      expect(at(data)).toMatchObject({ kind: 'fault', cause: 'MSI_DATA_NOT_ALLOWED' });
+  });
+  it('without the capability M = 2 stays reserved: 263 as the spec says', () => {
+    expect(at(5, { capabilities: { ...caps, MSI_DATA_VALID: undefined } })).toMatchObject({ code: 263 });
   });
 });

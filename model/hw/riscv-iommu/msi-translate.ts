@@ -6,6 +6,7 @@ import { bswap32 } from '../riscv-aia/imsic.ts';
 import {
   INSTRUCTION_ACCESS_FAULT,
   MRIF_UNSUPPORTED_ACCESS,
+  MSI_DATA_NOT_ALLOWED,
   MSI_PT_DATA_CORRUPTION,
   MSI_PTE_LOAD_ACCESS_FAULT,
   MSI_PTE_MISCONFIGURED,
@@ -18,6 +19,7 @@ import {
   INVALID_PTE,
   MSI_PTE_MODE_BASIC,
   MSI_PTE_MODE_MRIF,
+  MSI_PTE_MODE_VALIDATED,
   mrifAddress,
   mrifNid,
   mrifNppn,
@@ -26,9 +28,13 @@ import {
   pteM,
   ptePpn,
   pteV,
+  validatedAllows,
 } from './msi-pte.ts';
 
 const BLOCK = 'riscv-iommu';
+/** The hypothetical validated mode (model/hw/riscv-iommu/config.ts capabilities.MSI_DATA_VALID; docs/hardware.md#msi-pte-formats). */
+const REF_VALIDATED =
+  'HYPOTHETICAL MSI PTE mode M = 2 (data validation; riscv-non-isa/riscv-iommu issue #646)';
 
 /** What MSI address translation made of the access. */
 export type MsiResult =
@@ -116,6 +122,25 @@ export const msiTranslate = (
       { ...facts, why: 'C = 1' },
     );
   const mode = pteM(pte);
+  // HYPOTHETICAL: with capabilities.MSI_DATA_VALID, M = 2 is basic translation that first checks the
+  // write data against the PTE's allowed identities (dw1); otherwise M = 2 stays reserved.
+  if (mode === MSI_PTE_MODE_VALIDATED && c.capabilities.MSI_DATA_VALID === true) {
+    if (basicReserved(pte) || access === 'exec')
+      return faultAt(MSI_PTE_MISCONFIGURED, 'msi-pte-misconfigured', `${REF}, msipte.M == 2 (hypothetical)`, {
+        ...facts,
+        why: access === 'exec' ? 'read-for-execute' : 'reserved bits',
+      });
+    if (access === 'write' && !validatedAllows(pte, data))
+      return faultAt(MSI_DATA_NOT_ALLOWED, 'msi-data-not-allowed', REF_VALIDATED, { ...facts, data });
+    const pa = (ptePpn(pte) << 12n) | (gpa & 0xfffn);
+    hop(trace, {
+      block: BLOCK,
+      step: 'msi-pte-validated',
+      ref: REF_VALIDATED,
+      facts: { ...facts, pa: hex(pa), data },
+    });
+    return { kind: 'pa', pa, file };
+  }
   if (mode !== MSI_PTE_MODE_BASIC && mode !== MSI_PTE_MODE_MRIF) {
     // msipte.M ∈ {0, 2}: reserved → misconfigured (263).
     return faultAt(MSI_PTE_MISCONFIGURED, 'msi-pte-misconfigured', `${REF}, msipte.M reserved`, {
