@@ -14,5 +14,9 @@ export default defineConfig({
     // Every test must make at least one assertion (a test that asserts nothing cannot fail).
     expect: { requireAssertions: true },
     reporters: ['default', new CountReporter()],
+    // Budgets are counts of runs and states, never time: the timeout only guards against a hang, so
+    // it is far above any test's duration on a loaded 2-core machine.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
   },
 });
