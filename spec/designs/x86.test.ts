@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { compatAddr, vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
 import { deliverFrom } from '../../model/platform/deliver.ts';
 import type { Op } from '../../model/platform/scenario.ts';
+import { reachableInterrupts } from '../invariants/write-space.ts';
 import { ALLOC0, ALLOC1, assign, designIt, irqOfDevice, landsOn, ownerOf, replay } from './testing.ts';
 
 /**
@@ -78,6 +79,37 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
       const del = deliverFrom(final, 1, host.msg.addr, host.msg.data);
       expect(ownerOf(del)).toBe('host');
       expect(landsOn(del, host)).toBe(true);
+    },
+  );
+
+  designIt(
+    ['x86-no-ir', 'x86-vtd-ir', 'x86-amd-ir'],
+    'the write-space varies MSI data[10:8]: without remapping the assigned device reaches an NMI, INIT and SMI on a host CPU; VT-d (CFI cleared) and AMD-Vi (no IVRS pass bit) let none of them through (Intel SDM vol. 3 "Message Data Register Format"; Intel VT-d spec ch. 5; AMD IOMMU spec 2.2.5)',
+    (noIr, vtd, amd) => {
+      const modes = (d: typeof noIr, unsafe: boolean): Set<string | undefined> => {
+        const { final } = replay(d, [ALLOC0, assign('type1', unsafe), ALLOC1]);
+        return new Set(reachableInterrupts(final, 1).map((h) => h.outcome.deliveryMode));
+      };
+      const open = modes(noIr, true);
+      for (const m of ['nmi', 'init', 'smi', 'extint']) expect(open.has(m), m).toBe(true);
+      for (const d of [vtd, amd]) expect([...modes(d, false)].filter((m) => m !== undefined)).toEqual([]);
+    },
+  );
+
+  designIt(
+    ['x86-no-ir'],
+    'x86-no-ir: an NMI carrying the host IRQ\'s vector lands on no Linux IRQ but on the host itself, and so does exception vector 18 (#MC); fixed mode with the same vector is the host IRQ (Intel SDM vol. 3 "Message Data Register Format"; arch/x86/include/asm/irq_vectors.h FIRST_EXTERNAL_VECTOR)',
+    (d) => {
+      const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
+      const host = irqOfDevice(final, 0);
+      const nmi = deliverFrom(final, 1, host.msg.addr, 0x400 | (host.msg.data & 0xff));
+      expect(nmi.outcome).toMatchObject({ kind: 'interrupt', deliveryMode: 'nmi' });
+      expect(nmi.attribution).toEqual({ kind: 'system-vector', owner: 'host' });
+      expect(deliverFrom(final, 1, host.msg.addr, 18).attribution).toEqual({
+        kind: 'system-vector',
+        owner: 'host',
+      });
+      expect(deliverFrom(final, 1, host.msg.addr, host.msg.data).attribution?.kind).toBe('irq');
     },
   );
 });
