@@ -112,4 +112,21 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
       expect(deliverFrom(final, 1, host.msg.addr, host.msg.data).attribution?.kind).toBe('irq');
     },
   );
+
+  designIt(
+    ['x86-vtd-ir-cfis'],
+    "x86-vtd-ir-cfis: with GSTS.CFIS left set, assignment passes the isolation gate, yet a compatibility-format write with the host IRQ's vector fires the host IRQ and one with data 0x400 is an NMI on the host (drivers/iommu/intel/irq_remapping.c iommu_enable_irq_remapping WARN, intel_enable_irq_remapping, Linux 7.0; Intel VT-d spec ch. 5)",
+    (d) => {
+      const { final, results } = replay(d, x86Setup);
+      expect(results[2]).toEqual({ ok: true });
+      const host = irqOfDevice(final, 0);
+      if (host.hw.chip !== 'vtd') throw new Error('test setup');
+      const del = deliverFrom(final, 1, compatAddr(host.hart), host.hw.vector);
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+      const nmi = deliverFrom(final, 1, compatAddr(host.hart), 0x400);
+      expect(nmi.outcome).toMatchObject({ kind: 'interrupt', deliveryMode: 'nmi' });
+      expect(nmi.attribution).toEqual({ kind: 'system-vector', owner: 'host' });
+    },
+  );
 });
