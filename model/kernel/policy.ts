@@ -25,6 +25,12 @@ export const HardwareSchema = z.discriminatedUnion('arch', [
     vtdSourceIdCheck: z.boolean(),
     /** VT-d only: compatibility-format MSIs blocked (GCMD.CFI cleared by iommu_enable_irq_remapping). */
     compatFormatBlocked: z.boolean(),
+    /**
+     * VT-d only: every device also issues DMA with a second devfn on its own bus (pci_add_dma_alias:
+     * the quirk_dma_func*_alias quirks, NTB proxy IDs), so set_msi_sid can verify only the bus
+     * (set_irte_verify_bus, SVT=2). Absent = false: each device's IRTEs verify its own requester id.
+     */
+    vtdSameBusDmaAliases: z.boolean().optional(),
   }),
 ]);
 export type Hardware = z.infer<typeof HardwareSchema>;

@@ -227,7 +227,7 @@ const platformRows = (d: ReportData): Text[][] => {
         m('IOMMU'),
         m(
           hw.ir === 'vtd'
-            ? `VT-d interrupt remapping; source-id check ${hw.vtdSourceIdCheck ? 'on' : '**off**'}; compatibility format ${hw.compatFormatBlocked ? 'blocked' : '**allowed**'}`
+            ? `VT-d interrupt remapping; source-id check ${hw.vtdSourceIdCheck ? (hw.vtdSameBusDmaAliases === true ? '**bus only** (SVT=2)' : 'on') : '**off**'}; compatibility format ${hw.compatFormatBlocked ? 'blocked' : '**allowed**'}`
             : hw.ir === 'amd'
               ? 'AMD-Vi interrupt remapping, one interrupt table per DeviceID'
               : '**no interrupt remapping**',

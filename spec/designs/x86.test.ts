@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import { compatAddr, vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
 import { deliverFrom } from '../../model/platform/deliver.ts';
+import { hwView } from '../../model/platform/hw-view.ts';
 import type { Op } from '../../model/platform/scenario.ts';
 import { reachableInterrupts } from '../invariants/write-space.ts';
 import { ALLOC0, ALLOC1, assign, designIt, irqOfDevice, landsOn, ownerOf, replay } from './testing.ts';
@@ -127,6 +128,27 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
       const nmi = deliverFrom(final, 1, compatAddr(host.hart), 0x400);
       expect(nmi.outcome).toMatchObject({ kind: 'interrupt', deliveryMode: 'nmi' });
       expect(nmi.attribution).toEqual({ kind: 'system-vector', owner: 'host' });
+    },
+  );
+
+  designIt(
+    ['x86-vtd-ir-bus-verify', 'x86-vtd-ir'],
+    "x86-vtd-ir-bus-verify: a DMA-aliased device's IRTE is SVT=2 with SID = bus << 8 | bus, so a device of another group on bus 0 naming its handle fires the host IRQ; on x86-vtd-ir (SVT=1) the same write faults VTD_FR_IR_SID_ERR (drivers/iommu/intel/irq_remapping.c set_msi_sid, set_irte_verify_bus, Linux 7.0; Intel VT-d spec ch. 5 IRTE SVT)",
+    (busVerify, vtd) => {
+      const { final } = replay(busVerify, x86Setup);
+      const host = irqOfDevice(final, 0);
+      if (host.hw.chip !== 'vtd') throw new Error('test setup');
+      const irte = hwView(final);
+      if (irte.arch !== 'x86' || irte.ir.kind !== 'vtd') throw new Error('test setup');
+      expect(irte.ir.irt.get(host.hw.irte)).toMatchObject({ svt: 2, sid: 0x0000 });
+      const del = deliverFrom(final, 1, vtdRemappableAddr(host.hw.irte), 0);
+      expect(final.devices[1]?.group).not.toBe(final.devices[0]?.group);
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+      const plain = replay(vtd, x86Setup).final;
+      expect(deliverFrom(plain, 1, vtdRemappableAddr(host.hw.irte), 0).outcome).toMatchObject({
+        cause: 'VTD_FR_IR_SID_ERR',
+      });
     },
   );
 });
