@@ -208,6 +208,12 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
     })
     .with('amd', (): X86Platform['ir'] => {
       const devices: Extract<X86Platform['ir'], { kind: 'amd' }>['devices'] = new Map();
+      const ivrs = hw.amdIvrsPass ?? [];
+      const pass = {
+        nmi: ivrs.includes('NMIPass'),
+        init: ivrs.includes('INITPass'),
+        extint: ivrs.includes('ExtIntPass'),
+      };
       for (const dev of s.devices) {
         const irt = new Map();
         for (const q of s.irqs) {
@@ -219,8 +225,9 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
               guestMode: false,
             });
         }
-        // amd_iommu: IV set and IntCtl = remap for every device (set_dte_irq_entry).
-        devices.set(dev.rid, { iv: true, intCtl: 2, irt, pass: { nmi: false, init: false, extint: false } });
+        // amd_iommu: IV set and IntCtl = remap for every device (set_dte_irq_entry), over the DTE bits
+        // the IVRS flags set (amd_iommu_make_clear_dte restores them): INIT 184, EINT 185, NMI 186.
+        devices.set(dev.rid, { iv: true, intCtl: 2, irt, pass });
       }
       return { kind: 'amd', devices };
     })

@@ -151,4 +151,28 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
       });
     },
   );
+
+  designIt(
+    ['x86-amd-ir-ivrs-pass', 'x86-amd-ir'],
+    'x86-amd-ir-ivrs-pass: with the IVRS NMIPass / INITPass / ExtIntPass bits in every DTE an assigned device sends an NMI, INIT or ExtINT to a host CPU unremapped, SMI stays refused; without them (x86-amd-ir) each is AMDVI_IR_NOT_ALLOWED (drivers/iommu/amd/init.c set_dev_entry_from_acpi_range, Linux 7.0; AMD IOMMU spec 2.2.5)',
+    (pass, plain) => {
+      const { final } = replay(pass, x86Setup);
+      const own = irqOfDevice(final, 1);
+      for (const [data, mode] of [
+        [0x400, 'nmi'],
+        [0x500, 'init'],
+        [0x700, 'extint'],
+      ] as const) {
+        const del = deliverFrom(final, 1, own.msg.addr, data);
+        expect(del.outcome, mode).toMatchObject({ kind: 'interrupt', deliveryMode: mode });
+        expect(del.attribution, mode).toEqual({ kind: 'system-vector', owner: 'host' });
+        expect(deliverFrom(replay(plain, x86Setup).final, 1, own.msg.addr, data).outcome).toMatchObject({
+          cause: 'AMDVI_IR_NOT_ALLOWED',
+        });
+      }
+      expect(deliverFrom(final, 1, own.msg.addr, 0x200).outcome).toMatchObject({
+        cause: 'AMDVI_IR_NOT_ALLOWED',
+      });
+    },
+  );
 });
