@@ -175,4 +175,16 @@ describe('headline behaviour: x86 designs (VT-d, AMD-Vi, no interrupt remapping)
       });
     },
   );
+
+  designIt(
+    ['x86-amd-ir-ivrs-pass'],
+    'the write-space follows a window address whose data-0 probe faults: a device with no IRTE (index 0 target-aborts) still reaches an NMI through NMIPass (QEMU hw/i386/amd_iommu.c amdvi_int_remap_msi checks the delivery mode before IntCtl)',
+    (d) => {
+      const { final } = replay(d, [
+        { op: 'vfio_group_assign', group: 0, backend: 'type1', to: 'userspace', owner: 0, unsafe: false },
+      ]);
+      const hits = reachableInterrupts(final, 0);
+      expect(hits.some((h) => h.outcome.deliveryMode === 'nmi' && h.attribution.owner === 'host')).toBe(true);
+    },
+  );
 });
