@@ -106,6 +106,7 @@ describe('VT-d IRTE bit layout (Linux include/linux/dmar.h struct irte) and FPD 
       sq: 2,
       svt: 1,
       im: 0,
+      dlm: 0,
       reservedSet: false,
     });
   });

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { SPEC_VERSIONS } from '../hw/riscv-iommu/config.ts';
 
+/** IVHD device-entry flags that let an interrupt type through unremapped (AMD IOMMU spec, IVHD device entry "DTE setting"). */
+export const AMD_IVRS_PASS_FLAGS = ['NMIPass', 'INITPass', 'ExtIntPass', 'Lint0Pass', 'Lint1Pass'] as const;
+
 /**
  * The hardware a design runs on, reduced to the choices that change MSI delivery. The concrete
  * platform configuration (addresses, tables) is built from this by model/platform/hw-view.ts.
@@ -27,6 +30,19 @@ export const HardwareSchema = z.discriminatedUnion('arch', [
     vtdSourceIdCheck: z.boolean(),
     /** VT-d only: compatibility-format MSIs blocked (GCMD.CFI cleared by iommu_enable_irq_remapping). */
     compatFormatBlocked: z.boolean(),
+    /**
+     * VT-d only: every device also issues DMA with a second devfn on its own bus (pci_add_dma_alias:
+     * the quirk_dma_func*_alias quirks, NTB proxy IDs), so set_msi_sid can verify only the bus
+     * (set_irte_verify_bus, SVT=2). Absent = false: each device's IRTEs verify its own requester id.
+     */
+    vtdSameBusDmaAliases: z.boolean().optional(),
+    /**
+     * AMD only: the IVRS IVHD device-entry flags firmware sets for every device (IVHD_DEV_ALL),
+     * which Linux copies into each DTE (drivers/iommu/amd/init.c set_dev_entry_from_acpi_range,
+     * amd_iommu_make_clear_dte). Absent = none. Lint0Pass / Lint1Pass govern LINT0 / LINT1 messages,
+     * which no MSI data encodes, and have no effect on a device write.
+     */
+    amdIvrsPass: z.array(z.enum(AMD_IVRS_PASS_FLAGS)).optional(),
   }),
 ]);
 export type Hardware = z.infer<typeof HardwareSchema>;

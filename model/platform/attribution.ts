@@ -1,6 +1,6 @@
 import { hartTarget } from '../hw/riscv-aia/imsic.ts';
 import type { Outcome } from '../types/outcome.ts';
-import { IMSIC_IPI_ID, X86_SYSTEM_VECTORS } from './layout.ts';
+import { IMSIC_IPI_ID, X86_FIRST_EXTERNAL_VECTOR, X86_SYSTEM_VECTORS } from './layout.ts';
 import { structuralMemo } from './memo.ts';
 import type { Irq, State } from './state.ts';
 
@@ -39,7 +39,17 @@ export const expectedKey = (s: State, q: Irq): string => {
   }
 };
 
-export const outcomeKey = (o: Interrupt): string => key(o.controller, o.target, o.file, o.identity);
+/**
+ * An SMI, NMI, INIT or ExtINT carries no vector of an IRQ (Intel SDM vol. 3 "Message Data Register
+ * Format"), so its key names the mode and matches no IRQ's; fixed and lowest-priority keys are the vector's.
+ */
+const nonVectored = (o: Interrupt): boolean =>
+  o.deliveryMode !== undefined && o.deliveryMode !== 'fixed' && o.deliveryMode !== 'lowest-priority';
+
+export const outcomeKey = (o: Interrupt): string =>
+  nonVectored(o)
+    ? `${key(o.controller, o.target, o.file, o.identity)}|${o.deliveryMode}`
+    : key(o.controller, o.target, o.file, o.identity);
 
 const irqIndex = structuralMemo((s: State) => new Map(s.irqs.map((q) => [expectedKey(s, q), q] as const)));
 
@@ -65,7 +75,14 @@ export const attribute = (s: State, o: Interrupt): Attribution => {
     if (vm !== undefined) return { kind: 'guest-file', owner: `vm:${vm}`, file: o.file ?? '' };
     return { kind: 'unallocated', owner: 'host' };
   }
-  if (o.controller === 'lapic' && Object.values(X86_SYSTEM_VECTORS).includes(o.identity as 0xfd)) {
+  // The host's own: an SMI / NMI / INIT / ExtINT, an exception vector (below FIRST_EXTERNAL_VECTOR,
+  // arch/x86/include/asm/irq_vectors.h), an IPI vector.
+  if (
+    o.controller === 'lapic' &&
+    (nonVectored(o) ||
+      o.identity < X86_FIRST_EXTERNAL_VECTOR ||
+      Object.values(X86_SYSTEM_VECTORS).includes(o.identity as 0xfd))
+  ) {
     return { kind: 'system-vector', owner: 'host' };
   }
   return { kind: 'unallocated', owner: 'host' };

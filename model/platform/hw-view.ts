@@ -210,16 +210,20 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
       for (const q of s.irqs) {
         if (q.hw.chip !== 'vtd') continue;
         const rid = s.devices[q.device]?.rid ?? 0;
-        // set_msi_sid: SVT=1, SQ=0 with the device's requester id; intremap=nosid: SVT=0. xAPIC: dest in bits 15:8.
+        // set_msi_sid: SVT=1, SQ=0 with the device's requester id; with a DMA alias on its own bus
+        // (count >= 2, every alias on one bus) set_irte_verify_bus(irte, bus, bus): SVT=2 with
+        // SID = bus << 8 | bus. intremap=nosid: SVT=0. xAPIC: dest in bits 15:8.
+        const bus = rid >>> 8;
+        const busOnly = hw.vtdSameBusDmaAliases === true;
         irt.set(q.hw.irte, {
           im: 0,
           present: true,
           fpd: false,
           vector: q.hw.vector,
           dest: q.hart << 8,
-          svt: hw.vtdSourceIdCheck ? 1 : 0,
+          svt: hw.vtdSourceIdCheck ? (busOnly ? 2 : 1) : 0,
           sq: 0,
-          sid: rid,
+          sid: busOnly ? (bus << 8) | bus : rid,
           reservedSet: false,
         });
       }
@@ -227,6 +231,12 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
     })
     .with('amd', (): X86Platform['ir'] => {
       const devices: Extract<X86Platform['ir'], { kind: 'amd' }>['devices'] = new Map();
+      const ivrs = hw.amdIvrsPass ?? [];
+      const pass = {
+        nmi: ivrs.includes('NMIPass'),
+        init: ivrs.includes('INITPass'),
+        extint: ivrs.includes('ExtIntPass'),
+      };
       for (const dev of s.devices) {
         const irt = new Map();
         for (const q of s.irqs) {
@@ -238,8 +248,9 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
               guestMode: false,
             });
         }
-        // amd_iommu: IV set and IntCtl = remap for every device (set_dte_irq_entry).
-        devices.set(dev.rid, { iv: true, intCtl: 2, irt, pass: { nmi: false, init: false, extint: false } });
+        // amd_iommu: IV set and IntCtl = remap for every device (set_dte_irq_entry), over the DTE bits
+        // the IVRS flags set (amd_iommu_make_clear_dte restores them): INIT 184, EINT 185, NMI 186.
+        devices.set(dev.rid, { iv: true, intCtl: 2, irt, pass });
       }
       return { kind: 'amd', devices };
     })

@@ -69,6 +69,10 @@ export const X86_MSI_BASE = 0xfee0_0000n;
 export const X86_MSI_LENGTH = 0x10_0000n;
 export const FIRST_DEVICE_VECTOR = 0x21;
 export const X86_SYSTEM_VECTORS = { RESCHEDULE_VECTOR: 0xfd, CALL_FUNCTION_VECTOR: 0xfc } as const;
+/** FIRST_EXTERNAL_VECTOR: vectors below it are the CPU's exceptions (#MC is 18), taken by their exception handlers. */
+export const X86_FIRST_EXTERNAL_VECTOR = 0x20;
+/** A vectored exception the write-space tries: 18, #MC (arch/x86/include/asm/trapnr.h X86_TRAP_MC). */
+export const X86_TRAP_MC = 18;
 
 // Memory: user and guest pages come from RAM; firmware direct regions sit below 4 GiB.
 export const RAM_BASE_PAGE = 0x8_0000n;

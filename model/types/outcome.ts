@@ -62,6 +62,8 @@ export type Outcome =
       /** MRIF only: the notice MSI the IOMMU sends after recording the interrupt, and where it landed. */
       notice?: Outcome;
       mrif?: MrifUpdate;
+      /** LAPIC only: the delivery mode the interrupt arrived with (absent = fixed). */
+      deliveryMode?: DeliveryMode;
     }
   | { kind: 'dropped'; reason: DropReason }
   | {
@@ -76,6 +78,14 @@ export type Outcome =
        */
       unrecorded?: true;
     };
+
+/**
+ * x86 interrupt delivery modes (Intel SDM vol. 3 "Message Data Register Format", data[10:8]; the
+ * VT-d IRTE DLM field; the AMD-Vi IRTE IntType and MSI MT field). Only `fixed` and
+ * `lowest-priority` deliver the vector; SMI, NMI and INIT ignore it and ExtINT takes it from the 8259.
+ */
+export const DELIVERY_MODES = ['fixed', 'lowest-priority', 'smi', 'nmi', 'init', 'extint'] as const;
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 /** Why a write completed without effect: one id per rule of the hardware model, cited where it is raised. */
 export const DROP_REASONS = [
@@ -104,6 +114,8 @@ export const DROP_REASONS = [
   'v2m-read-zero', // QEMU gicv2m_read: MSI_SETSPI_NS reads as zero
   'x86-ir-read', // QEMU vtd_mem_ir_read / amdvi_mem_ir_read: reads of the interrupt window do nothing
   'lapic-not-an-msi', // a read, or a write narrower than 32 bits, in 0xFEE00000-0xFEEFFFFF without remapping
+  'lapic-reserved-delivery-mode', // MSI data[10:8] = 011 or 110: reserved (Intel SDM vol. 3 "Message Data Register Format")
+  'lapic-illegal-vector', // fixed / lowest-priority vector 0-15: "Receive Illegal Vector" (Intel SDM vol. 3 "Error Handling")
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

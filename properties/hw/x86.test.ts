@@ -19,12 +19,29 @@ import { HW_RUNS, pairSeed, SEED } from '../settings.ts';
 
 const vtdFault = (cause: string, code: number): Outcome => ({ kind: 'fault', arch: 'vtd', cause, code });
 const amdFault = (cause: string, code: number): Outcome => ({ kind: 'fault', arch: 'amd-vi', cause, code });
-const lapic = (dest: number, vector: number): Outcome => ({
-  kind: 'interrupt',
-  controller: 'lapic',
-  target: `apic${dest}`,
-  identity: vector,
-});
+/**
+ * The LAPIC receiving delivery-mode code `dm` (Intel SDM vol. 3 "Message Data Register Format":
+ * 000 fixed, 001 lowest priority, 010 SMI, 100 NMI, 101 INIT, 111 ExtINT, 011 / 110 reserved):
+ * a reserved mode raises nothing; fixed or lowest priority with a vector 0-15 is an illegal vector
+ * ("Error Handling", Receive Illegal Vector) and raises nothing.
+ */
+const MODE_NAMES = [
+  'fixed',
+  'lowest-priority',
+  'smi',
+  undefined,
+  'nmi',
+  'init',
+  undefined,
+  'extint',
+] as const;
+const lapic = (dest: number, vector: number, dm = 0): Outcome => {
+  const mode = MODE_NAMES[dm & 7];
+  if (mode === undefined) return { kind: 'dropped', reason: 'lapic-reserved-delivery-mode' };
+  if (dm <= 1 && vector < 16) return { kind: 'dropped', reason: 'lapic-illegal-vector' };
+  const o: Outcome = { kind: 'interrupt', controller: 'lapic', target: `apic${dest}`, identity: vector };
+  return mode === 'fixed' ? o : { ...o, deliveryMode: mode };
+};
 const field = (x: bigint, hi: number, lo: number): number =>
   Number((x >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
 
@@ -33,9 +50,10 @@ const isInterruptRequest = (addr: bigint): boolean => addr >> 20n === 0xfeen;
 
 /**
  * Compatibility format (Intel SDM vol. 3 "Message Address Register Format" / "Message Data Register
- * Format"): destination APIC ID in address bits 19:12, vector in data bits 7:0.
+ * Format"): destination APIC ID in address bits 19:12, vector in data bits 7:0, delivery mode in
+ * data bits 10:8.
  */
-const compatibility = (w: Write): Outcome => lapic(field(w.addr, 19, 12), w.data & 0xff);
+const compatibility = (w: Write): Outcome => lapic(field(w.addr, 19, 12), w.data & 0xff, (w.data >>> 8) & 7);
 
 /** VT-d source-id qualifier: requester-id bits each SQ value ignores (VT-d 9.10; Linux SQ_13_IGNORE_*). */
 const SQ_IGNORED_BITS = [0b000, 0b100, 0b110, 0b111] as const;
@@ -51,10 +69,9 @@ const vtdInterrupt = (ir: VtdIr, w: Write): Outcome => {
     return ir.cfis && !ir.eime ? compatibility(w) : vtdFault('VTD_FR_IR_REQ_COMPAT', 0x25);
   }
   // Remappable format (VT-d 5.1.2.2): handle[14:0] = address 19:5, handle[15] = address 2, SHV =
-  // address 3; with SHV the sub-handle data[15:0] is added and data[31:16] must be 0 (else 20h).
+  // address 3; with SHV the sub-handle data[15:0] is added and data[31:16] must be 0 (else 20h, below).
   const handle = field(w.addr, 19, 5) + field(w.addr, 2, 2) * 0x8000;
   const shv = field(w.addr, 3, 3) === 1;
-  if (shv && w.data >= 0x10000) return vtdFault('VTD_FR_IR_REQ_RSVD', 0x20);
   const index = shv ? handle + (w.data & 0xffff) : handle;
   // Index beyond the table (2^(IRTA.S+1) entries) → 21h; not present → 22h; reserved bits → 24h.
   if (index >= ir.irtSize) return vtdFault('VTD_FR_IR_INDEX_OVER', 0x21);
@@ -74,6 +91,9 @@ const vtdInterrupt = (ir: VtdIr, w: Write): Outcome => {
     (e.svt === 1 && (w.rid | ignored) === (e.sid | ignored)) ||
     (e.svt === 2 && bus >= e.sid >> 8 && bus <= (e.sid & 0xff));
   if (!sidOk) return irteFault('VTD_FR_IR_SID_ERR', 0x26);
+  // data[31:16] with SHV is checked only once the IRTE has been read and validated, and FPD does
+  // not qualify it (QEMU hw/i386/intel_iommu.c vtd_interrupt_remap_msi, after vtd_remap_irq_get).
+  if (shv && w.data >= 0x10000) return vtdFault('VTD_FR_IR_REQ_RSVD', 0x20);
   // IM = 1: posted to the descriptor; IM = 0: to the LAPIC, destination DST (x2APIC) or DST[15:8].
   if (e.im === 1)
     return {
@@ -82,7 +102,8 @@ const vtdInterrupt = (ir: VtdIr, w: Write): Outcome => {
       target: `0x${e.pda.toString(16)}`,
       identity: e.vvector,
     };
-  return lapic(ir.eime ? e.dest : (e.dest >> 8) & 0xff, e.vector);
+  // The delivery mode is the IRTE's DLM (VT-d 9.10), never the request's data.
+  return lapic(ir.eime ? e.dest : (e.dest >> 8) & 0xff, e.vector, e.dlm ?? 0);
 };
 
 type AmdIr = Extract<X86Platform['ir'], { kind: 'amd' }>;
@@ -105,7 +126,9 @@ const amdInterrupt = (ir: AmdIr, w: Write): Outcome => {
         const e = dte.irt.get(w.data & 0x7ff);
         if (e === undefined || !e.remapEn) return amdFault('AMDVI_IR_TARGET_ABORT', 0x3);
         if (e.guestMode) return amdFault('AMDVI_IR_GUEST_MODE', 0x1);
-        return lapic(e.destination, e.vector);
+        // IntType 0 fixed, 1 arbitrated (lowest priority); above 1 reserved and refused.
+        if ((e.intType ?? 0) > 1) return amdFault('AMDVI_IR_INT_TYPE_RESERVED', 0x1);
+        return lapic(e.destination, e.vector, e.intType ?? 0);
       }
     // NMI, INIT and ExtINT are forwarded unchanged only with their DTE pass bit (NMIPass, INITPass,
     // EIntPass); a logical destination (address bit 2) is refused first (QEMU amdvi_int_remap_msi).

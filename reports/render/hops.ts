@@ -440,6 +440,11 @@ const STEPS: Record<string, StepText> = {
       `Compatibility format: APIC ${s(f, 'dest')} from address bits 19:12, vector ${hex(f, 'vector')} from data bits 7:0 (${DELIVERY_MODES[s(f, 'deliveryMode')] ?? 'reserved'} delivery). Nothing checks who wrote.`,
     label: (f) => `APIC ${s(f, 'dest')} vector ${hex(f, 'vector')}`,
   },
+  'illegal-vector': {
+    sentence: (f) =>
+      `Vector ${hex(f, 'vector')} with ${s(f, 'deliveryMode')} delivery is an illegal vector (0-15): the LAPIC records Receive Illegal Vector and raises nothing.`,
+    label: (f) => `illegal vector ${hex(f, 'vector')}`,
+  },
   'find-domain': {
     sentence: (f) =>
       f.mode === 'none'

@@ -227,7 +227,7 @@ const platformRows = (d: ReportData): Text[][] => {
         m('IOMMU'),
         m(
           hw.ir === 'vtd'
-            ? `VT-d interrupt remapping; source-id check ${hw.vtdSourceIdCheck ? 'on' : '**off**'}; compatibility format ${hw.compatFormatBlocked ? 'blocked' : '**allowed**'}`
+            ? `VT-d interrupt remapping; source-id check ${hw.vtdSourceIdCheck ? (hw.vtdSameBusDmaAliases === true ? '**bus only** (SVT=2)' : 'on') : '**off**'}; compatibility format ${hw.compatFormatBlocked ? 'blocked' : '**allowed**'}`
             : hw.ir === 'amd'
               ? 'AMD-Vi interrupt remapping, one interrupt table per DeviceID'
               : '**no interrupt remapping**',
@@ -382,6 +382,15 @@ const SYSTEM_VECTOR_NAMES = new Map<number, string>(
   Object.entries(X86_SYSTEM_VECTORS).map(([k, v]) => [v, k]),
 );
 
+const NON_VECTORED_TEXT: Record<string, string> = {
+  smi: 'an SMI',
+  nmi: 'an NMI',
+  init: 'an INIT',
+  extint: 'an ExtINT',
+};
+const apicIdOf = (o: Extract<Witness, { kind: 'write' }>['outcome']): string =>
+  String(o.target).replace(/^apic/, '');
+
 /** Who owns what a write reached, as the last hop of the path. */
 const reachedText = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): string => {
   const o = w.outcome;
@@ -395,6 +404,9 @@ const reachedText = (d: ReportData, w: Extract<Witness, { kind: 'write' }>): str
     case 'ipi':
       return `identity ${String(o.identity)} of ${hartText(String(o.target))}'s ${fileText(String(o.file ?? 'S'))} is the **host's IPI** (\`IMSIC_IPI_ID\`)`;
     case 'system-vector': {
+      // An SMI, NMI, INIT or ExtINT names no vector (Intel SDM vol. 3 "Message Data Register Format").
+      const mode = NON_VECTORED_TEXT[String(o.deliveryMode)];
+      if (mode !== undefined) return `${mode} on APIC ${apicIdOf(o)} is a **host system interrupt**`;
       const name = SYSTEM_VECTOR_NAMES.get(Number(o.identity));
       return `${outcomeText(o)} is a **host system vector**${name === undefined ? '' : ` (\`${name}\`)`}`;
     }

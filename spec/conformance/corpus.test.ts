@@ -56,7 +56,7 @@ describe('the conformance corpus (docs/conformance-format.md; issue 9 "Done mean
         /^[\w.-]+\/[\w.-]+(@[0-9a-f]{7,40})? \S+ .+/.test(c.source) ||
         (c.arch === undefined && /^(drivers|tools|include|kernel)\/\S+ .+/.test(c.source)) ||
         /^same as \S+$/.test(c.source) ||
-        /^Intel SDM /.test(c.source);
+        /^(Intel SDM|Intel VT-d spec|AMD IOMMU spec) /.test(c.source);
       expect(cited, `${c.id}: ${c.source}`).toBe(true);
     }
   });

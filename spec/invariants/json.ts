@@ -14,6 +14,7 @@ export const jsonOutcome = (o: Outcome): JsonOutcome => {
         identity: o.identity,
       };
       if (o.file !== undefined) out.file = o.file;
+      if (o.deliveryMode !== undefined) out.deliveryMode = o.deliveryMode;
       return out;
     }
     case 'dropped':

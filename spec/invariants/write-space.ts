@@ -1,5 +1,6 @@
 import { deliver as hwDeliver, type Platform } from '../../model/hw/deliver.ts';
 import { deposit } from '../../model/hw/riscv-iommu/extract.ts';
+import { inInterruptWindow } from '../../model/hw/x86/window.ts';
 import { vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
 import type { Attribution } from '../../model/platform/attribution.ts';
 import { attribute } from '../../model/platform/attribution.ts';
@@ -17,6 +18,7 @@ import {
   V2M_FIRST_SPI,
   X86_MSI_BASE,
   X86_SYSTEM_VECTORS,
+  X86_TRAP_MC,
 } from '../../model/platform/layout.ts';
 import { structuralMemo } from '../../model/platform/memo.ts';
 import type { State } from '../../model/platform/state.ts';
@@ -113,7 +115,14 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
   return [...addrs];
 };
 
-/** Data values worth writing: every identity any IRQ was given, plus the host's own (IPI, system vectors, first SPI). */
+/**
+ * x86 only: every delivery mode in MSI data[10:8] (lowest priority, SMI, NMI, INIT, ExtINT and the
+ * reserved 011 / 110; Intel SDM vol. 3 "Message Data Register Format") with vector 0, and the #MC
+ * exception vector in fixed mode. On AMD-Vi the same bits are part of the IRTE index (data[10:0]).
+ */
+const X86_MODE_DATA: readonly number[] = [...[1, 2, 3, 4, 5, 6, 7].map((m) => m << 8), X86_TRAP_MC];
+
+/** Data values worth writing: every identity any IRQ was given, plus the host's own (IPI, system vectors, first SPI; on x86 every delivery mode and an exception vector). */
 export const candidateData = (s: State): number[] => {
   const data = new Set<number>([
     0,
@@ -131,6 +140,7 @@ export const candidateData = (s: State): number[] => {
     if (q.hw.chip === 'v2m') data.add(q.hw.spi);
     if ('vector' in q.hw) data.add(q.hw.vector);
   }
+  if (s.hardware.arch === 'x86') for (const d of X86_MODE_DATA) data.add(d);
   return [...data].sort((a, b) => a - b);
 };
 
@@ -156,8 +166,11 @@ const perStructure = structuralMemo((_s: State) => new Map<number, Hit[]>());
 
 /**
  * Every interrupt device `device` can raise in state `s`, with one witness write each. The probe
- * with data 0 tells whether an address reaches an interrupt controller at all (memory and faults do
- * not depend on the data on any modelled path); only those addresses are tried with every data value.
+ * with data 0 tells whether an address reaches an interrupt controller at all (memory does not
+ * depend on the data on any modelled path, nor do faults outside the x86 interrupt window); only
+ * those addresses are tried with every data value. Inside the x86 window a fault can depend on the
+ * data: AMD-Vi faults an absent index or a refused delivery mode and passes an NMI whose DTE pass
+ * bit is set (QEMU hw/i386/amd_iommu.c amdvi_int_remap_msi), so a fault there is tried too.
  */
 export const reachableInterrupts = (s: State, device: number): Hit[] => {
   const perState = perStructure(s);
@@ -166,7 +179,8 @@ export const reachableInterrupts = (s: State, device: number): Hit[] => {
   const hits: Hit[] = [];
   const data = candidateData(s);
   for (const { addr, outcome } of probeWrites(s, device)) {
-    if (outcome.kind === 'memory' || outcome.kind === 'fault') continue;
+    if (outcome.kind === 'memory') continue;
+    if (outcome.kind === 'fault' && !(s.hardware.arch === 'x86' && inInterruptWindow(addr))) continue;
     for (const d of data) {
       const r = deliverCached(s, device, addr, d);
       if (r.outcome.kind === 'interrupt' && r.attribution !== undefined) {

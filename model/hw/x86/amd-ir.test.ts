@@ -123,7 +123,7 @@ describe('AMD-Vi interrupt remapping (docs/hardware.md#amd-vi-delivery-step-by-s
       ['extint', 7],
     ] as const;
     for (const [name, dlm] of modes) {
-      it(`delivery mode ${dlm} (${name}) is refused without its pass bit and forwarded with it, even under IntCtl = 2`, () => {
+      it(`delivery mode ${dlm} (${name}) is refused without its pass bit and forwarded with it as ${name}, even under IntCtl = 2`, () => {
         const data = (dlm << 8) | 0x02;
         const without = cfg([[1, dte()]]);
         expect(amdInterrupt(without, write32(1, ADDR, data), undefined)).toEqual(
@@ -135,9 +135,28 @@ describe('AMD-Vi interrupt remapping (docs/hardware.md#amd-vi-delivery-step-by-s
           controller: 'lapic',
           target: 'apic5',
           identity: 0x02,
+          deliveryMode: name,
         });
       });
     }
+
+    it('a remapped IRTE delivers with its own IntType (0 fixed, 1 arbitrated), whatever data[10:8] says (QEMU amdvi_int_remap_legacy; AMD IOMMU spec 2.2.5)', () => {
+      const irt = new Map([
+        [0, { remapEn: true, vector: 0x40, destination: 3, guestMode: false }],
+        [1, { remapEn: true, vector: 0x41, destination: 3, guestMode: false, intType: 1 }],
+      ]);
+      const c = cfg([[1, dte({ irt })]]);
+      expect(amdInterrupt(c, write32(1, ADDR, 0), undefined)).toEqual({
+        kind: 'interrupt',
+        controller: 'lapic',
+        target: 'apic3',
+        identity: 0x40,
+      });
+      // data 1: fixed in data[10:8], index 1, whose IRTE says arbitrated
+      expect(amdInterrupt(c, write32(1, ADDR, 1), undefined)).toMatchObject({
+        deliveryMode: 'lowest-priority',
+      });
+    });
 
     it('the NMI pass bit does not let INIT through', () => {
       const c = cfg([[1, dte({ pass: { nmi: true, init: false, extint: false } })]]);

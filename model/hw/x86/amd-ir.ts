@@ -15,7 +15,7 @@ import {
   AMDVI_IR_NOT_SUPPORTED,
   AMDVI_IR_TARGET_ABORT,
 } from './causes.ts';
-import { apicTarget, DELIVERY_MODE, deliveryModeOf, lapicFromCompat } from './window.ts';
+import { DELIVERY_MODE, deliveryModeOf, lapicAccept, lapicFromCompat } from './window.ts';
 
 const BLOCK = 'amd-ir';
 const REF_MSI = 'QEMU hw/i386/amd_iommu.c amdvi_int_remap_msi';
@@ -109,9 +109,10 @@ const remap = (cfg: AmdIrConfig, dte: Dte, w: Write, trace: Trace): Outcome => {
     block: BLOCK,
     step: 'remapped',
     ref: REF_LEGACY,
-    facts: { index, dest: e.destination, vector: e.vector },
+    facts: { index, dest: e.destination, vector: e.vector, intType: e.intType ?? 0 },
   });
-  return { kind: 'interrupt', controller: 'lapic', target: apicTarget(e.destination), identity: e.vector };
+  // IntType 0 fixed, 1 arbitrated (lowest priority): the IRTE's, never the request's data[10:8].
+  return lapicAccept((e.intType ?? 0) === 1 ? 'lowest-priority' : 'fixed', e.destination, e.vector, trace);
 };
 
 /**

@@ -80,7 +80,7 @@ describe('deliverX86 (docs/hardware.md#x86-interrupt-window: IR region overlays 
   it('without IR any requester reaches any (APIC, vector) in compatibility format (docs/hardware.md#x86-without-interrupt-remapping)', () => {
     for (const rid of [0x0000, 0x0100, 0xffff]) {
       for (const [apic, vector] of [
-        [0, 0x02],
+        [0, 0x12],
         [17, 0x80],
         [255, 0xff],
       ] as const) {
@@ -93,6 +93,25 @@ describe('deliverX86 (docs/hardware.md#x86-interrupt-window: IR region overlays 
         });
       }
     }
+  });
+
+  it('without IR the data picks the delivery mode: NMI, INIT, SMI and ExtINT reach the APIC from any requester; reserved modes and illegal vectors raise nothing (Intel SDM vol. 3 "Message Data Register Format", "Error Handling")', () => {
+    const addr = 0xfee0_1000n;
+    const mode = (data: number) => deliverX86(none, write32(0x0100, addr, data));
+    expect(mode(0x0400)).toMatchObject({ kind: 'interrupt', target: 'apic1', deliveryMode: 'nmi' });
+    expect(mode(0x0500)).toMatchObject({ kind: 'interrupt', deliveryMode: 'init' });
+    expect(mode(0x0200)).toMatchObject({ kind: 'interrupt', deliveryMode: 'smi' });
+    expect(mode(0x0700)).toMatchObject({ kind: 'interrupt', deliveryMode: 'extint' });
+    expect(mode(0x0130)).toMatchObject({
+      kind: 'interrupt',
+      identity: 0x30,
+      deliveryMode: 'lowest-priority',
+    });
+    expect(mode(0x0300)).toEqual({ kind: 'dropped', reason: 'lapic-reserved-delivery-mode' });
+    expect(mode(0x0600)).toEqual({ kind: 'dropped', reason: 'lapic-reserved-delivery-mode' });
+    expect(mode(0x000f)).toEqual({ kind: 'dropped', reason: 'lapic-illegal-vector' });
+    // exception vectors 16-31 are legal: vector 18 (#MC) is accepted like any other
+    expect(mode(0x0012)).toEqual({ kind: 'interrupt', controller: 'lapic', target: 'apic1', identity: 0x12 });
   });
 
   it('names DMA faults after AMD-Vi on an AMD platform and after VT-d otherwise', () => {

@@ -54,6 +54,37 @@ describe('VT-d interrupt remapping (docs/hardware.md#vt-d-delivery-step-by-step,
     expect(o).toEqual({ kind: 'interrupt', controller: 'lapic', target: 'apic3', identity: 0x41 });
   });
 
+  it('delivers with the IRTE DLM, never the request data[10:8]; a reserved DLM (011, 110) raises nothing (Intel VT-d spec ch. 5 IRTE "Delivery Mode"; QEMU vtd_remap_irq_get)', () => {
+    const c = cfg([
+      [5, irte({ dlm: 4 })],
+      [6, irte({ dlm: 3 })],
+      [7, irte()],
+    ]);
+    expect(vtdInterrupt(c, write32(0x0108, remappable(5), 0), undefined)).toEqual({
+      kind: 'interrupt',
+      controller: 'lapic',
+      target: 'apic3',
+      identity: 0x41,
+      deliveryMode: 'nmi',
+    });
+    expect(vtdInterrupt(c, write32(0x0108, remappable(6), 0), undefined)).toEqual({
+      kind: 'dropped',
+      reason: 'lapic-reserved-delivery-mode',
+    });
+    // data 0x400 (NMI in compatibility format) is ignored without SHV: the IRTE says fixed
+    expect(vtdInterrupt(c, write32(0x0108, remappable(7), 0x400), undefined)).toEqual({
+      kind: 'interrupt',
+      controller: 'lapic',
+      target: 'apic3',
+      identity: 0x41,
+    });
+  });
+
+  it('with CFIS the compatibility format passes with its own delivery mode: an NMI from any requester (Linux drivers/iommu/intel/irq_remapping.c iommu_enable_irq_remapping; Intel SDM vol. 3 "Message Data Register Format")', () => {
+    const o = vtdInterrupt(cfg([], { cfis: true }), write32(0x0200, 0xfee0_3000n, 0x400), undefined);
+    expect(o).toMatchObject({ kind: 'interrupt', target: 'apic3', deliveryMode: 'nmi' });
+  });
+
   it('uses the full 32-bit IRTE.dest in x2APIC mode (EIME = 1; docs/hardware.md#vt-d-delivery-step-by-step, step 9: xAPIC destination in bits 15:8)', () => {
     const o = vtdInterrupt(
       cfg([[5, irte({ dest: 0x1_0000 })]], { eime: true }),

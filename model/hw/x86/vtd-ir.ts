@@ -2,7 +2,7 @@ import { match } from 'ts-pattern';
 import { z } from 'zod';
 import { bit, bits, hex } from '../../types/addr.ts';
 import { type Hop, hop, type Trace } from '../../types/hop.ts';
-import { type FaultCause, type Outcome, tracedFault, unrecorded } from '../../types/outcome.ts';
+import { dropped, type FaultCause, type Outcome, tracedFault, unrecorded } from '../../types/outcome.ts';
 import { parseWith } from '../../types/validate.ts';
 import type { Write } from '../../types/write.ts';
 import {
@@ -13,7 +13,7 @@ import {
   VTD_FR_IR_REQ_RSVD,
   VTD_FR_IR_SID_ERR,
 } from './causes.ts';
-import { apicTarget, lapicFromCompat } from './window.ts';
+import { deliveryModeName, lapicAccept, lapicFromCompat } from './window.ts';
 
 const BLOCK = 'vtd-ir';
 const REF_REMAP = 'QEMU hw/i386/intel_iommu.c vtd_interrupt_remap_msi';
@@ -38,9 +38,12 @@ const IrteCommon = z.object({
   reservedSet: z.boolean().default(false),
 });
 
+/** Remapped format only: DLM, the delivery mode (bits 7:5; encoded as MSI data[10:8]). Absent = 0, fixed. */
+const dlmField = z.number().int().min(0).max(7).optional();
+
 /** IM = 0: remapped to the LAPIC; IM = 1: posted (Linux intel_ir_set_vcpu_affinity; docs/hardware.md#intel-vt-d-interrupt-remapping). */
 export const IrteSchema = z.discriminatedUnion('im', [
-  IrteCommon.extend({ im: z.literal(0) }),
+  IrteCommon.extend({ im: z.literal(0), dlm: dlmField }),
   IrteCommon.extend({
     im: z.literal(1),
     /** Posted-interrupt descriptor address (pda_h:pda_l). */
@@ -163,7 +166,7 @@ export const decodeIrte = (lo: bigint, hi: bigint): Irte => {
   };
   if (!bit(lo, 15)) {
     const reservedSet = (lo & RSVD_REMAPPED.lo) !== 0n || (hi & RSVD_REMAPPED.hi) !== 0n;
-    return { ...common, im: 0, reservedSet };
+    return { ...common, im: 0, reservedSet, dlm: Number(bits(lo, 7, 5)) };
   }
   const reservedSet = (lo & RSVD_POSTED.lo) !== 0n || (hi & RSVD_POSTED.hi) !== 0n;
   const pda = (bits(hi, 63, 32) << 32n) | (bits(lo, 63, 38) << 6n);
@@ -253,7 +256,10 @@ export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome 
     return vtdFault(VTD_FR_IR_REQ_RSVD, trace, 'data-hi-reserved', REF_REMAP, { data: hex(w.data) });
   }
   // 10. Deliver: IM = 1 posts the virtual vector to the descriptor; IM = 0 goes to the LAPIC
-  //    (destination = IRTE.dest in x2APIC mode, dest[15:8] in xAPIC mode).
+  //    (destination = IRTE.dest in x2APIC mode, dest[15:8] in xAPIC mode) with the IRTE's DLM as
+  //    its delivery mode: the request's own data[10:8] never counts (VT-d ch. 5, remappable
+  //    format; QEMU vtd_remap_irq_get copies irte.delivery_mode). A reserved DLM reaches the LAPIC
+  //    as such and raises nothing (QEMU does not check it either).
   return match(e)
     .with({ im: 1 }, (p): Outcome => {
       hop(trace, {
@@ -266,13 +272,16 @@ export const vtdInterrupt = (cfg: VtdIrConfig, w: Write, trace: Trace): Outcome 
     })
     .with({ im: 0 }, (r): Outcome => {
       const dest = cfg.eime ? r.dest : (r.dest >>> 8) & 0xff;
+      const dlm = r.dlm ?? 0;
       hop(trace, {
         block: BLOCK,
         step: 'remapped',
         ref: REF_REMAP,
-        facts: { index, dest, vector: r.vector, eime: cfg.eime },
+        facts: { index, dest, vector: r.vector, eime: cfg.eime, dlm },
       });
-      return { kind: 'interrupt', controller: 'lapic', target: apicTarget(dest), identity: r.vector };
+      const mode = deliveryModeName(dlm);
+      if (mode === undefined) return dropped('lapic-reserved-delivery-mode');
+      return lapicAccept(mode, dest, r.vector, trace);
     })
     .exhaustive();
 };

@@ -30,7 +30,16 @@ describe('lapicFromCompat (Intel SDM vol. 3 MSI address/data format; docs/hardwa
   it('records delivery mode data[10:8] in the trace (NMI = 4) without changing the vector', () => {
     const trace: Hop[] = [];
     const o = lapicFromCompat(0xfee0_1000n, 0x0000_0402, trace);
-    expect(o).toMatchObject({ target: 'apic1', identity: 0x02 });
+    expect(o).toMatchObject({ target: 'apic1', identity: 0x02, deliveryMode: 'nmi' });
     expect(trace.at(-1)?.facts.deliveryMode).toBe(4);
+  });
+
+  it('a fixed interrupt with vector 0-15 is refused as an illegal vector; NMI ignores the vector (Intel SDM vol. 3 "Error Handling", "Message Data Register Format")', () => {
+    expect(lapicFromCompat(0xfee0_0000n, 0x0002)).toEqual({
+      kind: 'dropped',
+      reason: 'lapic-illegal-vector',
+    });
+    expect(lapicFromCompat(0xfee0_0000n, 0x0010)).toMatchObject({ kind: 'interrupt', identity: 0x10 });
+    expect(lapicFromCompat(0xfee0_0000n, 0x0402)).toMatchObject({ kind: 'interrupt', deliveryMode: 'nmi' });
   });
 });

@@ -1,6 +1,6 @@
 import { bits, hex } from '../../types/addr.ts';
 import { hop, type Trace } from '../../types/hop.ts';
-import { dropped, fault, MEMTX_DECODE_ERROR, type Outcome } from '../../types/outcome.ts';
+import { type DeliveryMode, dropped, fault, MEMTX_DECODE_ERROR, type Outcome } from '../../types/outcome.ts';
 import { accessOf, type Write } from '../../types/write.ts';
 import { qemuPieces } from '../qemu-access.ts';
 
@@ -29,15 +29,68 @@ export const DELIVERY_MODE = {
 /** Delivery mode of an MSI data word: bits 10:8. */
 export const deliveryModeOf = (data: number): number => (data >>> 8) & 0x7;
 
+/** The delivery mode a 3-bit code names, or undefined for the reserved codes 011 and 110 (Intel SDM vol. 3 "Message Data Register Format"; VT-d IRTE DLM uses the same encoding). */
+export const deliveryModeName = (code: number): DeliveryMode | undefined => {
+  switch (code & 0x7) {
+    case DELIVERY_MODE.FIXED:
+      return 'fixed';
+    case DELIVERY_MODE.LOWEST_PRIORITY:
+      return 'lowest-priority';
+    case DELIVERY_MODE.SMI:
+      return 'smi';
+    case DELIVERY_MODE.NMI:
+      return 'nmi';
+    case DELIVERY_MODE.INIT:
+      return 'init';
+    case DELIVERY_MODE.EXTINT:
+      return 'extint';
+    default:
+      return undefined;
+  }
+};
+
+/** Fixed and lowest-priority deliver their vector; SMI, NMI, INIT and ExtINT do not (Intel SDM vol. 3 "Message Data Register Format"). */
+export const isVectored = (m: DeliveryMode): boolean => m === 'fixed' || m === 'lowest-priority';
+
+/** Vectors 0-15 are illegal for a vectored interrupt: the LAPIC sets "Receive Illegal Vector" and does not accept it (Intel SDM vol. 3 "Error Handling"). */
+export const FIRST_LEGAL_VECTOR = 16;
+
+/**
+ * The LAPIC receiving an interrupt message with delivery mode `mode`, destination `dest` and
+ * vector field `vector`: a vectored mode with an illegal vector raises nothing; otherwise the
+ * interrupt is recorded with its mode (absent in the outcome when fixed). Simplification: the
+ * vector field is kept as the outcome's identity for every mode (SMI, NMI and INIT ignore it).
+ */
+export const lapicAccept = (
+  mode: DeliveryMode,
+  dest: number,
+  vector: number,
+  trace: Trace | undefined,
+): Outcome => {
+  if (isVectored(mode) && vector < FIRST_LEGAL_VECTOR) {
+    hop(trace, {
+      block: 'lapic',
+      step: 'illegal-vector',
+      ref: 'Intel SDM vol. 3 "Error Handling" (Receive Illegal Vector)',
+      facts: { vector, deliveryMode: mode },
+    });
+    return dropped('lapic-illegal-vector');
+  }
+  const o: Outcome = { kind: 'interrupt', controller: 'lapic', target: apicTarget(dest), identity: vector };
+  return mode === 'fixed' ? o : { ...o, deliveryMode: mode };
+};
+
 /** LAPIC target id as the model names it in `Outcome.target`. */
 export const apicTarget = (dest: number): string => `apic${dest}`;
 
 /**
  * Compatibility-format MSI straight to the local APIC: destination APIC id = address bits 19:12,
  * vector = data bits 7:0, delivery mode = data bits 10:8 (Intel SDM vol. 3 "Message Address Register
- * Format"; docs/linux-policy.md#msi-injection-without-remapping). No check of who wrote it: any device reaches any
- * (APIC, vector). Simplification: delivery/destination mode and redirection hint are recorded in
- * the trace only; logical destination mode is not resolved to a set of APICs.
+ * Format", "Message Data Register Format"; docs/linux-policy.md#msi-injection-without-remapping). No
+ * check of who wrote it: any device reaches any (APIC, vector) and any delivery mode, NMI, INIT and
+ * SMI included. A reserved delivery mode raises nothing. Simplification: destination mode and
+ * redirection hint are recorded in the trace only; logical destination mode is not resolved to a
+ * set of APICs.
  */
 export const lapicFromCompat = (addr: bigint, data: number, trace?: Trace): Outcome => {
   const dest = Number(bits(addr, 19, 12));
@@ -56,7 +109,9 @@ export const lapicFromCompat = (addr: bigint, data: number, trace?: Trace): Outc
       redirectionHint: Number(bits(addr, 3, 3)),
     },
   });
-  return { kind: 'interrupt', controller: 'lapic', target: apicTarget(dest), identity: vector };
+  const mode = deliveryModeName(deliveryModeOf(data));
+  if (mode === undefined) return dropped('lapic-reserved-delivery-mode');
+  return lapicAccept(mode, dest, vector, trace);
 };
 
 /** The 32-bit interrupt request an access to the window carries, or what happened instead. */

@@ -42,8 +42,15 @@ export const arbIrte: fc.Arbitrary<Irte> = fc
       { arbitrary: fc.boolean(), weight: 1 },
     ),
     posted: fc.option(fc.record({ pda: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), vvector: arbU8 })),
+    /** Remapped format's DLM (VT-d 9.10), mostly fixed as Linux prepare_irte writes it. */
+    dlm: fc.oneof(
+      { arbitrary: fc.constant(0), weight: 3 },
+      { arbitrary: fc.integer({ min: 0, max: 7 }), weight: 2 },
+    ),
   })
-  .map(({ posted, ...c }): Irte => (posted === null ? { ...c, im: 0 } : { ...c, im: 1, ...posted }));
+  .map(
+    ({ posted, dlm, ...c }): Irte => (posted === null ? { ...c, im: 0, dlm } : { ...c, im: 1, ...posted }),
+  );
 
 export const arbVtdIr: fc.Arbitrary<VtdIrConfig> = fc.record({
   ires: fc.boolean(),
@@ -58,6 +65,8 @@ export const arbAmdIrte: fc.Arbitrary<AmdIrte> = fc.record({
   vector: arbU8,
   destination: fc.oneof(arbU8, fc.integer({ min: 0, max: 0xffffffff })),
   guestMode: fc.boolean(),
+  /** IntType: 0 fixed, 1 arbitrated, above 1 reserved (AMD IOMMU spec 2.2.5). */
+  intType: fc.integer({ min: 0, max: 7 }),
 });
 
 export const arbDte: fc.Arbitrary<Dte> = fc.record({

@@ -1,4 +1,4 @@
-import type { Outcome } from '../../../model/types/outcome.ts';
+import { DELIVERY_MODES, type Outcome } from '../../../model/types/outcome.ts';
 import type { CaseResult } from '../contract.ts';
 import { get, type Json, member, type Reader } from '../read.ts';
 import type { Arch } from './arch.ts';
@@ -170,7 +170,9 @@ export const readExpected = (r: Reader, raw: Json, path: string, arch: Arch): Ex
             }
           : controller === 'imsic'
             ? { required: ['kind', 'controller', 'target', 'file', 'identity'] }
-            : { required: ['kind', 'controller', 'target', 'identity'] };
+            : controller === 'lapic'
+              ? { required: ['kind', 'controller', 'target', 'identity'], optional: ['delivery_mode'] }
+              : { required: ['kind', 'controller', 'target', 'identity'] };
       r.object(obj, path, members);
       for (const k of Object.keys(obj)) {
         const v = obj[k];
@@ -191,6 +193,11 @@ export const readExpected = (r: Reader, raw: Json, path: string, arch: Arch): Ex
             r.problem(at(k), `file must be M, S or G1 … G63, got ${JSON.stringify(f)}`);
           else if (f !== undefined) add(k, str(f));
         }
+        if (k === 'delivery_mode' && controller === 'lapic')
+          add(
+            k,
+            get(obj, k, (x) => strOneOf(r, x, at(k), DELIVERY_MODES)),
+          );
         if (k === 'identity')
           add(
             k,
@@ -337,6 +344,7 @@ const found = (o: Outcome, name: string): Val => {
         target: () => targetOf(o),
         file: () => (o.file === undefined ? NONE : str(o.file)),
         identity: () => num(o.identity, false),
+        delivery_mode: () => (o.controller === 'lapic' ? str(o.deliveryMode ?? 'fixed') : NONE),
         mrif_address: () => (m === undefined ? NONE : num(m.address, true)),
         'pending_bit.doubleword_address': () => (m === undefined ? NONE : num(m.pendingDoubleword, true)),
         'pending_bit.bit': () => (m === undefined ? NONE : num(m.bit, false)),

@@ -207,20 +207,26 @@ export const readAmdSetup = (
   for (const [k, v] of r.map(o.device_table, at('device_table'), HEX_KEY, 'a hex requester ID') ?? []) {
     const dp = member(at('device_table'), k);
     if (BigInt(k) > 0xffffn) r.problem(dp, 'a requester ID has 16 bits');
-    const d = r.object(v, dp, { required: ['IV'], optional: ['IntCtl', 'irt'] });
+    const d = r.object(v, dp, {
+      required: ['IV'],
+      optional: ['IntCtl', 'irt', 'NMIPass', 'INITPass', 'EIntPass'],
+    });
     if (d === undefined) continue;
     const iv = get(d, 'IV', (x) => r.bit(x, member(dp, 'IV')));
     const intCtl = get(d, 'IntCtl', (x) => r.int(x, member(dp, 'IntCtl'), 0, 3)) ?? 0;
     const irt = get(d, 'irt', (x) => r.text(x, member(dp, 'irt')));
     if (irt !== undefined && !tables.has(irt))
       r.problem(member(dp, 'irt'), `no table ${JSON.stringify(irt)} in irts`);
+    // DTE bits 186 / 184 / 185, set from the IVHD device entry's NMIPass / INITPass / ExtIntPass.
+    const passBit = (n: string) => get(d, n, (x) => r.bit(x, member(dp, n))) ?? false;
+    const pass = { nmi: passBit('NMIPass'), init: passBit('INITPass'), extint: passBit('EIntPass') };
     if (iv === undefined) continue;
     devices.set(Number(BigInt(k)), {
       iv,
       intCtl: intCtl as 0 | 1 | 2 | 3,
       irt: new Map(),
       irtRaw: irt === undefined ? new Map() : (tables.get(irt) ?? new Map()),
-      pass: { nmi: false, init: false, extint: false },
+      pass,
     });
   }
   if (rid === undefined) return undefined;
