@@ -1,5 +1,6 @@
 import { match } from 'ts-pattern';
 import type { ArmPlatform } from '../hw/arm.ts';
+import type { Dte } from '../hw/arm-gic/its.ts';
 import type { Platform } from '../hw/deliver.ts';
 import type { RiscvPlatform } from '../hw/riscv.ts';
 import type { DeviceContext } from '../hw/riscv-iommu/config.ts';
@@ -8,6 +9,7 @@ import type { X86Platform } from '../hw/x86/index.ts';
 import { isPaging } from '../kernel/iommu/domain.ts';
 import type { PageMap } from '../types/page-map.ts';
 import { domainOf, groupOf } from './edit.ts';
+import { itsDeviceId, ittEvents } from './iort.ts';
 import {
   IMSIC_MSI_MASK,
   IMSIC_MSI_PATTERN,
@@ -142,20 +144,22 @@ const steOf = (
 const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
   const streams: ArmPlatform['smmu']['streams'] = new Map();
   const rids: ArmPlatform['rids'] = new Map();
-  for (const dev of s.devices) {
-    const d = domainOfDevice(s, dev);
-    rids.set(dev.rid, { sid: dev.rid, deviceId: dev.rid });
-    streams.set(dev.rid, steOf(s, d));
-  }
   const deviceTable: ArmPlatform['its'][number]['deviceTable'] = new Map();
   for (const dev of s.devices) {
-    const itt = new Map();
+    const d = domainOfDevice(s, dev);
+    const deviceId = itsDeviceId(s, dev.index);
+    rids.set(dev.rid, { sid: dev.rid, deviceId });
+    streams.set(dev.rid, steOf(s, d));
+    // One MAPD per DeviceID: devices whose DeviceIDs collide share the ITT (its_msi_prepare).
+    const dte: Dte = deviceTable.get(deviceId) ?? {
+      size: Math.log2(ittEvents(s, deviceId)) - 1,
+      itt: new Map(),
+    };
     for (const q of s.irqs) {
       if (q.device === dev.index && q.hw.chip === 'its')
-        itt.set(q.hw.event, { type: 'physical', intid: q.hw.lpi, icid: q.hart });
+        dte.itt.set(q.hw.event, { type: 'physical', intid: q.hw.lpi, icid: q.hart });
     }
-    // MAPD with 2^(size+1) = 8 events: more than the 4 vectors a device may have.
-    deviceTable.set(dev.rid, { size: 2, itt });
+    deviceTable.set(deviceId, dte);
   }
   const collections = new Map(
     Array.from({ length: s.topology.harts }, (_, h) => [h, { rdbase: h }] as const),

@@ -1,5 +1,6 @@
 import { match } from 'ts-pattern';
 import { addIrq, deviceOf, groupOf } from '../../platform/edit.ts';
+import { devicesWithDeviceId, itsDeviceId, ittEvents } from '../../platform/iort.ts';
 import {
   FIRST_DEVICE_VECTOR,
   IMSIC_IDS,
@@ -58,6 +59,21 @@ export const vtdRemappableAddr = (handle: number): bigint =>
 export const compatAddr = (apic: number): bigint => X86_MSI_BASE | (BigInt(apic) << 12n);
 
 /**
+ * The EventID of a new ITS IRQ of `device`: the lowest free event of the ITT of its DeviceID
+ * (its_irq_domain_alloc → its_alloc_device_irq, bitmap_find_free_region). Devices whose DeviceIDs
+ * collide share one its_device and its ITT: its_msi_prepare finds it ("Reusing ITT for devID") and
+ * marks it shared (drivers/irqchip/irq-gic-v3-its.c, Linux 7.0). A full ITT is -ENOSPC.
+ */
+export const freeItsEvent = (s: State, device: number): number | undefined => {
+  const id = itsDeviceId(s, device);
+  const sharing = new Set(devicesWithDeviceId(s, id));
+  const used = new Set(
+    s.irqs.filter((q) => sharing.has(q.device)).map((q) => (q.hw.chip === 'its' ? q.hw.event : -1)),
+  );
+  return lowestFree(used, 0, ittEvents(s, id));
+};
+
+/**
  * The doorbell address for a translated irqchip (ITS, GICv2m): iommu_dma_prepare_msi, or with
  * userspace-supplied IOVAs (seed 003) the IOVA userspace gave for this vector; a missing one is an
  * error, never a kernel allocation.
@@ -99,12 +115,10 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
       );
     })
     .with({ arch: 'arm', irqchip: 'gicv3-its' }, (): IrqStep => {
+      const event = freeItsEvent(s, device);
+      if (event === undefined) return { ok: false, errno: 'ENOSPC' };
       const lpi = LPI_BASE + s.nextIrq;
-      return finish(
-        armDoorbell(s, device, vector, ITS_DOORBELL),
-        { chip: 'its', event: vector, lpi },
-        vector,
-      );
+      return finish(armDoorbell(s, device, vector, ITS_DOORBELL), { chip: 'its', event, lpi }, event);
     })
     .with({ arch: 'arm', irqchip: 'gicv2m' }, (): IrqStep => {
       const used = new Set(s.irqs.map((q) => (q.hw.chip === 'v2m' ? q.hw.spi : -1)));
