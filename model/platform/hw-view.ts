@@ -11,6 +11,8 @@ import type { PageMap } from '../types/page-map.ts';
 import { domainOf, groupOf } from './edit.ts';
 import { itsDeviceId, ittEvents } from './iort.ts';
 import {
+  GICD_BASE,
+  GICD_SPIS,
   IMSIC_MSI_MASK,
   IMSIC_MSI_PATTERN,
   ITS_BASE,
@@ -141,7 +143,7 @@ const steOf = (
   }
 };
 
-const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
+const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m' | 'gicv3-mbi'): ArmPlatform => {
   const streams: ArmPlatform['smmu']['streams'] = new Map();
   const rids: ArmPlatform['rids'] = new Map();
   const deviceTable: ArmPlatform['its'][number]['deviceTable'] = new Map();
@@ -172,6 +174,8 @@ const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
         ? [{ base: ITS_BASE, enabled: true, dtEntries: 0x10000, deviceTable, collections, vpes: new Map() }]
         : [],
     v2m: irqchip === 'gicv2m' ? [{ base: V2M_BASE, firstSpi: V2M_FIRST_SPI, numSpis: V2M_NUM_SPIS }] : [],
+    // The distributor is always there; only an MBI design maps it for devices (its GICD_TYPER.MBIS = 1).
+    gicd: [{ base: GICD_BASE, spis: GICD_SPIS, mbis: irqchip === 'gicv3-mbi' }],
     rids,
   };
 };

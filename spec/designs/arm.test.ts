@@ -92,4 +92,23 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
       expect(landsOn(del, host)).toBe(true);
     },
   );
+
+  designIt(
+    ['arm-gicv3-mbi'],
+    'arm-gicv3-mbi: assignment needs allow_unsafe_interrupts (EPERM); then the assigned device raises the host SPI through GICD_SETSPI_NSR, and the same mapped page reaches GICD_CTLR (drivers/irqchip/irq-gic-v3-mbi.c; docs/hardware.md#arm-gicv3-distributor-and-mbi)',
+    (d) => {
+      expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
+      const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
+      const host = irqOfDevice(final, 0);
+      const own = irqOfDevice(final, 1);
+      const del = deliverFrom(final, 1, own.msg.addr, host.msg.data);
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+      const page = own.msg.addr & ~0xfffn;
+      expect(deliverFrom(final, 1, page, 0).outcome).toMatchObject({
+        kind: 'register',
+        register: 'GICD_CTLR',
+      });
+    },
+  );
 });

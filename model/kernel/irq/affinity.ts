@@ -40,7 +40,7 @@ export const irq_set_affinity = (s: State, device: number, vector: number, hart:
       if (!r.ok) return r;
       return moved(r.state, { ...q, hart, hw: { ...hw, eiid }, msg: { addr: r.addr, data: eiid } });
     })
-    .with({ chip: 'its' }, { chip: 'v2m' }, (): AffinityStep => moved(s, { ...q, hart }))
+    .with({ chip: 'its' }, { chip: 'v2m' }, { chip: 'mbi' }, (): AffinityStep => moved(s, { ...q, hart }))
     .with({ chip: 'vtd' }, { chip: 'amd' }, { chip: 'lapic' }, (hw): AffinityStep => {
       const vec = freeCpuVector(s, hart);
       if (vec === undefined) return { ok: false, errno: 'ENOSPC' };

@@ -7,6 +7,9 @@ import {
   IMSIC_IPI_ID,
   ITS_DOORBELL,
   LPI_BASE,
+  MBI_DOORBELL,
+  MBI_FIRST_SPI,
+  MBI_NUM_SPIS,
   V2M_DOORBELL,
   V2M_FIRST_SPI,
   V2M_NUM_SPIS,
@@ -125,6 +128,14 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
       const spi = lowestFree(used, V2M_FIRST_SPI, V2M_FIRST_SPI + V2M_NUM_SPIS);
       if (spi === undefined) return { ok: false, errno: 'ENOSPC' };
       return finish(armDoorbell(s, device, vector, V2M_DOORBELL), { chip: 'v2m', spi }, spi);
+    })
+    .with({ arch: 'arm', irqchip: 'gicv3-mbi' }, (): IrqStep => {
+      // mbi_irq_domain_alloc: the lowest free SPI of the mbi-ranges bitmap, then
+      // iommu_dma_prepare_msi(mbi_phys_base + GICD_SETSPI_NSR); mbi_compose_msi_msg: data = the SPI.
+      const used = new Set(s.irqs.map((q) => (q.hw.chip === 'mbi' ? q.hw.spi : -1)));
+      const spi = lowestFree(used, MBI_FIRST_SPI, MBI_FIRST_SPI + MBI_NUM_SPIS);
+      if (spi === undefined) return { ok: false, errno: 'ENOSPC' };
+      return finish(armDoorbell(s, device, vector, MBI_DOORBELL), { chip: 'mbi', spi }, spi);
     })
     .with({ arch: 'x86' }, (x): IrqStep => {
       const vec = freeCpuVector(s, hart);
