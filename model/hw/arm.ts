@@ -4,6 +4,7 @@ import { hop, type Trace } from '../types/hop.ts';
 import type { Outcome } from '../types/outcome.ts';
 import { parseWith } from '../types/validate.ts';
 import { accessOf, isTranslated, type Write } from '../types/write.ts';
+import { GicdConfigSchema, gicdWrite } from './arm-gic/gicd.ts';
 import { ItsConfigSchema, itsWrite } from './arm-gic/its.ts';
 import { V2mFrameSchema, v2mWrite } from './arm-gic/v2m.ts';
 import { C_BAD_STREAMID } from './arm-smmuv3/causes.ts';
@@ -20,6 +21,8 @@ export const ArmPlatformSchema = z.object({
   smmu: SmmuConfigSchema,
   its: z.array(ItsConfigSchema),
   v2m: z.array(V2mFrameSchema),
+  /** GICv3 distributor frames reachable by device writes (the MBI doorbell); absent: none. */
+  gicd: z.array(GicdConfigSchema).optional(),
   rids: z.map(
     z.number().int().min(0).max(0xffff),
     z.object({ sid: z.number().int().min(0), deviceId: z.number().int().min(0) }),
@@ -32,8 +35,8 @@ export const parseArmPlatform = (input: unknown) => parseWith(ArmPlatformSchema,
 const BLOCK = 'arm';
 
 /**
- * What device write `w` does on platform `p` (docs/hardware.md#arm-delivery-step-by-step). The first ITS translation frame
- * or GICv2m frame containing the PA decides; anything else reaches memory.
+ * What device write `w` does on platform `p` (docs/hardware.md#arm-delivery-step-by-step). The first ITS translation frame,
+ * GICv2m frame or GICv3 distributor frame containing the PA decides; anything else reaches memory.
  */
 export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => {
   // 1. Fabric: rid → StreamID and rid → DeviceID (IORT ID mappings); the device cannot choose them.
@@ -62,7 +65,12 @@ export const deliverArm = (p: ArmPlatform, w: Write, trace?: Trace): Outcome => 
     const o = v2mWrite(frame, pa, w.data, trace, w.size, access);
     if (o !== undefined) return o;
   }
-  // 5. Anything else is an ordinary memory write.
+  // 5. GICv3 distributor frame: GICD_SETSPI_NSR raises SPI = data[12:0] (MBI); its other registers act as registers.
+  for (const frame of p.gicd ?? []) {
+    const o = gicdWrite(frame, pa, w.data, trace, access);
+    if (o !== undefined) return o;
+  }
+  // 6. Anything else is an ordinary memory write.
   hop(trace, {
     block: BLOCK,
     step: 'memory-write',

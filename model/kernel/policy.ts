@@ -20,8 +20,14 @@ export const HardwareSchema = z.discriminatedUnion('arch', [
   }),
   z.object({
     arch: z.literal('arm'),
-    /** The MSI controller behind the SMMUv3. */
-    irqchip: z.enum(['gicv3-its', 'gicv2m']),
+    /** The MSI controller behind the SMMUv3 (`gicv3-mbi`: SPIs raised through the distributor's GICD_SETSPI_NSR). */
+    irqchip: z.enum(['gicv3-its', 'gicv2m', 'gicv3-mbi']),
+    /**
+     * The IORT ID mapping from a requester id to the ITS DeviceID (model/platform/iort.ts): `unique`
+     * (DeviceID = RID, the default when absent), `aliased` (every device of an IOMMU group signals
+     * with one DMA alias, a PCIe-to-PCI bridge's) or `all-zero` (the DeviceID is not wired).
+     */
+    deviceIds: z.enum(['unique', 'aliased', 'all-zero']).optional(),
   }),
   z.object({
     arch: z.literal('x86'),

@@ -27,6 +27,7 @@ export const expectedKey = (s: State, q: Irq): string => {
     case 'its':
       return key('its-lpi', `rd${q.hart}`, undefined, q.hw.lpi);
     case 'v2m':
+    case 'mbi':
       return key('gic-spi', 'dist', undefined, q.hw.spi);
     case 'vtd':
     case 'amd':

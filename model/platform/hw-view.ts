@@ -1,5 +1,6 @@
 import { match } from 'ts-pattern';
 import type { ArmPlatform } from '../hw/arm.ts';
+import type { Dte } from '../hw/arm-gic/its.ts';
 import type { Platform } from '../hw/deliver.ts';
 import type { RiscvPlatform } from '../hw/riscv.ts';
 import type { DeviceContext } from '../hw/riscv-iommu/config.ts';
@@ -8,7 +9,10 @@ import type { X86Platform } from '../hw/x86/index.ts';
 import { isPaging } from '../kernel/iommu/domain.ts';
 import type { PageMap } from '../types/page-map.ts';
 import { domainOf, groupOf } from './edit.ts';
+import { itsDeviceId, ittEvents } from './iort.ts';
 import {
+  GICD_BASE,
+  GICD_SPIS,
   IMSIC_MSI_MASK,
   IMSIC_MSI_PATTERN,
   ITS_BASE,
@@ -162,23 +166,25 @@ const steOf = (
   }
 };
 
-const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
+const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m' | 'gicv3-mbi'): ArmPlatform => {
   const streams: ArmPlatform['smmu']['streams'] = new Map();
   const rids: ArmPlatform['rids'] = new Map();
-  for (const dev of s.devices) {
-    const d = domainOfDevice(s, dev);
-    rids.set(dev.rid, { sid: dev.rid, deviceId: dev.rid });
-    streams.set(dev.rid, steOf(s, d));
-  }
   const deviceTable: ArmPlatform['its'][number]['deviceTable'] = new Map();
   for (const dev of s.devices) {
-    const itt = new Map();
+    const d = domainOfDevice(s, dev);
+    const deviceId = itsDeviceId(s, dev.index);
+    rids.set(dev.rid, { sid: dev.rid, deviceId });
+    streams.set(dev.rid, steOf(s, d));
+    // One MAPD per DeviceID: devices whose DeviceIDs collide share the ITT (its_msi_prepare).
+    const dte: Dte = deviceTable.get(deviceId) ?? {
+      size: Math.log2(ittEvents(s, deviceId)) - 1,
+      itt: new Map(),
+    };
     for (const q of s.irqs) {
       if (q.device === dev.index && q.hw.chip === 'its')
-        itt.set(q.hw.event, { type: 'physical', intid: q.hw.lpi, icid: q.hart });
+        dte.itt.set(q.hw.event, { type: 'physical', intid: q.hw.lpi, icid: q.hart });
     }
-    // MAPD with 2^(size+1) = 8 events: more than the 4 vectors a device may have.
-    deviceTable.set(dev.rid, { size: 2, itt });
+    deviceTable.set(deviceId, dte);
   }
   const collections = new Map(
     Array.from({ length: s.topology.harts }, (_, h) => [h, { rdbase: h }] as const),
@@ -191,6 +197,8 @@ const armView = (s: State, irqchip: 'gicv3-its' | 'gicv2m'): ArmPlatform => {
         ? [{ base: ITS_BASE, enabled: true, dtEntries: 0x10000, deviceTable, collections, vpes: new Map() }]
         : [],
     v2m: irqchip === 'gicv2m' ? [{ base: V2M_BASE, firstSpi: V2M_FIRST_SPI, numSpis: V2M_NUM_SPIS }] : [],
+    // The distributor is always there; only an MBI design maps it for devices (its GICD_TYPER.MBIS = 1).
+    gicd: [{ base: GICD_BASE, spis: GICD_SPIS, mbis: irqchip === 'gicv3-mbi' }],
     rids,
   };
 };

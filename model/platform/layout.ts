@@ -1,3 +1,4 @@
+import { GICD_SETSPI_NSR } from '../hw/arm-gic/gicd.ts';
 import { GITS_TRANSLATER } from '../hw/arm-gic/its.ts';
 import { MSI_SETSPI_NS } from '../hw/arm-gic/v2m.ts';
 import type { ImsicConfig, ImsicFile } from '../hw/riscv-aia/imsic.ts';
@@ -61,6 +62,17 @@ export const V2M_DOORBELL = V2M_BASE + MSI_SETSPI_NS;
 export const V2M_FIRST_SPI = 64;
 export const V2M_NUM_SPIS = 32;
 export const LPI_BASE = 8192;
+/** GICv3 distributor (QEMU virt VIRT_GIC_DIST 0x08000000); its GICD_SETSPI_NSR is the MBI doorbell. */
+export const GICD_BASE = 0x0800_0000n;
+export const MBI_DOORBELL = GICD_BASE + GICD_SETSPI_NSR;
+/** The DT mbi-ranges of the modelled distributor: SPIs 96..127 (drivers/irqchip/irq-gic-v3-mbi.c mbi_init). */
+export const MBI_FIRST_SPI = 96;
+export const MBI_NUM_SPIS = 32;
+/** The doorbell PA an Arm irqchip composes its messages with. */
+export const armMsiDoorbell = (irqchip: 'gicv3-its' | 'gicv2m' | 'gicv3-mbi'): bigint =>
+  irqchip === 'gicv2m' ? V2M_DOORBELL : irqchip === 'gicv3-mbi' ? MBI_DOORBELL : ITS_DOORBELL;
+/** Implemented SPIs of the distributor (GICD_TYPER.ITLinesNumber = 3: INTIDs 32..159). */
+export const GICD_SPIS = 128;
 export const SW_MSI_BASE = 0x800_0000n;
 export const SW_MSI_LENGTH = 0x10_0000n;
 

@@ -168,6 +168,7 @@ export type HwIrq =
   | { readonly chip: 'imsic'; readonly file: string; readonly eiid: number }
   | { readonly chip: 'its'; readonly event: number; readonly lpi: number }
   | { readonly chip: 'v2m'; readonly spi: number }
+  | { readonly chip: 'mbi'; readonly spi: number }
   | { readonly chip: 'vtd'; readonly irte: number; readonly vector: number }
   | { readonly chip: 'amd'; readonly index: number; readonly vector: number }
   | { readonly chip: 'lapic'; readonly vector: number };

@@ -66,6 +66,20 @@ export type Outcome =
       deliveryMode?: DeliveryMode;
     }
   | { kind: 'dropped'; reason: DropReason }
+  /**
+   * The access reached a device register that is not an MSI doorbell and acted on it (a GIC
+   * distributor control, enable, pending or routing register): not an interrupt request, not memory.
+   */
+  | {
+      kind: 'register';
+      /** The register block: `gicd`, the GICv3 distributor frame (Arm IHI 0069, GICD register map). */
+      block: RegisterBlock;
+      /** The architecture's register name, such as `GICD_CTLR` or `GICD_ISENABLER<n>`. */
+      register: string;
+      /** PA of the register reached. */
+      pa: bigint;
+      access: 'read' | 'write';
+    }
   | {
       kind: 'fault';
       arch: FaultArch;
@@ -86,6 +100,10 @@ export type Outcome =
  */
 export const DELIVERY_MODES = ['fixed', 'lowest-priority', 'smi', 'nmi', 'init', 'extint'] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
+/** Blocks whose non-doorbell registers a device access can reach (the `register` outcome). */
+export const REGISTER_BLOCKS = ['gicd'] as const;
+export type RegisterBlock = (typeof REGISTER_BLOCKS)[number];
 
 /** Why a write completed without effect: one id per rule of the hardware model, cited where it is raised. */
 export const DROP_REASONS = [
@@ -112,6 +130,10 @@ export const DROP_REASONS = [
   'v2m-not-setspi',
   'v2m-bad-size', // QEMU gicv2m_write: only 16- and 32-bit writes
   'v2m-read-zero', // QEMU gicv2m_read: MSI_SETSPI_NS reads as zero
+  'gicd-not-an-spi', // GICD_SETSPI_NSR: an INTID that is not an implemented SPI is ignored
+  'gicd-secure-only', // GICD_SETSPI_SR / GICD_CLRSPI_SR: RAZ/WI for Non-secure accesses
+  'gicd-read-only', // GICD_TYPER, GICD_IIDR, GICD_TYPER2, ID registers: writes ignored
+  'gicd-reserved', // reserved offsets of the distributor frame: RES0
   'x86-ir-read', // QEMU vtd_mem_ir_read / amdvi_mem_ir_read: reads of the interrupt window do nothing
   'lapic-not-an-msi', // a read, or a write narrower than 32 bits, in 0xFEE00000-0xFEEFFFFF without remapping
   'lapic-reserved-delivery-mode', // MSI data[10:8] = 011 or 110: reserved (Intel SDM vol. 3 "Message Data Register Format")

@@ -1,5 +1,6 @@
 import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
 import type { State } from '../../model/platform/state.ts';
+import { msiMappedPages } from '../../spec/invariants/doorbell-exposure.ts';
 import type { InvariantId } from '../../spec/invariants/types.ts';
 import { assignedGroups, devicesThrough } from '../../spec/invariants/witness.ts';
 
@@ -98,6 +99,11 @@ export const TRAITS: Record<InvariantId, InvariantTraits> = {
         const t = s.domains[s.groups[dev.group]?.domain ?? -1]?.type;
         return t === 'DMA' || t === 'UNMANAGED';
       }),
+  },
+  'doorbell-exposure': {
+    judges: 'state',
+    premise: "an assigned group's domain maps a page for its MSIs",
+    holds: (s) => assignedGroups(s).some((g) => g.devices.some((d) => msiMappedPages(s, d).length > 0)),
   },
   'userspace-msi-address': {
     judges: 'state',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ArmPlatform, deliverArm, parseArmPlatform } from '../../model/hw/arm.ts';
+import { inGicdFrame } from '../../model/hw/arm-gic/gicd.ts';
 import { inItsTranslationFrame } from '../../model/hw/arm-gic/its.ts';
 import { inV2mFrame } from '../../model/hw/arm-gic/v2m.ts';
 import { SMMUV3_CAUSES } from '../../model/hw/arm-smmuv3/causes.ts';
@@ -99,6 +100,10 @@ describe('Arm hardware totality (docs/hardware.md#arm-delivery-step-by-step)', (
                 expect(platform.v2m.some((f) => inV2mFrame(f, o.pa))).toBe(false);
                 break;
               case 'dropped':
+                break;
+              case 'register':
+                // Only a GICv3 distributor frame has non-doorbell registers that act on a write.
+                expect((platform.gicd ?? []).some((f) => inGicdFrame(f, o.pa))).toBe(true);
                 break;
               default: {
                 const never: never = o;

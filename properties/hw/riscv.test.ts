@@ -44,6 +44,10 @@ describe('RISC-V deliver is total (IOMMU spec "Process to translate an IOVA"; AI
             case 'dropped':
               expect(o.reason).toMatch(/^(imsic|mrif)-/);
               break;
+            case 'register':
+              // The IMSIC page has no register that acts on a write but seteipnum (AIA, IMSIC memory region).
+              expect.fail(`a register outcome on RISC-V: ${o.register}`);
+              break;
             default: {
               const never: never = o;
               throw new Error(`unknown outcome ${String(never)}`);

@@ -77,6 +77,8 @@ const hwText = (q: State['irqs'][number]): string => {
       return `ITS EventID ${hw.event} → LPI ${hw.lpi} (collection ${q.hart})`;
     case 'v2m':
       return `GICv2m SPI ${hw.spi}`;
+    case 'mbi':
+      return `MBI SPI ${hw.spi}`;
     case 'vtd':
       return `VT-d IRTE ${hw.irte} → APIC ${q.hart} vector 0x${hw.vector.toString(16)}`;
     case 'amd':

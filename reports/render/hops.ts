@@ -306,6 +306,31 @@ const STEPS: Record<string, StepText> = {
       `\`MSI_SETSPI_NS\` receives SPI ${s(f, 'spi')}, outside the frame's SPIs ${s(f, 'firstSpi')}..${Number(f.firstSpi) + Number(f.numSpis) - 1}: ignored.`,
     label: (f) => `SPI ${s(f, 'spi')} outside the frame`,
   },
+  // Arm: the GICv3 distributor frame (MBI).
+  'gicd-setspi': {
+    sentence: (f) =>
+      `\`GICD_SETSPI_NSR\` takes INTID ${s(f, 'intid')} from the data (bits 12:0), an implemented SPI (32..${31 + Number(f.spis)}) → SPI ${s(f, 'intid')} pending. The writer's identity is not consulted.`,
+    label: (f) => `SETSPI_NSR: SPI ${s(f, 'intid')}`,
+  },
+  'gicd-not-an-spi': {
+    sentence: (f) =>
+      `\`GICD_SETSPI_NSR\` receives INTID ${s(f, 'intid')}, not an implemented SPI (32..${31 + Number(f.spis)}): ignored.`,
+    label: (f) => `INTID ${s(f, 'intid')}: not an SPI`,
+  },
+  'gicd-register': {
+    sentence: (f) =>
+      `PA ${s(f, 'pa')} is \`${s(f, 'register')}\` of the distributor frame, not an MSI doorbell: the ${s(f, 'access')} acts on the register.`,
+    label: (f) => `${s(f, 'register')} ${s(f, 'access')}`,
+  },
+  'gicd-ignored': {
+    sentence: (f) =>
+      `\`${s(f, 'register')}\` is ${s(f, 'why') === 'read-only' ? 'read-only' : 'Secure-only (RAZ/WI to a Non-secure access)'}: the write is ignored.`,
+    label: (f) => `${s(f, 'register')}: ignored`,
+  },
+  'gicd-reserved': {
+    sentence: (f) => `Offset ${s(f, 'offset')} of the distributor frame is reserved (RES0): ignored.`,
+    label: () => 'reserved: ignored',
+  },
   // x86: the interrupt window, VT-d and AMD-Vi interrupt remapping, DMA remapping, the LAPIC.
   'window-check': {
     sentence: (f) =>
@@ -598,6 +623,7 @@ export const BLOCK_NAMES: Readonly<Record<string, string>> = {
   'arm-smmuv3': 'SMMUv3',
   'arm-gic-its': 'GICv3 ITS',
   'arm-gicv2m': 'GICv2m',
+  'arm-gicd': 'GICv3 distributor',
   'x86-window': 'x86 interrupt window',
   'vtd-ir': 'VT-d IR',
   'amd-ir': 'AMD-Vi IR',
@@ -686,6 +712,8 @@ export const outcomeText = (o: JsonOutcome): string => {
       return `fault \`${o.cause}\` (${o.arch}, ${faultCode(o)})`;
     case 'dropped':
       return `dropped (\`${o.reason}\`)`;
+    case 'register':
+      return `a ${o.access} of the non-doorbell register \`${o.register}\` at PA ${o.pa}`;
     default:
       return Object.entries(o)
         .map(([k, v]) => `${k} ${String(v)}`)

@@ -7,6 +7,9 @@ import {
   ITS_DOORBELL,
   imsicPage,
   LPI_BASE,
+  MBI_DOORBELL,
+  MBI_FIRST_SPI,
+  MBI_NUM_SPIS,
   MSI_PT_PPN,
   SW_MSI_BASE,
   SW_MSI_LENGTH,
@@ -205,9 +208,13 @@ const platformRows = (d: ReportData): Text[][] => {
         m('MSI target'),
         hw.irqchip === 'gicv3-its'
           ? m(`GICv3 ITS, \`GITS_TRANSLATER\` at PA \`${hx(ITS_DOORBELL)}\`; LPIs from ${LPI_BASE}`)
-          : m(
-              `GICv2m, \`MSI_SETSPI_NS\` at PA \`${hx(V2M_DOORBELL)}\`; SPIs ${V2M_FIRST_SPI}–${V2M_FIRST_SPI + V2M_NUM_SPIS - 1}`,
-            ),
+          : hw.irqchip === 'gicv3-mbi'
+            ? m(
+                `GICv3 MBI, \`GICD_SETSPI_NSR\` at PA \`${hx(MBI_DOORBELL)}\` in the distributor frame; SPIs ${MBI_FIRST_SPI}–${MBI_FIRST_SPI + MBI_NUM_SPIS - 1}`,
+              )
+            : m(
+                `GICv2m, \`MSI_SETSPI_NS\` at PA \`${hx(V2M_DOORBELL)}\`; SPIs ${V2M_FIRST_SPI}–${V2M_FIRST_SPI + V2M_NUM_SPIS - 1}`,
+              ),
       ]);
       rows.push([
         m('IOMMU'),

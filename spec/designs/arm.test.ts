@@ -77,4 +77,38 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
       expect(landsOn(fire(final, irqOfDevice(final, 0)), irqOfDevice(final, 0))).toBe(true);
     },
   );
+
+  designIt(
+    ['arm-its-shared-deviceid'],
+    'arm-its-shared-deviceid: assignment needs no allow_unsafe_interrupts, and the assigned device raises the host LPI by writing its EventID at its own doorbell IOVA: both ITT entries sit under DeviceID 0 (its_pci_msi_prepare, its_msi_prepare, its_node_init; docs/hardware.md#arm-platform)',
+    (d) => {
+      const { final, results } = replay(d, [ALLOC0, assign('iommufd', false), ALLOC1]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      const host = irqOfDevice(final, 0);
+      const own = irqOfDevice(final, 1);
+      expect([host.hw, own.hw]).toMatchObject([{ event: 0 }, { event: 1 }]);
+      const del = deliverFrom(final, 1, own.msg.addr, host.msg.data);
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+    },
+  );
+
+  designIt(
+    ['arm-gicv3-mbi'],
+    'arm-gicv3-mbi: assignment needs allow_unsafe_interrupts (EPERM); then the assigned device raises the host SPI through GICD_SETSPI_NSR, and the same mapped page reaches GICD_CTLR (drivers/irqchip/irq-gic-v3-mbi.c; docs/hardware.md#arm-gicv3-distributor-and-mbi)',
+    (d) => {
+      expect(replay(d, [ALLOC0, assign('type1', false)]).results[1]).toEqual({ ok: false, errno: 'EPERM' });
+      const { final } = replay(d, [ALLOC0, assign('type1', true), ALLOC1]);
+      const host = irqOfDevice(final, 0);
+      const own = irqOfDevice(final, 1);
+      const del = deliverFrom(final, 1, own.msg.addr, host.msg.data);
+      expect(ownerOf(del)).toBe('host');
+      expect(landsOn(del, host)).toBe(true);
+      const page = own.msg.addr & ~0xfffn;
+      expect(deliverFrom(final, 1, page, 0).outcome).toMatchObject({
+        kind: 'register',
+        register: 'GICD_CTLR',
+      });
+    },
+  );
 });

@@ -26,7 +26,7 @@ export type OwnerKind = (typeof OWNER_KINDS)[number];
 export const ownerKind = (owner: string): OwnerKind =>
   owner.startsWith('vm:') ? 'vm' : owner.startsWith('userspace:') ? 'userspace' : 'host';
 
-export const OUTCOME_KINDS = ['memory', 'interrupt', 'dropped', 'fault'] as const;
+export const OUTCOME_KINDS = ['memory', 'interrupt', 'dropped', 'fault', 'register'] as const;
 
 /**
  * The hand-written canonical scenario (build, assign, allocate MSIs, move affinity) and what it

@@ -3,6 +3,7 @@ import { assignmentGate } from './assignment-gate.ts';
 import { directMapped } from './direct-mapped.ts';
 import { dmaContainment } from './dma-containment.ts';
 import { domainSwitchContinuity } from './domain-switch-continuity.ts';
+import { doorbellExposure } from './doorbell-exposure.ts';
 import { guestContainment } from './guest-containment.ts';
 import { hwSwMsiExclusive } from './hw-sw-msi-exclusive.ts';
 import { msiDelivery } from './msi-delivery.ts';
@@ -29,6 +30,7 @@ export const INVARIANTS: ReadonlyMap<InvariantId, Invariant> = new Map(
     hwSwMsiExclusive,
     stageConsistency,
     userspaceMsiAddress,
+    doorbellExposure,
   ].map((i) => [i.id, i]),
 );
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { GICD_REGISTERS } from '../../model/hw/arm-gic/gicd.ts';
 import { alloc, armIts, armV2m, assign, setup, topo } from '../../model/kernel/testing.ts';
 import { type Domain, IOMMU_READ, IOMMU_WRITE, type State } from '../../model/platform/state.ts';
 import { getDesign } from '../designs/load.ts';
+import { DOORBELL_PAGE_OFFSETS, msiMappedPages } from './doorbell-exposure.ts';
 import { getInvariant, INVARIANTS } from './index.ts';
 import { INVARIANT_IDS, type InvariantId } from './types.ts';
 
@@ -13,7 +15,7 @@ const withDomain = (s: State, id: number, f: (d: Domain) => Domain): State => ({
 });
 
 describe('every invariant has one file, a statement and sources (docs/invariants.md)', () => {
-  it('registers exactly the 13 stable ids, each with a statement, rationale and at least one source', () => {
+  it('registers exactly the 14 stable ids, each with a statement, rationale and at least one source', () => {
     expect([...INVARIANTS.keys()]).toEqual([...INVARIANT_IDS]);
     for (const inv of INVARIANTS.values()) {
       expect(inv.statement.length).toBeGreaterThan(40);
@@ -21,7 +23,7 @@ describe('every invariant has one file, a statement and sources (docs/invariants
       expect(inv.sources.length).toBeGreaterThan(0);
     }
   });
-  it('all 13 hold on the boot state of the reference design arm-smmuv3-gicv3-its', () => {
+  it('all 14 hold on the boot state of the reference design arm-smmuv3-gicv3-its', () => {
     const d = getDesign('arm-smmuv3-gicv3-its');
     const s = setup(d, d.canonical.topology, []);
     for (const id of INVARIANT_IDS) expect(judge(id, s), id).toEqual([]);
@@ -99,5 +101,44 @@ describe('invariants that no catalogue design violates can still fail', () => {
     expect(judge('userspace-msi-address', broken)).toMatchObject([
       { witness: { kind: 'delivery', expected: 'page 0xa0000000' } },
     ]);
+  });
+});
+
+describe('doorbell-exposure: every register offset of a page mapped for MSIs (docs/invariants.md#doorbell-exposure)', () => {
+  it('the probed offsets cover each register of the GICv3 distributor map within its 4 KiB page, GITS_TRANSLATER, MSI_SETSPI_NS, MSI_TYPER, MSI_IIDR and seteipnum_le/be (Arm IHI 0069; SBSA GICv2m; RISC-V AIA, IMSIC memory region)', () => {
+    for (const r of GICD_REGISTERS) expect(DOORBELL_PAGE_OFFSETS, r.name).toContain(r.start & 0xfffn);
+    for (const off of [0x0n, 0x4n, 0x8n, 0x40n, 0xfccn]) expect(DOORBELL_PAGE_OFFSETS).toContain(off);
+  });
+
+  it('holds on the ITS: every offset of the SW_MSI doorbell page is GITS_TRANSLATER or RES0 of the translation frame (QEMU gicv3_its_translation_write)', () => {
+    const s = setup(armIts(), topo([{}]), [assign(0, 'iommufd'), alloc(0)]);
+    expect(msiMappedPages(s, 0)).toHaveLength(1);
+    expect(judge('doorbell-exposure', s)).toEqual([]);
+  });
+
+  it('fails on GICv3 MBI without mbi-alias: offset 0 of the mapped distributor page is GICD_CTLR (drivers/irqchip/irq-gic-v3-mbi.c mbi_irq_domain_alloc)', () => {
+    const mbi = { ...armV2m(), hardware: { arch: 'arm', irqchip: 'gicv3-mbi' } } as const;
+    const s = setup(mbi, topo([{}]), [assign(0, 'type1', { unsafe: true }), alloc(0)]);
+    expect(judge('doorbell-exposure', s)).toMatchObject([
+      {
+        witness: {
+          kind: 'write',
+          reached: { owner: 'host', what: 'register GICD_CTLR' },
+          allowed: 'userspace:0',
+        },
+      },
+    ]);
+  });
+
+  it('fails when a page mapped for MSIs reaches memory: an MSI mapping onto RAM', () => {
+    const s = setup(armIts(), topo([{}]), [assign(0, 'iommufd'), alloc(0)]);
+    const dom = s.groups[0]?.domain ?? -1;
+    const broken = withDomain(s, dom, (d) => ({
+      ...d,
+      pages: new Map(
+        [...d.pages].map(([iova, m]) => [iova, m.origin === 'msi' ? { ...m, ppn: 0x80000n } : m]),
+      ),
+    }));
+    expect(judge('doorbell-exposure', broken)).toMatchObject([{ witness: { reached: { owner: 'memory' } } }]);
   });
 });

@@ -21,6 +21,14 @@ export const jsonOutcome = (o: Outcome): JsonOutcome => {
       return { kind: 'dropped', reason: o.reason };
     case 'fault':
       return { kind: 'fault', arch: o.arch, cause: o.cause, code: o.code };
+    case 'register':
+      return {
+        kind: 'register',
+        block: o.block,
+        register: o.register,
+        pa: `0x${o.pa.toString(16)}`,
+        access: o.access,
+      };
     default: {
       const never: never = o;
       return never;

@@ -17,6 +17,7 @@ export const INVARIANT_IDS = [
   'hw-sw-msi-exclusive',
   'stage-consistency',
   'userspace-msi-address',
+  'doorbell-exposure',
 ] as const;
 export type InvariantId = (typeof INVARIANT_IDS)[number];
 

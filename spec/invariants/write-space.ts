@@ -13,6 +13,7 @@ import {
   IMSIC_MSI_PATTERN,
   ITS_DOORBELL,
   imsicPage,
+  MBI_DOORBELL,
   RAM_BASE_PAGE,
   V2M_DOORBELL,
   V2M_FIRST_SPI,
@@ -100,6 +101,7 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
     case 'arm':
       pages.add(ITS_DOORBELL >> 12n);
       pages.add(V2M_DOORBELL >> 12n);
+      pages.add(MBI_DOORBELL >> 12n);
       break;
     case 'x86':
       for (const q of s.irqs) if (q.hw.chip === 'vtd') addrs.add(vtdRemappableAddr(q.hw.irte));
@@ -137,7 +139,7 @@ export const candidateData = (s: State): number[] => {
     data.add(q.msg.data);
     if (q.hw.chip === 'imsic') data.add(q.hw.eiid);
     if (q.hw.chip === 'its') data.add(q.hw.event);
-    if (q.hw.chip === 'v2m') data.add(q.hw.spi);
+    if (q.hw.chip === 'v2m' || q.hw.chip === 'mbi') data.add(q.hw.spi);
     if ('vector' in q.hw) data.add(q.hw.vector);
   }
   if (s.hardware.arch === 'x86') for (const d of X86_MODE_DATA) data.add(d);
@@ -179,7 +181,7 @@ export const reachableInterrupts = (s: State, device: number): Hit[] => {
   const hits: Hit[] = [];
   const data = candidateData(s);
   for (const { addr, outcome } of probeWrites(s, device)) {
-    if (outcome.kind === 'memory') continue;
+    if (outcome.kind === 'memory' || outcome.kind === 'register') continue;
     if (outcome.kind === 'fault' && !(s.hardware.arch === 'x86' && inInterruptWindow(addr))) continue;
     for (const d of data) {
       const r = deliverCached(s, device, addr, d);

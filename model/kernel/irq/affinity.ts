@@ -38,7 +38,7 @@ export const irq_set_affinity = (s: State, device: number, vector: number, hart:
       if (q.domain === undefined) return { ok: true, state };
       return { ok: true, state: mapMsiPte(unmapMsiPte(state, q.domain, q.hart), q.domain, hart) };
     })
-    .with({ chip: 'its' }, { chip: 'v2m' }, (): AffinityStep => moved(s, { ...q, hart }))
+    .with({ chip: 'its' }, { chip: 'v2m' }, { chip: 'mbi' }, (): AffinityStep => moved(s, { ...q, hart }))
     .with({ chip: 'vtd' }, { chip: 'amd' }, { chip: 'lapic' }, (hw): AffinityStep => {
       const vec = freeCpuVector(s, hart);
       if (vec === undefined) return { ok: false, errno: 'ENOSPC' };

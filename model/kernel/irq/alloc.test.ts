@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { irqOf } from '../../platform/edit.ts';
-import { FIRST_DEVICE_VECTOR } from '../../platform/layout.ts';
+import { FIRST_DEVICE_VECTOR, MBI_DOORBELL, MBI_FIRST_SPI } from '../../platform/layout.ts';
 import { alloc, armIts, run, setup, topo, x86 } from '../testing.ts';
 import { compatAddr, vtdRemappableAddr } from './alloc.ts';
 
@@ -24,5 +24,26 @@ describe('msi_domain_alloc_irqs (kernel/irq/msi.c; irqchip compose_msi_msg)', ()
     const s = setup(x86('none'), topo([{}]), [alloc(0)]);
     expect(compatAddr(0)).toBe(0xfee0_0000n);
     expect(irqOf(s, 0, 0)?.msg).toEqual({ addr: 0xfee0_0000n, data: FIRST_DEVICE_VECTOR });
+  });
+
+  it('GICv3 MBI takes the lowest free SPI of mbi-ranges and maps GICD_SETSPI_NSR with iommu_dma_prepare_msi: the message is the doorbell IOVA + 0x40 and the SPI (drivers/irqchip/irq-gic-v3-mbi.c mbi_irq_domain_alloc, mbi_compose_msi_msg)', () => {
+    const mbi = {
+      ...armIts({ defaultDomain: 'dma', isolatedMsiClaim: false }),
+      hardware: { arch: 'arm', irqchip: 'gicv3-mbi' },
+    } as const;
+    const s = setup(mbi, topo([{}, {}]), [alloc(0), alloc(1), alloc(0)]);
+    expect(s.irqs.map((q) => q.hw)).toEqual([
+      { chip: 'mbi', spi: MBI_FIRST_SPI },
+      { chip: 'mbi', spi: MBI_FIRST_SPI + 1 },
+      { chip: 'mbi', spi: MBI_FIRST_SPI + 2 },
+    ]);
+    const q = irqOf(s, 0, 0);
+    expect(q?.msg.data).toBe(MBI_FIRST_SPI);
+    expect((q?.msg.addr ?? 0n) & 0xfffn).toBe(MBI_DOORBELL & 0xfffn);
+    // The DMA domain's MSI page maps the distributor page (iommu_dma_get_msi_page).
+    const dom = s.domains[s.groups[0]?.domain ?? -1];
+    expect(
+      [...(dom?.pages.values() ?? [])].some((m) => m.origin === 'msi' && m.ppn === MBI_DOORBELL >> 12n),
+    ).toBe(true);
   });
 });

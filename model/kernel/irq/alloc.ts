@@ -1,11 +1,15 @@
 import { match } from 'ts-pattern';
 import { addIrq, deviceOf, groupOf, setIrq } from '../../platform/edit.ts';
+import { devicesWithDeviceId, itsDeviceId, ittEvents } from '../../platform/iort.ts';
 import {
   FIRST_DEVICE_VECTOR,
   IMSIC_IDS,
   IMSIC_IPI_ID,
   ITS_DOORBELL,
   LPI_BASE,
+  MBI_DOORBELL,
+  MBI_FIRST_SPI,
+  MBI_NUM_SPIS,
   V2M_DOORBELL,
   V2M_FIRST_SPI,
   V2M_NUM_SPIS,
@@ -60,6 +64,21 @@ export const vtdRemappableAddr = (handle: number): bigint =>
 export const compatAddr = (apic: number): bigint => X86_MSI_BASE | (BigInt(apic) << 12n);
 
 /**
+ * The EventID of a new ITS IRQ of `device`: the lowest free event of the ITT of its DeviceID
+ * (its_irq_domain_alloc → its_alloc_device_irq, bitmap_find_free_region). Devices whose DeviceIDs
+ * collide share one its_device and its ITT: its_msi_prepare finds it ("Reusing ITT for devID") and
+ * marks it shared (drivers/irqchip/irq-gic-v3-its.c, Linux 7.0). A full ITT is -ENOSPC.
+ */
+export const freeItsEvent = (s: State, device: number): number | undefined => {
+  const id = itsDeviceId(s, device);
+  const sharing = new Set(devicesWithDeviceId(s, id));
+  const used = new Set(
+    s.irqs.filter((q) => sharing.has(q.device)).map((q) => (q.hw.chip === 'its' ? q.hw.event : -1)),
+  );
+  return lowestFree(used, 0, ittEvents(s, id));
+};
+
+/**
  * The doorbell address for a translated irqchip (ITS, GICv2m): iommu_dma_prepare_msi, or with
  * userspace-supplied IOVAs (seed 003) the IOVA userspace gave for this vector; a missing one is an
  * error, never a kernel allocation.
@@ -108,18 +127,24 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
       return { ok: true, state, irq };
     })
     .with({ arch: 'arm', irqchip: 'gicv3-its' }, (): IrqStep => {
+      const event = freeItsEvent(s, device);
+      if (event === undefined) return { ok: false, errno: 'ENOSPC' };
       const lpi = LPI_BASE + s.nextIrq;
-      return finish(
-        armDoorbell(s, device, vector, ITS_DOORBELL),
-        { chip: 'its', event: vector, lpi },
-        vector,
-      );
+      return finish(armDoorbell(s, device, vector, ITS_DOORBELL), { chip: 'its', event, lpi }, event);
     })
     .with({ arch: 'arm', irqchip: 'gicv2m' }, (): IrqStep => {
       const used = new Set(s.irqs.map((q) => (q.hw.chip === 'v2m' ? q.hw.spi : -1)));
       const spi = lowestFree(used, V2M_FIRST_SPI, V2M_FIRST_SPI + V2M_NUM_SPIS);
       if (spi === undefined) return { ok: false, errno: 'ENOSPC' };
       return finish(armDoorbell(s, device, vector, V2M_DOORBELL), { chip: 'v2m', spi }, spi);
+    })
+    .with({ arch: 'arm', irqchip: 'gicv3-mbi' }, (): IrqStep => {
+      // mbi_irq_domain_alloc: the lowest free SPI of the mbi-ranges bitmap, then
+      // iommu_dma_prepare_msi(mbi_phys_base + GICD_SETSPI_NSR); mbi_compose_msi_msg: data = the SPI.
+      const used = new Set(s.irqs.map((q) => (q.hw.chip === 'mbi' ? q.hw.spi : -1)));
+      const spi = lowestFree(used, MBI_FIRST_SPI, MBI_FIRST_SPI + MBI_NUM_SPIS);
+      if (spi === undefined) return { ok: false, errno: 'ENOSPC' };
+      return finish(armDoorbell(s, device, vector, MBI_DOORBELL), { chip: 'mbi', spi }, spi);
     })
     .with({ arch: 'x86' }, (x): IrqStep => {
       const vec = freeCpuVector(s, hart);

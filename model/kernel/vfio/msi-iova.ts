@@ -1,5 +1,5 @@
 import { deviceOf, groupOf, ioasOf, irqOf, setDevice, setIrq } from '../../platform/edit.ts';
-import { ITS_DOORBELL, V2M_DOORBELL } from '../../platform/layout.ts';
+import { armMsiDoorbell } from '../../platform/layout.ts';
 import { ownerKey, type State } from '../../platform/state.ts';
 import { PAGE_MASK, pageOf } from '../../types/addr.ts';
 import { err, OK } from '../errno.ts';
@@ -21,9 +21,7 @@ export const vfio_set_msi_iova = (s0: State, device: number, vector: number, iov
     return { state: s0, result: err('EINVAL') };
   }
   const page = pageOf(iova);
-  const doorbell = pageOf(
-    s0.hardware.arch === 'arm' && s0.hardware.irqchip === 'gicv2m' ? V2M_DOORBELL : ITS_DOORBELL,
-  );
+  const doorbell = pageOf(armMsiDoorbell(s0.hardware.arch === 'arm' ? s0.hardware.irqchip : 'gicv3-its'));
   // The doorbell is an ordinary mapping of the owner's address space (an IOAS area / a type1 DMA
   // at the doorbell's physical page), refused where the backend refuses any map (reserved ranges:
   // -EINVAL; an existing mapping: -EEXIST). Naming the same doorbell page again is a no-op.

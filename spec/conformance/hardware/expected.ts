@@ -357,6 +357,7 @@ const found = (o: Outcome, name: string): Val => {
     case 'fault':
       return name === 'cause' ? causeOf(o) : name === 'cause_hex' ? num(o.code, true) : NONE;
     case 'dropped':
+    case 'register':
       return NONE;
     default: {
       const never: never = o;
