@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Counterexample } from '../counterexamples/schema.ts';
 import { type CheckRun, type PairCheck, reproduceCommand } from '../properties/gate.ts';
 import { type GateData, type Problem, storedOf } from '../properties/gate-data.ts';
+import { strengthOf } from '../properties/strength.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { type Witness, WitnessSchema } from '../spec/invariants/witness-schema.ts';
@@ -29,6 +30,18 @@ const CounterexampleSnapshotSchema = z.object({
 });
 export type CounterexampleSnapshot = z.infer<typeof CounterexampleSnapshotSchema>;
 
+/** How strong the recorded verdict is, from the pair's committed certificate (properties/strength.ts). */
+const StrengthSnapshotSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.enum(['exhaustive', 'vacuous', 'minimal']),
+    scope: z.string(),
+    states: z.number().int(),
+    depth: z.number().int(),
+    premise: z.string(),
+  }),
+  z.object({ kind: z.literal('random'), why: z.string() }),
+]);
+
 const PairSnapshotSchema = z.object({
   design: z.string(),
   invariant: z.enum(INVARIANT_IDS),
@@ -39,6 +52,8 @@ const PairSnapshotSchema = z.object({
   seed: z.number().int(),
   reproduce: z.string(),
   counterexample: CounterexampleSnapshotSchema.optional(),
+  /** Added in msispec 0.1.0 after format 1 was fixed; a snapshot written before has none. */
+  strength: StrengthSnapshotSchema.optional(),
 });
 export type PairSnapshot = z.infer<typeof PairSnapshotSchema>;
 
@@ -136,6 +151,7 @@ export const snapshotOf = (run: CheckRun, data: GateData, problems: readonly Pro
         seed: r.seed,
         reproduce: reproduceCommand(r, run.seed, run.runs),
         ...(c === undefined ? {} : { counterexample: c }),
+        strength: strengthOf(data.strengths, r.design, r.invariant),
       };
     }),
     problems: [...problems],

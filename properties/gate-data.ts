@@ -13,6 +13,7 @@ import { REPO, type Repo } from '../spec/repo.ts';
 import { type Expected, expectedOf, loadVerdicts, pairFile, type Verdicts } from '../spec/verdicts.ts';
 import { cannotSucceed, opCoverage } from './coverage.ts';
 import { pairSeed, SEED } from './settings.ts';
+import { type Strengths, strengthsOf } from './strength.ts';
 
 /**
  * Everything the gate reads, loaded and validated up front: the catalogue (spec/designs), the
@@ -27,6 +28,8 @@ export interface GateData {
   readonly verdictsFile: string;
   /** By file, relative to counterexamples/: `<invariant>/<design>.json`. */
   readonly counterexamples: ReadonlyMap<string, Counterexample>;
+  /** How strong each pair's verdict is, from its committed certificate (properties/strength.ts). */
+  readonly strengths: Strengths;
 }
 
 const requireFolder = (dir: string): void => {
@@ -62,7 +65,8 @@ export const loadGateData = (repo: Repo = REPO, verdictsFile = repo.verdicts): G
       });
     counterexamples.set(f, c);
   }
-  return { repo, designs, verdicts, verdictsFile, counterexamples };
+  const strengths = strengthsOf(verdicts, ids, repo);
+  return { repo, designs, verdicts, verdictsFile, counterexamples, strengths };
 };
 
 /** Every design × invariant pair of the catalogue, design by design in id order. */

@@ -5,9 +5,10 @@ import { deliverFrom } from '../../model/platform/deliver.ts';
 import type { Op, Topology } from '../../model/platform/scenario.ts';
 import { ownerKey, type State } from '../../model/platform/state.ts';
 import type { Hop } from '../../model/types/hop.ts';
+import { type Strength, type Strengths, strengthOf } from '../../properties/strength.ts';
 import type { Design } from '../../spec/designs/schema.ts';
 import { getInvariant } from '../../spec/invariants/index.ts';
-import type { Invariant } from '../../spec/invariants/types.ts';
+import { INVARIANT_IDS, type Invariant, type InvariantId } from '../../spec/invariants/types.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
 import { replay } from '../../spec/replay.ts';
 
@@ -52,6 +53,8 @@ export interface ReportData {
   readonly boot: Snapshot;
   /** Each device at the end of the trace: the reserved regions its IOMMU driver reports, and its group's domain. */
   readonly devices: readonly DeviceRow[];
+  /** The strength of the design's verdict on every invariant, from certificates/ (properties/strength.ts). */
+  readonly strengths: ReadonlyMap<InvariantId, Strength>;
 }
 
 /** A device of the final state, as the platform table shows it. */
@@ -120,7 +123,12 @@ const snapshot = (s: State): Snapshot => ({
 });
 
 /** Replays a counterexample and gathers what its report shows. Pure: no I/O. */
-export const reportData = (design: Design, c: Counterexample, file: string): ReportData => {
+export const reportData = (
+  design: Design,
+  c: Counterexample,
+  file: string,
+  strengths: Strengths,
+): ReportData => {
   const invariant = getInvariant(c.invariant);
   const r = replay(design, c.scenario, [invariant]);
   const trace: TraceRow[] = r.steps
@@ -167,5 +175,6 @@ export const reportData = (design: Design, c: Counterexample, file: string): Rep
     reproduces,
     boot,
     devices,
+    strengths: new Map(INVARIANT_IDS.map((i) => [i, strengthOf(strengths, design.id, i)])),
   };
 };
