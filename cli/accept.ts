@@ -1,5 +1,6 @@
 import { type Counterexample, overBound, sizeOf } from '../counterexamples/schema.ts';
 import { removeCounterexample, writeCounterexample } from '../counterexamples/store.ts';
+import { classified } from '../counterexamples/witness-class.ts';
 import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
 import { checkPair } from '../properties/pair.ts';
 import { pairSeed } from '../properties/settings.ts';
@@ -118,7 +119,7 @@ const decide = (
         file: 'remove',
         says: `${holding(before).verdict}: ${file} no longer reproduces; it and its reports are removed`,
       };
-    const now = { afterOp: r.violation.index, witness: r.violation.violation.witness };
+    const now = classified({ afterOp: r.violation.index, witness: r.violation.violation.witness });
     const changed = JSON.stringify(now) !== JSON.stringify(stored.violation);
     return violated(
       { ...stored, violation: now },
@@ -140,8 +141,14 @@ const decide = (
       design: design.id,
       status: 'expected',
       scenario: s.scenario,
-      violation: { afterOp: s.index, witness: s.violation.witness },
-      found: { seed: s.seed, path: s.path, runs: s.runs, shrinks: s.shrinks },
+      violation: classified({ afterOp: s.index, witness: s.violation.witness }),
+      found: {
+        seed: s.seed,
+        path: s.path,
+        runs: s.runs,
+        shrinks: s.shrinks,
+        ...(s.firstClass === undefined ? {} : { firstClass: s.firstClass }),
+      },
       date: new Date().toISOString().slice(0, 10),
       msispec: VERSION,
     },

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Counterexample } from '../counterexamples/schema.ts';
 import { writeCounterexample } from '../counterexamples/store.ts';
+import { classified } from '../counterexamples/witness-class.ts';
 import { type CheckRun, checkVerdict, type PairCheck } from '../properties/gate.ts';
 import {
   corpusProblems,
@@ -80,8 +81,14 @@ export const runGate = (data: GateData, o: GateOptions): GateOutcome => {
         design: id,
         status: 'new',
         scenario: s.scenario,
-        violation: { afterOp: s.index, witness: s.violation.witness },
-        found: { seed: s.seed, path: s.path, runs: s.runs, shrinks: s.shrinks },
+        violation: classified({ afterOp: s.index, witness: s.violation.witness }),
+        found: {
+          seed: s.seed,
+          path: s.path,
+          runs: s.runs,
+          shrinks: s.shrinks,
+          ...(s.firstClass === undefined ? {} : { firstClass: s.firstClass }),
+        },
         date: started.slice(0, 10),
         msispec: VERSION,
       };

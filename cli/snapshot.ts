@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Counterexample } from '../counterexamples/schema.ts';
+import { classified, WITNESS_CLASSES, witnessClass } from '../counterexamples/witness-class.ts';
 import { type CheckRun, type PairCheck, reproduceCommand } from '../properties/gate.ts';
 import { type GateData, type Problem, storedOf } from '../properties/gate-data.ts';
 import { strengthOf } from '../properties/strength.ts';
@@ -23,6 +24,8 @@ const CounterexampleSnapshotSchema = z.object({
   /** The kind of violation: the witness kind and where the write ended. */
   class: z.string(),
   witness: WitnessSchema,
+  /** The witness's strength class (counterexamples/witness-class.ts); absent unless a write. Added after format 1 was fixed. */
+  witnessClass: z.enum(WITNESS_CLASSES).optional(),
   /** Each op up to the violation with the kernel's result, as text. */
   trace: z.array(z.string()),
   /** Whether the stored file records exactly this witness and op (always false for a search). */
@@ -110,10 +113,11 @@ const counterexampleOf = (
   const c = r.counterexample;
   if (c === undefined) return undefined;
   const t = c.scenario.topology;
+  const cls = witnessClass(c.witness);
   const recorded =
     c.source === 'stored' &&
     stored !== undefined &&
-    canonicalJson(stored.violation) === canonicalJson({ afterOp: c.afterOp, witness: c.witness });
+    canonicalJson(stored.violation) === canonicalJson(classified({ afterOp: c.afterOp, witness: c.witness }));
   return {
     source: c.source,
     ...(c.source === 'stored' ? { file: `counterexamples/${pairFile(r.invariant, r.design)}` } : {}),
@@ -121,6 +125,7 @@ const counterexampleOf = (
     afterOp: c.afterOp,
     class: classOf(c.witness),
     witness: c.witness,
+    ...(cls === undefined ? {} : { witnessClass: cls }),
     trace: c.results.map((res, i) => {
       const op = c.scenario.ops[i];
       return op === undefined ? resultText(res) : `${opText(op, t)} → ${resultText(res, op)}`;

@@ -3,6 +3,7 @@ import { type Scenario, ScenarioSchema } from '../model/platform/scenario.ts';
 import { DESIGN_ID } from '../spec/designs/schema.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { WitnessSchema } from '../spec/invariants/witness-schema.ts';
+import { WITNESS_CLASSES, weakerClass, witnessClass } from './witness-class.ts';
 
 const count = z.number().int().min(0);
 
@@ -37,6 +38,11 @@ export const CounterexampleSchema = z
       /** Index of the op after which the invariant first failed (-1: at boot). */
       afterOp: z.number().int().min(-1),
       witness: WitnessSchema,
+      /**
+       * The witness's strength class (witness-class.ts), for a write witness only; always the class
+       * of `witness`. A file written before the field existed has none and is given it on reading.
+       */
+      class: z.enum(WITNESS_CLASSES).optional(),
     }),
     found: z.object({
       seed: z.number().int(),
@@ -45,6 +51,12 @@ export const CounterexampleSchema = z
       /** Scenarios generated until the first failure; shrink steps taken. */
       runs: z.number().int().min(1),
       shrinks: z.number().int().min(0),
+      /**
+       * The witness class of the first failing scenario, before shrinking; the stored witness is
+       * never weaker (properties/pair.ts checkPair). Absent when unknown: found before classes
+       * were kept, or a witness that is not a write.
+       */
+      firstClass: z.enum(WITNESS_CLASSES).optional(),
     }),
     /**
      * Set by `msispec prove`: no smaller counterexample exists within the named scope — none with
@@ -77,12 +89,32 @@ export const CounterexampleSchema = z
         path: ['violation', 'afterOp'],
         message: `must be below ${c.scenario.ops.length}, the number of ops`,
       });
+    const cls = witnessClass(c.violation.witness);
+    if (c.violation.class !== undefined && c.violation.class !== cls)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['violation', 'class'],
+        message: `must be ${cls === undefined ? 'absent (the witness is not a write)' : `"${cls}", the class of the witness`}`,
+      });
+    if (weakerClass(cls, c.found.firstClass))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['violation', 'class'],
+        message: `"${cls}" is weaker than the first failure found ("${c.found.firstClass}"): shrinking must keep the first failure's class`,
+      });
     if (c.status === 'expected' && c.bound === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['bound'],
         message: 'a reviewed counterexample stores its size bound (msispec accept writes it)',
       });
+  })
+  // Migration: a file from before witness classes gets its witness's class on reading.
+  .transform((c) => {
+    const cls = witnessClass(c.violation.witness);
+    return cls === undefined || c.violation.class !== undefined
+      ? c
+      : { ...c, violation: { ...c.violation, class: cls } };
   });
 export type Counterexample = z.infer<typeof CounterexampleSchema>;
 

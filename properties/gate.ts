@@ -1,4 +1,10 @@
 import type { Counterexample } from '../counterexamples/schema.ts';
+import {
+  WITNESS_CLASS_TEXT,
+  weakerClass,
+  witnessClass,
+  witnessLabel,
+} from '../counterexamples/witness-class.ts';
 import type { KResult } from '../model/kernel/errno.ts';
 import type { Scenario } from '../model/platform/scenario.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
@@ -60,7 +66,8 @@ const judged = (
 
 /**
  * Judges one pair. Expected `violated`: replay the stored counterexample; it must still violate the
- * invariant with a witness of the same kind, after the same op. Otherwise (`holds`, `n/a` or
+ * invariant with a witness of the same kind, no weaker in class (counterexamples/witness-class.ts),
+ * after the same op. Otherwise (`holds`, `n/a` or
  * unreviewed): search `runs` random scenarios; a violation is a mismatch, and an unreviewed pair
  * is a mismatch whatever it finds, until its verdict is recorded.
  */
@@ -94,6 +101,15 @@ export const checkVerdict = (
         ok: false,
         counterexample: c,
         why: `${file} now gives a '${got}' witness, not '${kind}'`,
+      };
+    const cls = witnessClass(c.witness);
+    if (weakerClass(cls, stored.violation.class))
+      return {
+        ...base,
+        found: 'violated',
+        ok: false,
+        counterexample: c,
+        why: `${file} now gives a weaker witness: ${cls === undefined ? 'none' : WITNESS_CLASS_TEXT[cls]}, not ${stored.violation.class === undefined ? '?' : WITNESS_CLASS_TEXT[stored.violation.class]} as recorded`,
       };
     if (c.afterOp !== stored.violation.afterOp)
       return {
@@ -154,6 +170,6 @@ export const shrunkOps = (c: FoundCounterexample): string[] => {
       const r = c.results[i];
       return `${String(i + 1).padStart(3)}. ${opText(op, t)}${r === undefined ? '' : ` → ${resultText(r, op)}`}`;
     }),
-    c.afterOp < 0 ? 'violated at boot' : `violated after op ${c.afterOp + 1} (${c.witness.kind} witness)`,
+    `${c.afterOp < 0 ? 'violated at boot' : `violated after op ${c.afterOp + 1}`} (${witnessLabel(c.witness)})`,
   ];
 };

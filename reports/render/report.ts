@@ -1,3 +1,4 @@
+import { WITNESS_CLASS_TEXT, WITNESS_CLASSES, witnessClass } from '../../counterexamples/witness-class.ts';
 import {
   IMSIC_GUEST_INDEX_BITS,
   IMSIC_IDS,
@@ -554,6 +555,29 @@ const deliveryWitness = (d: ReportData, w: Extract<Witness, { kind: 'delivery' }
   ];
 };
 
+/** The write witness's strength class, and how it compares with the first failure found. */
+const witnessClassBlocks = (d: ReportData): Block[] => {
+  const cls = witnessClass(d.witness);
+  if (cls === undefined) return [];
+  const first = d.counterexample.found.firstClass;
+  const rank = WITNESS_CLASSES.map((c) => WITNESS_CLASS_TEXT[c]).join(' > ');
+  const found =
+    first === undefined
+      ? 'The class of the first failing scenario was not recorded (the file predates witness classes).'
+      : first === cls
+        ? 'The first failing scenario the random search found had the same class; shrinking kept it.'
+        : `The first failing scenario the random search found had a weaker class (${WITNESS_CLASS_TEXT[first]}).`;
+  return [
+    {
+      kind: 'p',
+      text: [
+        b(...m('Witness class:')),
+        ...txt(` ${WITNESS_CLASS_TEXT[cls]} (strongest first: ${rank}). ${found}`),
+      ],
+    },
+  ];
+};
+
 /** What a non-write witness shows, in a few words (the last arrow of the trace diagram). */
 const witnessSummary = (w: Witness): string => {
   switch (w.kind) {
@@ -605,7 +629,7 @@ const witnessBlocks = (d: ReportData): Block[] => {
   const w = d.witness;
   switch (w.kind) {
     case 'write':
-      return writeWitness(d, w);
+      return [...writeWitness(d, w), ...witnessClassBlocks(d)];
     case 'delivery':
       return deliveryWitness(d, w);
     case 'gate':
