@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkVerdict } from '../properties/gate.ts';
 import { checkPair } from '../properties/pair.ts';
 import { pairSeed, SEED } from '../properties/settings.ts';
 import { getDesign } from '../spec/designs/load.ts';
@@ -83,5 +84,30 @@ describe('witness strength classes (counterexamples/witness-class.ts)', () => {
     if (!r.violated) return;
     expect(r.firstClass).toBe('host-irq');
     expect(witnessClass(r.violation.witness)).toBe('host-irq');
+  });
+
+  it('the gate fails a stored counterexample whose replay gives a weaker class than recorded (properties/gate.ts checkVerdict)', () => {
+    const c = readCounterexample(join(COUNTEREXAMPLES_DIR, 'msi-isolation/riscv-hart-only-msi-table.json'));
+    const design = getDesign(c.design);
+    const inv = getInvariant(c.invariant);
+    const verdict = {
+      verdict: 'violated',
+      counterexample: 'msi-isolation/riscv-hart-only-msi-table.json',
+      note: 'n',
+    } as const;
+    expect(checkVerdict(design, inv, verdict, c, SEED, 1).ok).toBe(true);
+    // As if the file had recorded a host device's IRQ: today's replay reaches only the host IPI.
+    const r = checkVerdict(
+      design,
+      inv,
+      verdict,
+      { ...c, violation: { ...c.violation, class: 'host-irq' } },
+      SEED,
+      1,
+    );
+    expect(r.ok).toBe(false);
+    expect(r.why).toMatch(
+      /now gives a weaker witness: a host system vector or IPI, not a host device's IRQ as recorded/,
+    );
   });
 });
