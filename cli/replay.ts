@@ -31,7 +31,7 @@ export const replayCommand = (argv: readonly string[], ctx: Context): number => 
   if (design === undefined) throw new UsageError(`no design ${c.design}`); // readCounterexample checked it
   // The same replay and witness trace a report shows (reports/render/data.ts).
   const strengths = strengthsOf(loadVerdicts(ctx.repo.verdicts, [...designs.keys()]), [c.design], ctx.repo);
-  const d = reportData(design, c, file, strengths);
+  const d = reportData(design, c, file, { strengths, remedies: {} });
   out(`${c.invariant} on ${c.design} — ${d.invariant.title}`);
   out(`${d.invariant.statement}\n`);
   const t = c.scenario.topology;

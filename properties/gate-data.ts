@@ -9,6 +9,7 @@ import { loadDesigns } from '../spec/designs/load.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import { InputFileError, unknownId } from '../spec/input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
+import { loadRemedies, type Remedies } from '../spec/remedies.ts';
 import { REPO, type Repo } from '../spec/repo.ts';
 import { type Expected, expectedOf, loadVerdicts, pairFile, type Verdicts } from '../spec/verdicts.ts';
 import { cannotSucceed, opCoverage } from './coverage.ts';
@@ -30,6 +31,8 @@ export interface GateData {
   readonly counterexamples: ReadonlyMap<string, Counterexample>;
   /** How strong each pair's verdict is, from its committed certificate (properties/strength.ts). */
   readonly strengths: Strengths;
+  /** spec/remedies.json: what makes each invariant hold, for the reports. */
+  readonly remedies: Remedies;
 }
 
 const requireFolder = (dir: string): void => {
@@ -66,7 +69,8 @@ export const loadGateData = (repo: Repo = REPO, verdictsFile = repo.verdicts): G
     counterexamples.set(f, c);
   }
   const strengths = strengthsOf(verdicts, ids, repo);
-  return { repo, designs, verdicts, verdictsFile, counterexamples, strengths };
+  const remedies = loadRemedies(join(repo.root, 'spec', 'remedies.json'));
+  return { repo, designs, verdicts, verdictsFile, counterexamples, strengths, remedies };
 };
 
 /** Every design × invariant pair of the catalogue, design by design in id order. */

@@ -10,6 +10,7 @@ import type { Design } from '../../spec/designs/schema.ts';
 import { getInvariant } from '../../spec/invariants/index.ts';
 import { INVARIANT_IDS, type Invariant, type InvariantId } from '../../spec/invariants/types.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
+import type { Remedies, Remedy } from '../../spec/remedies.ts';
 import { replay } from '../../spec/replay.ts';
 
 /** One op of the trace with what the kernel returned, and what it changed that a reader needs. */
@@ -55,6 +56,8 @@ export interface ReportData {
   readonly devices: readonly DeviceRow[];
   /** The strength of the design's verdict on every invariant, from certificates/ (properties/strength.ts). */
   readonly strengths: ReadonlyMap<InvariantId, Strength>;
+  /** What makes the invariant hold on any design (spec/remedies.json), when recorded. */
+  readonly remedy?: Remedy;
 }
 
 /** A device of the final state, as the platform table shows it. */
@@ -122,12 +125,25 @@ const snapshot = (s: State): Snapshot => ({
   requireDirect: s.devices.filter((dev) => dev.requireDirect).map((dev) => dev.index),
 });
 
+/**
+ * On a platform whose MSI controller is not an ITS (GICv2m), the IORT's DeviceID output goes
+ * nowhere: the hop keeps the StreamID only (Arm IORT DEN 0049: an ID mapping to an ITS group
+ * node; a GICv2m frame has none), so a report does not show a DeviceID hop that does not exist.
+ */
+const withoutDeviceId = (hops: Hop[]): void => {
+  for (const [i, h] of hops.entries())
+    if (h.step === 'iort-id-mapping' && h.facts.deviceId !== undefined) {
+      const { deviceId: _, ...facts } = h.facts;
+      hops[i] = { ...h, facts };
+    }
+};
+
 /** Replays a counterexample and gathers what its report shows. Pure: no I/O. */
 export const reportData = (
   design: Design,
   c: Counterexample,
   file: string,
-  strengths: Strengths,
+  { strengths, remedies }: { readonly strengths: Strengths; readonly remedies: Remedies },
 ): ReportData => {
   const invariant = getInvariant(c.invariant);
   const r = replay(design, c.scenario, [invariant]);
@@ -145,6 +161,7 @@ export const reportData = (
   if (final !== undefined && w.kind === 'write') deliverFrom(final, w.device, BigInt(w.addr), w.data, hops);
   if (final !== undefined && w.kind === 'delivery')
     deliverFrom(final, w.device, BigInt(w.msg.addr), w.msg.data, hops);
+  if (design.hardware.arch === 'arm' && design.hardware.irqchip !== 'gicv3-its') withoutDeviceId(hops);
   const reproduces = r.violation !== undefined && r.violation.violation.witness.kind === w.kind;
   const first = r.steps[0]?.state;
   const boot =
@@ -176,5 +193,6 @@ export const reportData = (
     boot,
     devices,
     strengths: new Map(INVARIANT_IDS.map((i) => [i, strengthOf(strengths, design.id, i)])),
+    ...(remedies[c.invariant] === undefined ? {} : { remedy: remedies[c.invariant] }),
   };
 };

@@ -6,6 +6,7 @@ import { certificatePath, readCertificate } from '../../properties/exhaustive/ce
 import type { Strength, Strengths } from '../../properties/strength.ts';
 import { getDesign } from '../../spec/designs/load.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
+import { loadRemedies } from '../../spec/remedies.ts';
 import { expectedOf, loadVerdicts, pairFile } from '../../spec/verdicts.ts';
 import { reportData } from './data.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -45,7 +46,10 @@ const FILE = 'msi-isolation/riscv-hart-only-msi-table.json';
 describe('golden report', () => {
   it('renders msi-isolation × riscv-hart-only-msi-table exactly as the committed golden file (seed 000; docs/architecture.md#reports)', () => {
     const c = readCounterexample(join(COUNTEREXAMPLES_DIR, FILE));
-    const data = reportData(getDesign(c.design), c, `counterexamples/${FILE}`, committedStrengths(c.design));
+    const data = reportData(getDesign(c.design), c, `counterexamples/${FILE}`, {
+      strengths: committedStrengths(c.design),
+      remedies: loadRemedies(),
+    });
     const md = renderMarkdown(data, expectedOf(loadVerdicts(), c.design, c.invariant));
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, md);
     expect(existsSync(GOLDEN), `missing ${GOLDEN}: run with UPDATE_GOLDEN=1`).toBe(true);

@@ -764,11 +764,24 @@ const whyBlocks = (d: ReportData, verdict: Expected): Block[] => [
 
 const remedyBlocks = (d: ReportData): Block[] => {
   const remedies = d.design.remedies.filter((r) => r.for.includes(d.invariant.id));
+  const general: Block[] =
+    d.remedy === undefined
+      ? []
+      : [
+          {
+            kind: 'p',
+            text: [
+              b(...m(`What makes ${d.invariant.id} hold on any design:`)),
+              ...txt(` ${d.remedy.text.replace(/\.$/, '')} (${d.remedy.source}).`),
+            ],
+          },
+        ];
   return [
     { kind: 'h2', text: m('What would make it hold (from the sources)') },
     remedies.length === 0
       ? { kind: 'p', text: m(`The design's sources do not say what would make ${d.invariant.id} hold.`) }
       : { kind: 'ul', items: remedies.map((x) => txt(x.text)) },
+    ...general,
   ];
 };
 

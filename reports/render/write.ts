@@ -22,7 +22,7 @@ export const renderReports = (data: GateData): Map<string, string> => {
   for (const [f, c] of data.counterexamples) {
     const design = data.designs.get(c.design);
     if (design === undefined) continue; // loadGateData refuses such a file
-    const d = reportData(design, c, `counterexamples/${f}`, data.strengths);
+    const d = reportData(design, c, `counterexamples/${f}`, data);
     const verdict = expected(data, c.design, c.invariant);
     files.set(reportPath(c.invariant, c.design, 'md'), renderMarkdown(d, verdict));
     files.set(reportPath(c.invariant, c.design, 'html'), renderHtml(d, verdict));
