@@ -2,7 +2,15 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { writeCounterexample } from '../counterexamples/store.ts';
+import { classified, witnessClass } from '../counterexamples/witness-class.ts';
+import { certificatePath, readCertificate } from '../properties/exhaustive/certificate.ts';
+import { checkPair } from '../properties/pair.ts';
+import { pairSeed, SEED } from '../properties/settings.ts';
+import { getDesign } from '../spec/designs/load.ts';
+import { getInvariant } from '../spec/invariants/index.ts';
 import { main } from './main.ts';
+import { strongerStored } from './prove.ts';
 
 /**
  * `msispec prove` (issue 11): exit 0 when every pair is certified within the scope, 1 when one
@@ -177,5 +185,46 @@ describe('msispec prove: bad input is exit 2, with nothing written', () => {
       /x86-amd-ir: 2 topologies, ~\d+ states \(largest topology ~\d+\), ~\d+ MiB at the peak/,
     );
     expect(files(d.certificates)).toEqual({});
+  });
+});
+
+describe('a stored counterexample is never replaced by a weaker witness (issue 10 item 4)', () => {
+  it('prove keeps a stored host-IRQ witness over the least violation within ci that only pends the host IPI, and says which is kept and why (guest-containment × riscv-prepare-msi; seed 002 thread)', () => {
+    const design = getDesign('riscv-prepare-msi');
+    const inv = getInvariant('guest-containment');
+    const found = checkPair(design, inv, pairSeed(SEED, design.id, inv.id), 200);
+    if (!found.violated)
+      throw new Error('the random search finds guest-containment violated on riscv-prepare-msi');
+    const dir = tmp();
+    writeCounterexample(
+      {
+        invariant: inv.id,
+        design: design.id,
+        status: 'new',
+        scenario: found.scenario,
+        violation: classified({ afterOp: found.index, witness: found.violation.witness }),
+        found: {
+          seed: found.seed,
+          path: found.path,
+          runs: found.runs,
+          shrinks: found.shrinks,
+          firstClass: 'host-irq',
+        },
+        date: '2026-12-02',
+        msispec: '0.1.0',
+      },
+      dir,
+    );
+    const least = readCertificate(certificatePath(inv.id, design.id)).counterexample;
+    if (least === undefined) throw new Error('the ci certificate holds the least violation');
+    expect(witnessClass(least.witness)).toBe('host-system');
+    const why = strongerStored(design.id, inv.id, least.witness, least.ops.length, 'ci', dir);
+    expect(why).toMatch(
+      new RegExp(
+        `kept \\(\\d+ ops, a host device's IRQ\\), not certified: the least violation within ci \\(${least.ops.length} ops\\) raises only a host system vector or IPI`,
+      ),
+    );
+    // A least violation as strong as the stored one is certified or replaces it as before.
+    expect(strongerStored(design.id, inv.id, found.violation.witness, 9, 'ci', dir)).toBeUndefined();
   });
 });

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { COUNTEREXAMPLES_DIR, writeAtomic } from '../counterexamples/store.ts';
+import { COUNTEREXAMPLES_DIR, readCounterexample, writeAtomic } from '../counterexamples/store.ts';
+import { WITNESS_CLASS_TEXT, weakerClass, witnessClass } from '../counterexamples/witness-class.ts';
 import {
   CERTIFICATES_DIR,
   certificateFor,
@@ -22,8 +23,8 @@ import { parseShard, readShard, type ShardFile, ShardFileSchema } from '../prope
 import { getDesign, loadDesigns } from '../spec/designs/load.ts';
 import type { DesignId } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
-import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
-import { expectedOf, loadVerdicts } from '../spec/verdicts.ts';
+import { INVARIANT_IDS, type InvariantId, type Witness } from '../spec/invariants/types.ts';
+import { expectedOf, loadVerdicts, pairFile } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, oneOf, parseArgs, UsageError } from './args.ts';
 import { VERSION } from './version.ts';
 
@@ -109,6 +110,30 @@ const checkMemory = (sel: Selection, limitMiB: number, out: (s: string) => void,
   }
 };
 
+/**
+ * Issue 10 item 4: the stored counterexample is never replaced by a weaker witness. When the
+ * search's least violation raises a weaker class (counterexamples/witness-class.ts) than the
+ * stored one — which keeps the class of the first failure the random search found — the stored
+ * file is kept as it is and left uncertified, and this says which is kept and why; a certificate
+ * records one least violation, not the least of each class, so it cannot certify the stronger one.
+ */
+export const strongerStored = (
+  design: DesignId,
+  id: InvariantId,
+  witness: Witness,
+  ops: number,
+  scope: string,
+  dir: string,
+): string | undefined => {
+  const file = join(dir, pairFile(id, design));
+  if (!existsSync(file)) return undefined;
+  const stored = readCounterexample(file);
+  const least = witnessClass(witness);
+  const mine = stored.violation.class;
+  if (!weakerClass(least, mine) || mine === undefined) return undefined;
+  return `  ${relative(process.cwd(), file)}: kept (${stored.scenario.ops.length} ops, ${WITNESS_CLASS_TEXT[mine]}), not certified: the least violation within ${scope} (${ops} ops) raises only ${least === undefined ? 'no interrupt' : WITNESS_CLASS_TEXT[least]}, and a counterexample never ends on a weaker witness than the first failure found`;
+};
+
 /** Writes a design's certificates and certifies its violated pairs' stored counterexamples. */
 const record = (proof: DesignProof, sel: Selection, out: (s: string) => void): void => {
   const verdicts = loadVerdicts();
@@ -123,6 +148,18 @@ const record = (proof: DesignProof, sel: Selection, out: (s: string) => void): v
       out(
         `  ✗ ${id}: violated within ${sel.scope.name} after ${pair.ops.length} ops on ${pair.topology.devices.length} device(s), ${pair.topology.harts} hart(s), ${pair.topology.vms} VM(s): ${pair.ops.map((o) => JSON.stringify(o)).join(' ')}`,
       );
+      continue;
+    }
+    const kept = strongerStored(
+      proof.design,
+      id,
+      pair.witness,
+      pair.ops.length,
+      sel.scope.name,
+      sel.dirs.counterexamples,
+    );
+    if (kept !== undefined) {
+      out(kept);
       continue;
     }
     const r = certifyCounterexample(design, getInvariant(id), pair, sel.scope.name, sel.dirs.counterexamples);
@@ -354,6 +391,18 @@ const recertify = (design: DesignId, sel: Selection, say: (s: string) => void): 
     const c = certificateFor(design, id, sel.scope, sel.dirs.certificates);
     const ce = c.status === 'certified' ? c.certificate.counterexample : undefined;
     if (ce === undefined) continue;
+    const kept = strongerStored(
+      design,
+      id,
+      ce.witness,
+      ce.ops.length,
+      sel.scope.name,
+      sel.dirs.counterexamples,
+    );
+    if (kept !== undefined) {
+      say(kept);
+      continue;
+    }
     const found = {
       result: 'violated',
       topology: ce.topology,
