@@ -54,7 +54,8 @@ describe('msispec on a clean clone (issue 8)', () => {
       // The unreviewed pairs run and the designer sees what they find; the gate fails on them.
       const seen = await runCli(['check', '--design', NEW], { repo });
       expect(seen.code, seen.err).toBe(1);
-      expect(seen.out).toMatch(new RegExp(`^${NEW} +(\\?[✓✗] *){13}$`, 'm'));
+      // A new design has no certificate yet: its row says so.
+      expect(seen.out).toMatch(new RegExp(`^${NEW} +(\\?[✓✗] *){13} +no fresh certificate$`, 'm'));
       expect(seen.out).toContain(`? ${NEW}: 13 unreviewed pairs`);
       expect(seen.out).toContain('npx msispec accept --all-new');
 

@@ -1,12 +1,13 @@
+import { TRAITS } from '../properties/exhaustive/premise.ts';
 import type { PairCheck } from '../properties/gate.ts';
 import {
   designSearch,
+  runStrength,
   STRENGTH_LEGEND,
   STRENGTH_SCOPE,
   type Strength,
   type Strengths,
   strengthMark,
-  strengthOf,
 } from '../properties/strength.ts';
 import type { InvariantId } from '../spec/invariants/types.ts';
 
@@ -24,6 +25,9 @@ export const cell = (r: PairCheck | undefined, strength: Strength): string => {
   return r.expected.verdict === 'n/a' ? 'n/a' : `${found}${strengthMark(strength)}`;
 };
 
+const cellOf = (r: PairCheck | undefined, strengths: Strengths): string =>
+  r === undefined ? ' ' : cell(r, runStrength(strengths, r));
+
 /**
  * Invariants as short column heads: their position in the list of docs/invariants.md, with a legend
  * below; each row ends with the design's search within the certificates' scope (or says there is
@@ -39,9 +43,9 @@ export const matrixText = (
   const head = `${''.padEnd(w)} ${invariants.map((_, i) => String(i + 1).padStart(3)).join(' ')}`;
   const cells = designs.map((d) =>
     invariants.map((inv) =>
-      cell(
+      cellOf(
         results.find((r) => r.design === d && r.invariant === inv),
-        strengthOf(strengths, d, inv),
+        strengths,
       ),
     ),
   );
@@ -54,19 +58,19 @@ export const matrixText = (
     return `${d.padEnd(w)} ${(cells[n] ?? []).map((c) => c.padStart(3)).join(' ')}   ${tail}`;
   });
   const legend = invariants.map((inv, i) => `${String(i + 1).padStart(2)} ${inv}`).join('   ');
-  const vacuous = invariants.flatMap((inv, i) => {
-    const d = designs.findIndex((_, n) => cells[n]?.[i]?.endsWith('∅'));
-    const s = strengthOf(strengths, designs[d] ?? '', inv);
-    return s.kind === 'vacuous' ? [`  ${i + 1} ${inv}: ${s.premise}`] : [];
-  });
+  const vacuous = invariants.flatMap((inv, i) =>
+    designs.some((_, n) => cells[n]?.[i]?.includes('∅')) ? [`  ${i + 1} ${inv}: ${TRAITS[inv].premise}`] : [],
+  );
   return [
     head,
     ...rows,
     '',
     legend,
-    STRENGTH_LEGEND(STRENGTH_SCOPE).replaceAll(' · ', '  '),
+    STRENGTH_LEGEND(STRENGTH_SCOPE, true).replaceAll(' · ', '  '),
     'n/a not applicable (still run)  ! differs from spec/verdicts.json  ? unreviewed (no verdict yet)',
-    ...(vacuous.length > 0 ? [`premises that never arise within ${STRENGTH_SCOPE} (∅):`, ...vacuous] : []),
+    ...(vacuous.length > 0
+      ? [`premises that never arise (∅ within ${STRENGTH_SCOPE}, ∅~ in this run):`, ...vacuous]
+      : []),
   ].join('\n');
 };
 

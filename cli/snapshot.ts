@@ -3,7 +3,7 @@ import type { Counterexample } from '../counterexamples/schema.ts';
 import { classified, WITNESS_CLASSES, witnessClass } from '../counterexamples/witness-class.ts';
 import { type CheckRun, type PairCheck, reproduceCommand } from '../properties/gate.ts';
 import { type GateData, type Problem, storedOf } from '../properties/gate-data.ts';
-import { strengthOf } from '../properties/strength.ts';
+import { runStrength } from '../properties/strength.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { type Witness, WitnessSchema } from '../spec/invariants/witness-schema.ts';
@@ -42,7 +42,14 @@ const StrengthSnapshotSchema = z.discriminatedUnion('kind', [
     depth: z.number().int(),
     premise: z.string(),
   }),
-  z.object({ kind: z.literal('random'), why: z.string() }),
+  z.object({
+    kind: z.literal('random'),
+    why: z.string(),
+    /** This run's random search: its runs, and those in which the invariant's premise arose. */
+    premise: z.string().optional(),
+    runs: z.number().int().optional(),
+    premiseRuns: z.number().int().optional(),
+  }),
 ]);
 
 const PairSnapshotSchema = z.object({
@@ -156,7 +163,7 @@ export const snapshotOf = (run: CheckRun, data: GateData, problems: readonly Pro
         seed: r.seed,
         reproduce: reproduceCommand(r, run.seed, run.runs),
         ...(c === undefined ? {} : { counterexample: c }),
-        strength: strengthOf(data.strengths, r.design, r.invariant),
+        strength: runStrength(data.strengths, r),
       };
     }),
     problems: [...problems],

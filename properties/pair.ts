@@ -5,6 +5,7 @@ import type { Scenario } from '../model/platform/scenario.ts';
 import type { Invariant, Violation } from '../spec/invariants/types.ts';
 import { replay } from '../spec/replay.ts';
 import { scenarioArb } from './arbitraries/scenario.ts';
+import { TRAITS } from './exhaustive/premise.ts';
 
 export interface Found {
   readonly scenario: Scenario;
@@ -22,12 +23,19 @@ export interface Found {
 }
 
 export type PairResult =
-  | { readonly violated: false; readonly runs: number; readonly seed: number }
+  | {
+      readonly violated: false;
+      readonly runs: number;
+      readonly seed: number;
+      /** Runs in which the invariant's premise arose (properties/exhaustive/premise.ts): 0 means vacuous. */
+      readonly premiseRuns: number;
+    }
   | ({ readonly violated: true } & Found);
 
 /**
  * Runs `runs` random scenarios of `design` and judges `invariant` after every step; on a violation
- * fast-check shrinks the scenario. Deterministic for a given seed.
+ * fast-check shrinks the scenario. Deterministic for a given seed. A search that finds nothing
+ * counts the runs in which the invariant's premise arose, so a vacuous random ✓ shows as such.
  *
  * Shrinking keeps the witness class of the first failure (issue 10 item 4): once a scenario has
  * failed with a class, a smaller candidate counts as failing only if its witness is at least as
@@ -43,9 +51,15 @@ export const checkPair = (
   runs: number,
 ): PairResult => {
   let first: { class: WitnessClass | undefined } | undefined;
+  let premiseRuns = 0;
+  const premise = TRAITS[invariant.id].holds;
   const holds = (s: Scenario): boolean => {
-    const v = replay(design, s, [invariant]).violation;
-    if (v === undefined) return true;
+    const r = replay(design, s, [invariant]);
+    const v = r.violation;
+    if (v === undefined) {
+      if (first === undefined && r.steps.some((st) => premise(st.state))) premiseRuns++;
+      return true;
+    }
     const c = witnessClass(v.violation.witness);
     if (first === undefined) {
       first = { class: c };
@@ -55,7 +69,8 @@ export const checkPair = (
   };
   const details = fc.check(fc.property(scenarioArb(design.id), holds), { seed, numRuns: runs });
   const scenario = details.counterexample?.[0];
-  if (!details.failed || scenario === undefined) return { violated: false, runs: details.numRuns, seed };
+  if (!details.failed || scenario === undefined)
+    return { violated: false, runs: details.numRuns, seed, premiseRuns };
   const r = replay(design, scenario, [invariant]);
   if (r.violation === undefined) {
     throw new Error(

@@ -3,12 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderIndex } from '../reports/render/index.ts';
-import { loadDesigns } from '../spec/designs/load.ts';
+import { getDesign, loadDesigns } from '../spec/designs/load.ts';
+import { getInvariant } from '../spec/invariants/index.ts';
+import type { InvariantId } from '../spec/invariants/types.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { REPO } from '../spec/repo.ts';
 import { expectedOf, loadVerdicts, pairFile } from '../spec/verdicts.ts';
 import { certificatePath, readCertificate } from './exhaustive/certificate.ts';
-import { strengthOf, strengthsOf, strengthText } from './strength.ts';
+import type { PairCheck } from './gate.ts';
+import { checkPair, type PairResult } from './pair.ts';
+import {
+  runStrength,
+  type Strength,
+  strengthMark,
+  strengthOf,
+  strengthsOf,
+  strengthText,
+} from './strength.ts';
 
 /**
  * The strength of a ✓ or ✗ comes from the pair's committed certificate alone (issue 11 "What to
@@ -79,5 +90,36 @@ describe('strength of a verdict (properties/strength.ts)', () => {
     const s = strengthsOf(verdicts, ['riscv-hart-only-msi-table'], { ...dirs, counterexamples: ces });
     expect(strengthOf(s, 'riscv-hart-only-msi-table', 'msi-isolation')).toMatchObject({ kind: 'random' });
     expect(strengthOf(s, 'riscv-hart-only-msi-table', 'guest-containment').kind).toBe('minimal');
+  });
+
+  it('a random search counts the runs in which the premise arose: none for x86-vtd-ir × msi-window-bounds (vacuous within ci too), some for guest-containment; the run strength of a random-only pair marks the first ∅~ (issue 10 item 5)', () => {
+    const design = getDesign('x86-vtd-ir');
+    const run = (id: InvariantId) => checkPair(design, getInvariant(id), 7, 60);
+    const none = run('msi-window-bounds');
+    const some = run('guest-containment');
+    if (none.violated || some.violated) throw new Error('both hold on x86-vtd-ir');
+    expect(none.premiseRuns).toBe(0);
+    expect(some.premiseRuns).toBeGreaterThan(0);
+    expect(some.premiseRuns).toBeLessThanOrEqual(some.runs);
+    const pair = (invariant: InvariantId, search: PairResult): PairCheck => ({
+      design: design.id,
+      invariant,
+      expected: { verdict: 'holds' },
+      found: 'holds',
+      ok: true,
+      seed: 7,
+      search,
+    });
+    const random = new Map<string, Strength>(); // no certificate read: random-only
+    const s0 = runStrength(random, pair('msi-window-bounds', none));
+    expect(strengthMark(s0)).toBe('∅~');
+    expect(strengthText(s0)).toBe(
+      'random search only: no certificate read; its premise (an owner-controlled domain in use holds an MSI page) arose in 0 of 60 runs',
+    );
+    expect(strengthMark(runStrength(random, pair('guest-containment', some)))).toBe('~');
+    // A fresh certificate's strength wins over the run's.
+    expect(runStrength(strengths, pair('guest-containment', some))).toEqual(
+      strengthOf(strengths, design.id, 'guest-containment'),
+    );
   });
 });

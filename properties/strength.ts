@@ -4,7 +4,9 @@ import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
 import { pairFile, type Verdicts } from '../spec/verdicts.ts';
 import { type Certificate, certificateFor } from './exhaustive/certificate.ts';
 import { judgeCertificates } from './exhaustive/gate.ts';
+import { TRAITS } from './exhaustive/premise.ts';
 import { loadScope, type Scope } from './exhaustive/scope.ts';
+import type { PairCheck } from './gate.ts';
 
 /**
  * How strong a recorded verdict is, read from the pair's committed certificate (certificates/)
@@ -26,7 +28,14 @@ export type Strength =
       /** The invariant's premise (properties/exhaustive/premise.ts). */
       readonly premise: string;
     }
-  | { readonly kind: 'random'; readonly why: string };
+  | {
+      readonly kind: 'random';
+      readonly why: string;
+      /** From a run of the random search (never from stored data): its runs and those where the premise arose. */
+      readonly premise?: string;
+      readonly runs?: number;
+      readonly premiseRuns?: number;
+    };
 
 export type StrengthKind = Strength['kind'];
 
@@ -61,9 +70,10 @@ export const strengthsOf = (
     ? judgeCertificates(verdicts, designs, INVARIANT_IDS, scope, dirs)
     : [];
   for (const p of judged) {
-    const c = certificateFor(p.design, p.invariant, scope, dirs.certificates);
+    const agrees = p.status === 'certified' || p.status === 'vacuous';
+    const c = agrees ? certificateFor(p.design, p.invariant, scope, dirs.certificates) : undefined;
     const s: Strength =
-      c.status !== 'certified' || (p.status !== 'certified' && p.status !== 'vacuous')
+      c === undefined || c.status !== 'certified'
         ? { kind: 'random', why: p.why }
         : fromCertificate(
             p.status === 'vacuous' ? 'vacuous' : c.result === 'violated' ? 'minimal' : 'exhaustive',
@@ -91,7 +101,7 @@ export const strengthText = (s: Strength): string => {
     case 'minimal':
       return `counterexample certified minimal within ${s.scope} (${s.states} states, ≤ ${s.depth} ops)`;
     case 'random':
-      return `random search only: ${s.why}`;
+      return `random search only: ${s.why}${s.premiseRuns === undefined ? '' : `; its premise (${s.premise}) arose in ${s.premiseRuns} of ${s.runs} runs`}`;
     default: {
       const never: never = s;
       return never;
@@ -101,14 +111,33 @@ export const strengthText = (s: Strength): string => {
 
 /**
  * The mark a matrix cell adds to ✓ or ✗: none for exhaustive or certified minimal, `∅` for
- * vacuous, `~` for random-only.
+ * vacuous, `~` for random-only, `∅~` for a random search in which the premise never arose.
  */
 export const strengthMark = (s: Strength): string =>
-  s.kind === 'vacuous' ? '∅' : s.kind === 'random' ? '~' : '';
+  s.kind === 'vacuous' ? '∅' : s.kind !== 'random' ? '' : s.premiseRuns === 0 ? '∅~' : '~';
 
-/** One legend for the matrix of the CLI and of reports/index, naming the scope. */
-export const STRENGTH_LEGEND = (scope: string): string =>
-  `✓ holds in every state within ${scope} (exhaustive) · ✓∅ holds within ${scope} only vacuously: the invariant's premise never arises there · ✓~ holds over random runs only (no fresh certificate) · ✗ violated, counterexample certified minimal within ${scope} · ✗~ violated, counterexample shrunk by the random search only`;
+/** Whether nothing was judged: vacuous within the scope, or a random search whose premise never arose. */
+export const isVacuous = (s: Strength): boolean =>
+  s.kind === 'vacuous' || (s.kind === 'random' && s.premiseRuns === 0);
+
+/**
+ * A pair's strength in a gate run: the certificate's, and for a random-only pair whose search found
+ * nothing, how often the invariant's premise arose in its runs (properties/pair.ts).
+ */
+export const runStrength = (strengths: Strengths, r: PairCheck): Strength => {
+  const s = strengthOf(strengths, r.design, r.invariant);
+  if (s.kind !== 'random' || r.search === undefined || r.search.violated) return s;
+  return {
+    ...s,
+    premise: TRAITS[r.invariant].premise,
+    runs: r.search.runs,
+    premiseRuns: r.search.premiseRuns,
+  };
+};
+
+/** One legend for the matrix of the CLI (`run`: of a gate run) and of reports/index, naming the scope. */
+export const STRENGTH_LEGEND = (scope: string, run = false): string =>
+  `✓ holds in every state within ${scope} (exhaustive) · ✓∅ holds within ${scope} only vacuously: the invariant's premise never arises there · ✓~ holds over random runs only (no fresh certificate) ·${run ? ' ✓∅~ random runs only, and the premise arose in none of them ·' : ''} ✗ violated, counterexample certified minimal within ${scope} · ✗~ violated, counterexample shrunk by the random search only`;
 
 /** A design's search within the scope, from any of its fresh certificates: states and depth. */
 export const designSearch = (

@@ -1,5 +1,5 @@
 import type { CheckRun, PairCheck } from '../../properties/gate.ts';
-import { type Strengths, strengthOf, strengthText } from '../../properties/strength.ts';
+import { isVacuous, runStrength, type Strengths, strengthText } from '../../properties/strength.ts';
 import { escapeXml } from './svg.ts';
 
 /** Where a failing pair leads: its counterexample file and report (when stored) and the command that reproduces it. */
@@ -17,7 +17,8 @@ const seconds = (s: number | undefined): string => (s ?? 0).toFixed(3);
  * differs from spec/verdicts.json is a failure carrying the gate's one-line reason, the
  * counterexample and report paths, and the command that reproduces it. Each testcase carries the
  * strength of its verdict (properties/strength.ts) as properties; a passing pair that holds only
- * vacuously within the certificates' scope is `skipped`, with the premise that never arose, so a
+ * vacuously (within the certificates' scope, or in a random search where its premise never arose)
+ * is `skipped`, with the premise that never arose, so a
  * dashboard does not count it as a real pass.
  */
 export const renderJunit = (run: CheckRun, paths: JunitPaths, strengths: Strengths): string => {
@@ -32,8 +33,8 @@ export const renderJunit = (run: CheckRun, paths: JunitPaths, strengths: Strengt
   }
   const total = (rs: readonly PairCheck[]) => rs.reduce((t, r) => t + (r.seconds ?? 0), 0);
   const failures = run.results.filter((r) => !r.ok).length;
-  const strength = (r: PairCheck) => strengthOf(strengths, r.design, r.invariant);
-  const vacuous = (r: PairCheck) => r.ok && strength(r).kind === 'vacuous';
+  const strength = (r: PairCheck) => runStrength(strengths, r);
+  const vacuous = (r: PairCheck) => r.ok && isVacuous(strength(r));
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="msispec check" tests="${run.results.length}" failures="${failures}" errors="0" time="${seconds(total(run.results))}" timestamp="${escapeXml(run.started)}">`,
