@@ -13,7 +13,8 @@ import type { InvariantId } from '../spec/invariants/types.ts';
 
 /**
  * The cell of a matrix: ✓ holds, ✗ violated, n/a, each ✓ and ✗ with its strength mark
- * (properties/strength.ts: none exhaustive or certified minimal, `∅` vacuous, `~` random-only);
+ * (properties/strength.ts: none exhaustive or certified minimal, `∅` vacuous, `~` random-only,
+ * `∅~` random-only with a premise that never arose in this run);
  * `!` where the run differs from the verdict table; `?` where the table has no verdict yet
  * (unreviewed), followed by what the model found.
  */

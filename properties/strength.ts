@@ -37,8 +37,6 @@ export type Strength =
       readonly premiseRuns?: number;
     };
 
-export type StrengthKind = Strength['kind'];
-
 /** By pair file, `<invariant>/<design>.json`. */
 export type Strengths = ReadonlyMap<string, Strength>;
 
