@@ -1,6 +1,5 @@
 import { type Counterexample, overBound, sizeOf } from '../counterexamples/schema.ts';
 import { removeCounterexample, writeCounterexample } from '../counterexamples/store.ts';
-import { classified } from '../counterexamples/witness-class.ts';
 import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
 import { checkPair } from '../properties/pair.ts';
 import { pairSeed } from '../properties/settings.ts';
@@ -8,6 +7,7 @@ import { reportsSummary, writeReports } from '../reports/render/write.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import { INVARIANT_IDS, type InvariantId, type Witness } from '../spec/invariants/types.ts';
+import { classified } from '../spec/invariants/witness-class.ts';
 import { replay } from '../spec/replay.ts';
 import {
   type Expected,
@@ -109,7 +109,7 @@ const decide = (
     };
   };
   if (stored !== undefined) {
-    const r = replay(design, stored.scenario, [inv]);
+    const r = replay(design, stored.scenario, [inv], stored.violation.class);
     if (r.violation === undefined)
       return {
         design: design.id,

@@ -1,30 +1,31 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { COUNTEREXAMPLES_DIR, readCounterexample, writeAtomic } from '../counterexamples/store.ts';
-import { WITNESS_CLASS_TEXT, weakerClass, witnessClass } from '../counterexamples/witness-class.ts';
+import { COUNTEREXAMPLES_DIR, writeAtomic } from '../counterexamples/store.ts';
 import {
   CERTIFICATES_DIR,
   certificateFor,
   certificatesOf,
   sourcesHash,
+  violatedOf,
   writeCertificate,
 } from '../properties/exhaustive/certificate.ts';
-import { scopeTopologies, topologyWeight } from '../properties/exhaustive/enumerate.ts';
+import { scopeTopologies } from '../properties/exhaustive/enumerate.ts';
 import { estimateDesign } from '../properties/exhaustive/estimate.ts';
 import { type CertifiedPair, judgeCertificates } from '../properties/exhaustive/gate.ts';
 import { formatJson } from '../properties/exhaustive/json.ts';
-import { certifyCounterexample } from '../properties/exhaustive/minimal.ts';
-import { combine, type DesignProof, proveDesign } from '../properties/exhaustive/prove.ts';
+import { certifyCounterexample, minimalText } from '../properties/exhaustive/minimal.ts';
+import { combine, type DesignProof, proveDesign, targetOf } from '../properties/exhaustive/prove.ts';
 import { loadScope, type Scope, scopeNames } from '../properties/exhaustive/scope.ts';
 import { parseShard, readShard, type ShardFile, ShardFileSchema } from '../properties/exhaustive/shard.ts';
 import { getDesign, loadDesigns } from '../spec/designs/load.ts';
 import type { DesignId } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
-import { INVARIANT_IDS, type InvariantId, type Witness } from '../spec/invariants/types.ts';
-import { expectedOf, loadVerdicts, pairFile } from '../spec/verdicts.ts';
+import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
+import { WITNESS_CLASS_TEXT, type WitnessClass } from '../spec/invariants/witness-class.ts';
+import { expectedOf, loadVerdicts } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, oneOf, parseArgs, UsageError } from './args.ts';
 import { VERSION } from './version.ts';
 
@@ -110,30 +111,6 @@ const checkMemory = (sel: Selection, limitMiB: number, out: (s: string) => void,
   }
 };
 
-/**
- * Issue 10 item 4: the stored counterexample is never replaced by a weaker witness. When the
- * search's least violation raises a weaker class (counterexamples/witness-class.ts) than the
- * stored one — which keeps the class of the first failure the random search found — the stored
- * file is kept as it is and left uncertified, and this says which is kept and why; a certificate
- * records one least violation, not the least of each class, so it cannot certify the stronger one.
- */
-export const strongerStored = (
-  design: DesignId,
-  id: InvariantId,
-  witness: Witness,
-  ops: number,
-  scope: string,
-  dir: string,
-): string | undefined => {
-  const file = join(dir, pairFile(id, design));
-  if (!existsSync(file)) return undefined;
-  const stored = readCounterexample(file);
-  const least = witnessClass(witness);
-  const mine = stored.violation.class;
-  if (!weakerClass(least, mine) || mine === undefined) return undefined;
-  return `  ${relative(process.cwd(), file)}: kept (${stored.scenario.ops.length} ops, ${WITNESS_CLASS_TEXT[mine]}), not certified: the least violation within ${scope} (${ops} ops) raises only ${least === undefined ? 'no interrupt' : WITNESS_CLASS_TEXT[least]}, and a counterexample never ends on a weaker witness than the first failure found`;
-};
-
 /** Writes a design's certificates and certifies its violated pairs' stored counterexamples. */
 const record = (proof: DesignProof, sel: Selection, out: (s: string) => void): void => {
   const verdicts = loadVerdicts();
@@ -150,24 +127,14 @@ const record = (proof: DesignProof, sel: Selection, out: (s: string) => void): v
       );
       continue;
     }
-    const kept = strongerStored(
-      proof.design,
-      id,
-      pair.witness,
-      pair.ops.length,
-      sel.scope.name,
-      sel.dirs.counterexamples,
-    );
-    if (kept !== undefined) {
-      out(kept);
-      continue;
-    }
     const r = certifyCounterexample(design, getInvariant(id), pair, sel.scope.name, sel.dirs.counterexamples);
+    const { least, class: cls } = targetOf(pair);
+    const of = (c: WitnessClass | undefined) => (c === undefined ? '' : `, ${WITNESS_CLASS_TEXT[c]}`);
     if (r.action === 'replaced')
       out(
-        `  ${r.file}: replaced by the search's (${pair.ops.length} ops, topology weight ${pair.weight}; was ${r.was.ops} ops, weight ${r.was.weight})`,
+        `  ${r.file}: replaced by the search's (${least.ops.length} ops, topology weight ${least.weight}${of(cls)}; was ${r.was.ops} ops, weight ${r.was.weight}${of(r.was.class)})`,
       );
-    else if (r.action === 'certified') out(`  ${r.file}: certified minimal within ${sel.scope.name}`);
+    else if (r.action === 'certified') out(`  ${r.file}: ${minimalText(sel.scope.name, cls)}`);
     else if (r.action === 'outside') out(`  ${r.file}: not certified: ${r.why}`);
     else if (r.action === 'missing') out(`  ${r.file}: missing`);
   }
@@ -389,27 +356,8 @@ const recertify = (design: DesignId, sel: Selection, say: (s: string) => void): 
   for (const id of sel.invariants) {
     if (expectedOf(verdicts, design, id).verdict !== 'violated') continue;
     const c = certificateFor(design, id, sel.scope, sel.dirs.certificates);
-    const ce = c.status === 'certified' ? c.certificate.counterexample : undefined;
-    if (ce === undefined) continue;
-    const kept = strongerStored(
-      design,
-      id,
-      ce.witness,
-      ce.ops.length,
-      sel.scope.name,
-      sel.dirs.counterexamples,
-    );
-    if (kept !== undefined) {
-      say(kept);
-      continue;
-    }
-    const found = {
-      result: 'violated',
-      topology: ce.topology,
-      weight: topologyWeight(ce.topology),
-      ops: ce.ops,
-      witness: ce.witness,
-    } as const;
+    const found = c.status === 'certified' ? violatedOf(c.certificate) : undefined;
+    if (found === undefined) continue;
     const r = certifyCounterexample(
       getDesign(design),
       getInvariant(id),

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Counterexample } from '../counterexamples/schema.ts';
 import { writeCounterexample } from '../counterexamples/store.ts';
-import { classified } from '../counterexamples/witness-class.ts';
 import { type CheckRun, checkVerdict, type PairCheck } from '../properties/gate.ts';
 import {
   corpusProblems,
@@ -14,6 +13,7 @@ import {
 } from '../properties/gate-data.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import type { InvariantId } from '../spec/invariants/types.ts';
+import { classified } from '../spec/invariants/witness-class.ts';
 import { pairFile } from '../spec/verdicts.ts';
 import { ioMessage } from './context.ts';
 import { VERSION } from './version.ts';

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Counterexample } from '../counterexamples/schema.ts';
-import { classified, WITNESS_CLASSES, witnessClass } from '../counterexamples/witness-class.ts';
 import { type CheckRun, type PairCheck, reproduceCommand } from '../properties/gate.ts';
 import { type GateData, type Problem, storedOf } from '../properties/gate-data.ts';
 import { runStrength } from '../properties/strength.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
+import { classified, WITNESS_CLASSES, witnessClass } from '../spec/invariants/witness-class.ts';
 import { type Witness, WitnessSchema } from '../spec/invariants/witness-schema.ts';
 import { pairFile } from '../spec/verdicts.ts';
 import { VERSION } from './version.ts';
@@ -24,7 +24,7 @@ const CounterexampleSnapshotSchema = z.object({
   /** The kind of violation: the witness kind and where the write ended. */
   class: z.string(),
   witness: WitnessSchema,
-  /** The witness's strength class (counterexamples/witness-class.ts); absent unless a write. Added after format 1 was fixed. */
+  /** The witness's strength class (spec/invariants/witness-class.ts); absent unless a write. Added after format 1 was fixed. */
   witnessClass: z.enum(WITNESS_CLASSES).optional(),
   /** Each op up to the violation with the kernel's result, as text. */
   trace: z.array(z.string()),

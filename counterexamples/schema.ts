@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { type Scenario, ScenarioSchema } from '../model/platform/scenario.ts';
 import { DESIGN_ID } from '../spec/designs/schema.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
+import { WITNESS_CLASSES, weakerClass, witnessClass } from '../spec/invariants/witness-class.ts';
 import { WitnessSchema } from '../spec/invariants/witness-schema.ts';
-import { WITNESS_CLASSES, weakerClass, witnessClass } from './witness-class.ts';
 
 const count = z.number().int().min(0);
 
@@ -59,17 +59,23 @@ export const CounterexampleSchema = z
       firstClass: z.enum(WITNESS_CLASSES).optional(),
     }),
     /**
-     * Set by `msispec prove`: no smaller counterexample exists within the named scope — none with
-     * fewer ops, none as short on a lighter topology (properties/exhaustive/enumerate.ts
-     * topologyWeight) — computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
+     * Set by `msispec prove`: no smaller counterexample of its witness class (or a stronger one)
+     * exists within the named scope — none with fewer ops, none as short on a lighter topology
+     * (properties/exhaustive/enumerate.ts topologyWeight) — and none of a stronger class at all,
+     * computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
      * the search's own replaced a longer shrunk one, and `found` still tells how the violation was
      * first found.
      */
     certified: z
       .object({
-        minimal: z.string().regex(/^certified minimal within [a-z0-9-]+$/),
+        minimal: z.string().regex(/^certified minimal within [a-z0-9-]+( for its class \([a-z-]+\))?$/),
         scope: z.string(),
         by: z.enum(['exhaustive', 'random']),
+        /**
+         * The witness class it is minimal for: no scenario of the scope that is smaller has a
+         * witness of this class or a stronger one, and none has a stronger class at all.
+         */
+        class: z.enum(WITNESS_CLASSES).optional(),
         topologyWeight: z.number().int().min(1),
         ops: z.number().int().min(0),
         sources: z.string().regex(/^sha256:[0-9a-f]{64}$/),

@@ -7,6 +7,7 @@ import { checkPair } from '../properties/pair.ts';
 import { pairSeed, SEED } from '../properties/settings.ts';
 import { getDesign } from '../spec/designs/load.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
+import { classRank, WITNESS_CLASSES, weakerClass, witnessClass } from '../spec/invariants/witness-class.ts';
 import type { Witness } from '../spec/invariants/witness-schema.ts';
 import {
   COUNTEREXAMPLES_DIR,
@@ -14,7 +15,6 @@ import {
   listCounterexamples,
   readCounterexample,
 } from './store.ts';
-import { classRank, WITNESS_CLASSES, weakerClass, witnessClass } from './witness-class.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'msispec-class-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,7 +31,7 @@ const write = (owner: string, what: string): Witness => ({
 });
 
 /** Issue 10 item 4: another owner's IRQ > a host device's IRQ > a host system vector or IPI > an unallocated identity. */
-describe('witness strength classes (counterexamples/witness-class.ts)', () => {
+describe('witness strength classes (spec/invariants/witness-class.ts)', () => {
   it('classifies a write by what it reached (model/platform/attribution.ts attribute) and ranks the classes in the issue’s order', () => {
     expect(witnessClass(write('vm:1', 'irq'))).toBe('other-owner-irq');
     expect(witnessClass(write('userspace:0', 'irq'))).toBe('other-owner-irq');

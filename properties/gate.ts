@@ -1,15 +1,16 @@
 import type { Counterexample } from '../counterexamples/schema.ts';
-import {
-  WITNESS_CLASS_TEXT,
-  weakerClass,
-  witnessClass,
-  witnessLabel,
-} from '../counterexamples/witness-class.ts';
 import type { KResult } from '../model/kernel/errno.ts';
 import type { Scenario } from '../model/platform/scenario.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import type { Invariant, InvariantId, Witness } from '../spec/invariants/types.ts';
+import {
+  WITNESS_CLASS_TEXT,
+  type WitnessClass,
+  weakerClass,
+  witnessClass,
+  witnessLabel,
+} from '../spec/invariants/witness-class.ts';
 import { replay } from '../spec/replay.ts';
 import { type Expected, pairFile } from '../spec/verdicts.ts';
 import { checkPair, type PairResult } from './pair.ts';
@@ -52,8 +53,9 @@ const judged = (
   inv: Invariant,
   scenario: Scenario,
   source: FoundCounterexample['source'],
+  atLeast?: WitnessClass,
 ): FoundCounterexample | undefined => {
-  const r = replay(design, scenario, [inv]);
+  const r = replay(design, scenario, [inv], atLeast);
   if (r.violation === undefined) return undefined;
   return {
     source,
@@ -66,7 +68,7 @@ const judged = (
 
 /**
  * Judges one pair. Expected `violated`: replay the stored counterexample; it must still violate the
- * invariant with a witness of the same kind, no weaker in class (counterexamples/witness-class.ts),
+ * invariant with a witness of the same kind, no weaker in class (spec/invariants/witness-class.ts),
  * after the same op. Otherwise (`holds`, `n/a` or
  * unreviewed): search `runs` random scenarios; a violation is a mismatch, and an unreviewed pair
  * is a mismatch whatever it finds, until its verdict is recorded.
@@ -89,7 +91,7 @@ export const checkVerdict = (
         ok: false,
         why: `${file} is missing; the verdict table says violated`,
       };
-    const c = judged(design, inv, stored.scenario, 'stored');
+    const c = judged(design, inv, stored.scenario, 'stored', stored.violation.class);
     if (c === undefined)
       return { ...base, found: 'holds', ok: false, why: `${file} no longer violates ${inv.id}` };
     const got = c.witness.kind;

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { type WitnessClass, weakerClass, witnessClass } from '../counterexamples/witness-class.ts';
 import type { DesignCore } from '../model/kernel/policy.ts';
 import type { Scenario } from '../model/platform/scenario.ts';
 import type { Invariant, Violation } from '../spec/invariants/types.ts';
+import { type WitnessClass, weakerClass, witnessClass } from '../spec/invariants/witness-class.ts';
 import { replay } from '../spec/replay.ts';
 import { scenarioArb } from './arbitraries/scenario.ts';
 import { TRAITS } from './exhaustive/premise.ts';
@@ -18,7 +18,7 @@ export interface Found {
   /** Scenarios generated until the first failure, and shrink steps taken. */
   readonly runs: number;
   readonly shrinks: number;
-  /** The witness class of the first failing scenario, before shrinking (counterexamples/witness-class.ts). */
+  /** The witness class of the first failing scenario, before shrinking (spec/invariants/witness-class.ts). */
   readonly firstClass: WitnessClass | undefined;
 }
 

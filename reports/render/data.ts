@@ -146,7 +146,7 @@ export const reportData = (
   { strengths, remedies }: { readonly strengths: Strengths; readonly remedies: Remedies },
 ): ReportData => {
   const invariant = getInvariant(c.invariant);
-  const r = replay(design, c.scenario, [invariant]);
+  const r = replay(design, c.scenario, [invariant], c.violation.class);
   const trace: TraceRow[] = r.steps
     .filter((st) => st.index >= 0 && st.result !== undefined)
     .map((st) => ({

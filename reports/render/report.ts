@@ -1,4 +1,3 @@
-import { WITNESS_CLASS_TEXT, WITNESS_CLASSES, witnessClass } from '../../counterexamples/witness-class.ts';
 import {
   IMSIC_GUEST_INDEX_BITS,
   IMSIC_IDS,
@@ -22,6 +21,7 @@ import {
 import type { Hop } from '../../model/types/hop.ts';
 import { STRENGTH_SCOPE, type Strength, strengthText } from '../../properties/strength.ts';
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
+import { WITNESS_CLASS_TEXT, WITNESS_CLASSES, witnessClass } from '../../spec/invariants/witness-class.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
 import type { Expected } from '../../spec/verdicts.ts';
 import type { ReportData, Snapshot, TraceRow } from './data.ts';
