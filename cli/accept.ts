@@ -1,4 +1,4 @@
-import { type Counterexample, overBound, sizeOf } from '../counterexamples/schema.ts';
+import { type Counterexample, overBound, replayClass, sizeOf } from '../counterexamples/schema.ts';
 import { removeCounterexample, writeCounterexample } from '../counterexamples/store.ts';
 import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
 import { checkPair } from '../properties/pair.ts';
@@ -109,7 +109,7 @@ const decide = (
     };
   };
   if (stored !== undefined) {
-    const r = replay(design, stored.scenario, [inv], stored.violation.class);
+    const r = replay(design, stored.scenario, [inv], replayClass(stored));
     if (r.violation === undefined)
       return {
         design: design.id,

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { type Scenario, ScenarioSchema } from '../model/platform/scenario.ts';
 import { DESIGN_ID } from '../spec/designs/schema.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
-import { WITNESS_CLASSES, weakerClass, witnessClass } from '../spec/invariants/witness-class.ts';
+import {
+  WITNESS_CLASSES,
+  type WitnessClass,
+  weakerClass,
+  witnessClass,
+} from '../spec/invariants/witness-class.ts';
 import { WitnessSchema } from '../spec/invariants/witness-schema.ts';
 
 const count = z.number().int().min(0);
@@ -123,6 +128,14 @@ export const CounterexampleSchema = z
       : { ...c, violation: { ...c.violation, class: cls } };
   });
 export type Counterexample = z.infer<typeof CounterexampleSchema>;
+
+/**
+ * The witness class a stored counterexample is replayed for (spec/replay.ts `atLeast`): a scenario
+ * the exhaustive search stored as the least of its class may pass a weaker violation on the way;
+ * a shrunk one (properties/pair.ts) fails first with its class, and is replayed to its first violation.
+ */
+export const replayClass = (c: Counterexample): WitnessClass | undefined =>
+  c.certified?.by === 'exhaustive' ? c.violation.class : undefined;
 
 /** The size of a scenario, in the terms of its bound. */
 export const sizeOf = (s: Scenario): Omit<Bound, 'note'> => ({

@@ -1,4 +1,4 @@
-import type { Counterexample } from '../counterexamples/schema.ts';
+import { type Counterexample, replayClass } from '../counterexamples/schema.ts';
 import type { KResult } from '../model/kernel/errno.ts';
 import type { Scenario } from '../model/platform/scenario.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
@@ -91,7 +91,7 @@ export const checkVerdict = (
         ok: false,
         why: `${file} is missing; the verdict table says violated`,
       };
-    const c = judged(design, inv, stored.scenario, 'stored', stored.violation.class);
+    const c = judged(design, inv, stored.scenario, 'stored', replayClass(stored));
     if (c === undefined)
       return { ...base, found: 'holds', ok: false, why: `${file} no longer violates ${inv.id}` };
     const got = c.witness.kind;

@@ -1,4 +1,4 @@
-import type { Counterexample } from '../../counterexamples/schema.ts';
+import { type Counterexample, replayClass } from '../../counterexamples/schema.ts';
 import type { KResult } from '../../model/kernel/errno.ts';
 import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
 import { deliverFrom } from '../../model/platform/deliver.ts';
@@ -146,7 +146,7 @@ export const reportData = (
   { strengths, remedies }: { readonly strengths: Strengths; readonly remedies: Remedies },
 ): ReportData => {
   const invariant = getInvariant(c.invariant);
-  const r = replay(design, c.scenario, [invariant], c.violation.class);
+  const r = replay(design, c.scenario, [invariant], replayClass(c));
   const trace: TraceRow[] = r.steps
     .filter((st) => st.index >= 0 && st.result !== undefined)
     .map((st) => ({
