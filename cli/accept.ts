@@ -1,4 +1,4 @@
-import { type Counterexample, overBound, sizeOf } from '../counterexamples/schema.ts';
+import { type Counterexample, overBound, replayClass, sizeOf } from '../counterexamples/schema.ts';
 import { removeCounterexample, writeCounterexample } from '../counterexamples/store.ts';
 import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
 import { checkPair } from '../properties/pair.ts';
@@ -7,6 +7,7 @@ import { reportsSummary, writeReports } from '../reports/render/write.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import { INVARIANT_IDS, type InvariantId, type Witness } from '../spec/invariants/types.ts';
+import { classified } from '../spec/invariants/witness-class.ts';
 import { replay } from '../spec/replay.ts';
 import {
   type Expected,
@@ -108,7 +109,7 @@ const decide = (
     };
   };
   if (stored !== undefined) {
-    const r = replay(design, stored.scenario, [inv]);
+    const r = replay(design, stored.scenario, [inv], replayClass(stored));
     if (r.violation === undefined)
       return {
         design: design.id,
@@ -118,7 +119,7 @@ const decide = (
         file: 'remove',
         says: `${holding(before).verdict}: ${file} no longer reproduces; it and its reports are removed`,
       };
-    const now = { afterOp: r.violation.index, witness: r.violation.violation.witness };
+    const now = classified({ afterOp: r.violation.index, witness: r.violation.violation.witness });
     const changed = JSON.stringify(now) !== JSON.stringify(stored.violation);
     return violated(
       { ...stored, violation: now },
@@ -140,8 +141,14 @@ const decide = (
       design: design.id,
       status: 'expected',
       scenario: s.scenario,
-      violation: { afterOp: s.index, witness: s.violation.witness },
-      found: { seed: s.seed, path: s.path, runs: s.runs, shrinks: s.shrinks },
+      violation: classified({ afterOp: s.index, witness: s.violation.witness }),
+      found: {
+        seed: s.seed,
+        path: s.path,
+        runs: s.runs,
+        shrinks: s.shrinks,
+        ...(s.firstClass === undefined ? {} : { firstClass: s.firstClass }),
+      },
       date: new Date().toISOString().slice(0, 10),
       msispec: VERSION,
     },

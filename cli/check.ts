@@ -235,7 +235,7 @@ export const check = (argv: readonly string[], ctx: Context): number => {
   const passed = failed === 0 && problems.length === 0;
   if (json) ctx.out(JSON.stringify(snapshotOf(g.run, g.data, problems), null, 2));
   else {
-    ctx.out(matrixText(sel.designs, sel.invariants, g.run.results));
+    ctx.out(matrixText(sel.designs, sel.invariants, g.run.results, g.data.strengths));
     if (passed)
       ctx.out(
         `gate passed: ${plural(g.run.results.length, 'pair')} match spec/verdicts.json${full ? '' : ' (partial gate)'}`,
@@ -260,10 +260,15 @@ export const check = (argv: readonly string[], ctx: Context): number => {
   }
   if (junit !== undefined) {
     try {
-      writeJunit(g.run, junit, (r) => ({
-        ...pairPaths(g.data, r),
-        reproduce: reproduceCommand(r, seed, runs),
-      }));
+      writeJunit(
+        g.run,
+        junit,
+        (r) => ({
+          ...pairPaths(g.data, r),
+          reproduce: reproduceCommand(r, seed, runs),
+        }),
+        g.data.strengths,
+      );
     } catch (e) {
       outputErrors.push(`could not write ${junitRaw}: ${ioMessage(e)}`);
     }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { certificatePath, readCertificate } from '../properties/exhaustive/certificate.ts';
 import { REPO } from '../spec/repo.ts';
 import { VERDICTS_FILE } from '../spec/verdicts.ts';
 import { dataCopy, runCli } from './testing.ts';
@@ -57,6 +58,36 @@ describe('msispec commands and exit codes (issue 5, CLI)', () => {
         { design: 'x86-amd-ir', invariant: 'msi-isolation', ok: true, expected: 'holds', found: 'holds' },
       ],
     });
+  });
+  it('check shows each verdict’s strength from certificates/ in the matrix and in --json: exhaustive ✓, vacuous ✓∅ with its premise (issue 10 item 5, issue 11 "What to build" 2)', async () => {
+    const args = [
+      'check',
+      '--design',
+      'x86-amd-ir',
+      '--invariant',
+      'msi-isolation,msi-window-bounds',
+      '--runs',
+      '3',
+      '--dry-run',
+    ];
+    const { states } = readCertificate(certificatePath('msi-isolation', 'x86-amd-ir')).search;
+    const vacuous = readCertificate(certificatePath('msi-window-bounds', 'x86-amd-ir'));
+    expect(vacuous.result).toBe('vacuous');
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^x86-amd-ir +✓ +✓∅   ci: ${states} states, ≤ 5 ops$`, 'm'));
+    expect(r.out).toContain(`  2 msi-window-bounds: ${vacuous.premise}`);
+    const j = JSON.parse((await runCli([...args, '--json'])).out) as { results: { strength: unknown }[] };
+    expect(j.results.map((x) => x.strength)).toEqual([
+      {
+        kind: 'exhaustive',
+        scope: 'ci',
+        states,
+        depth: 5,
+        premise: readCertificate(certificatePath('msi-isolation', 'x86-amd-ir')).premise,
+      },
+      { kind: 'vacuous', scope: 'ci', states, depth: 5, premise: vacuous.premise },
+    ]);
   });
   it('check exits 1 when a recorded counterexample no longer reproduces, with the report path and a replay command', async () => {
     const repo = copy();

@@ -59,7 +59,8 @@ describe('msispec on a clean clone (issue 8)', () => {
       // The unreviewed pairs run and the designer sees what they find; the gate fails on them.
       const seen = await runCli(['check', '--design', NEW], { repo });
       expect(seen.code, seen.err).toBe(1);
-      expect(seen.out).toMatch(new RegExp(`^${NEW} +(\\?[✓✗] *){${PAIRS}}$`, 'm'));
+      // A new design has no certificate yet: its row says so.
+      expect(seen.out).toMatch(new RegExp(`^${NEW} +(\\?[✓✗] *){${PAIRS}} +no fresh certificate$`, 'm'));
       expect(seen.out).toContain(`? ${NEW}: ${PAIRS} unreviewed pairs`);
       expect(seen.out).toContain('npx msispec accept --all-new');
 

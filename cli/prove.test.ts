@@ -2,7 +2,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readCounterexample } from '../counterexamples/store.ts';
+import { certificatePath, readCertificate } from '../properties/exhaustive/certificate.ts';
+import { topologyWeight } from '../properties/exhaustive/enumerate.ts';
+import { judgeCertificates } from '../properties/exhaustive/gate.ts';
+import { loadScope } from '../properties/exhaustive/scope.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
+import { witnessClass } from '../spec/invariants/witness-class.ts';
+import { loadVerdicts } from '../spec/verdicts.ts';
 import { main } from './main.ts';
 
 /**
@@ -178,5 +185,149 @@ describe('msispec prove: bad input is exit 2, with nothing written', () => {
       /x86-amd-ir: 2 topologies, ~\d+ states \(largest topology ~\d+\), ~\d+ MiB at the peak/,
     );
     expect(files(d.certificates)).toEqual({});
+  });
+});
+
+/**
+ * A scope for the witness-class tests: one hart, one VM, two devices (one or two groups), one
+ * vector each, up to 3 ops. Within it guest-containment on riscv-prepare-msi has a 2-op
+ * violation that only pends the host IPI and a 3-op one that raises the other device's host IRQ.
+ */
+const classScope = (dir: string, depth: number): string => {
+  const file = join(dir, `classes-${depth}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: `classes-${depth}`,
+      description: 'one hart, one VM, one or two devices with one vector, a few ops',
+      boxes: [{ harts: [1, 1], devices: [1, 2], vectors: [1, 1], vms: [1, 1], resv: [[]], depth }],
+      values: { iova: ['0x1000'] },
+    }),
+  );
+  return file;
+};
+
+describe('the stored counterexample is the least of the strongest witness class the search finds (issue 10 item 4, issue 11 item 3)', () => {
+  const rel = 'guest-containment/riscv-prepare-msi.json';
+  const args = (d: ReturnType<typeof dirsOf>, scope: string) => [
+    'prove',
+    '--scope',
+    scope,
+    '--design',
+    'riscv-prepare-msi',
+    '--invariant',
+    'guest-containment',
+    ...d.args,
+    '--counterexamples',
+    d.counterexamples,
+  ];
+  const seed = (d: ReturnType<typeof dirsOf>, from: string) => {
+    mkdirSync(join(d.counterexamples, 'guest-containment'));
+    copyFileSync(from, join(d.counterexamples, rel));
+  };
+
+  it('records the least violation of each class; replaces a stored host-IPI witness by the host-IRQ one, certified for its class, its bound raised; a second run leaves it (riscv-prepare-msi; seed 002 thread)', async () => {
+    const d = dirsOf();
+    seed(d, join('counterexamples', rel));
+    expect(readCounterexample(join(d.counterexamples, rel)).violation.class).toBe('host-system');
+    const scope = classScope(tmp(), 3);
+    expect(await main(args(d, scope))).toBe(0);
+    const cert = readCertificate(certificatePath('guest-containment', 'riscv-prepare-msi', d.certificates));
+    // The least overall only pends the host IPI (2 ops, one device); a host IRQ needs the second device.
+    expect(cert.counterexample?.ops).toHaveLength(2);
+    expect(cert.counterexample === undefined ? undefined : witnessClass(cert.counterexample.witness)).toBe(
+      'host-system',
+    );
+    expect(cert.classes?.['host-system']?.ops).toHaveLength(2);
+    const irq = cert.classes?.['host-irq'];
+    expect(irq?.ops).toHaveLength(3);
+    expect(irq?.topology.devices).toHaveLength(2);
+    expect(irq === undefined ? undefined : witnessClass(irq.witness)).toBe('host-irq');
+    // Within 3 ops no write raises another owner's IRQ.
+    expect(cert.classes?.['other-owner-irq']).toBeUndefined();
+    const c = readCounterexample(join(d.counterexamples, rel));
+    expect(c.violation.class).toBe('host-irq');
+    expect(c.scenario.ops).toEqual(irq?.ops);
+    expect(c.certified).toMatchObject({
+      minimal: 'certified minimal within classes-3 for its class (host-irq)',
+      class: 'host-irq',
+      by: 'exhaustive',
+      ops: 3,
+    });
+    expect(c.bound).toMatchObject({ devices: 2, groups: 2, ops: 3 });
+    expect(c.bound?.note).toContain('raised by msispec prove');
+    expect(stdout).toContain(`${rel}: replaced by the search's (3 ops`);
+    expect(stdout).toContain("a host device's IRQ; was 2 ops");
+    const [p] = judgeCertificates(
+      loadVerdicts(),
+      ['riscv-prepare-msi'],
+      ['guest-containment'],
+      loadScope(scope),
+      d,
+    );
+    expect(p?.status).toBe('certified');
+    expect(p?.why).toMatch(
+      /certified minimal within classes-3 .* for its class \(a host device's IRQ\): 3 ops/,
+    );
+    const before = files(d.counterexamples);
+    stdout = '';
+    expect(await main(args(d, scope))).toBe(0);
+    expect(files(d.counterexamples)).toEqual(before);
+  });
+
+  it('keeps, uncertified, a stored witness of a stronger class than any within the scope, and says which is kept and why (exit 1)', async () => {
+    // The 4-op witness that raises the userspace-owned IRQ of the other device, from a depth-4 run.
+    const deep = dirsOf();
+    seed(deep, join('counterexamples', rel));
+    expect(await main(args(deep, classScope(tmp(), 4)))).toBe(0);
+    const strong = readCounterexample(join(deep.counterexamples, rel));
+    expect(strong.violation.class).toBe('other-owner-irq');
+    expect(strong.scenario.ops).toHaveLength(4);
+    const d = dirsOf();
+    seed(d, join(deep.counterexamples, rel));
+    stdout = '';
+    expect(await main(args(d, classScope(tmp(), 3)))).toBe(1);
+    expect(stdout).toContain(
+      "kept (4 ops, another owner's IRQ): the strongest witness within classes-3 is a host device's IRQ (3 ops)",
+    );
+    expect(stdout).toMatch(
+      /! riscv-prepare-msi × guest-containment \(uncertified\): .* is not certified minimal within classes-3 for its class/,
+    );
+    expect(readCounterexample(join(d.counterexamples, rel)).scenario).toEqual(strong.scenario);
+  });
+
+  it('the gate fails a stored file of a weaker class than the certificate’s strongest, even when certified for its own', async () => {
+    const d = dirsOf();
+    seed(d, join('counterexamples', rel));
+    const scope = classScope(tmp(), 3);
+    expect(await main(args(d, scope))).toBe(0);
+    // Put back the 2-op host-IPI file, marked certified for its class as prove would have marked it.
+    const weak = readCounterexample(join('counterexamples', rel));
+    const cert = readCertificate(certificatePath('guest-containment', 'riscv-prepare-msi', d.certificates));
+    const mark = readCounterexample(join(d.counterexamples, rel)).certified;
+    writeFileSync(
+      join(d.counterexamples, rel),
+      JSON.stringify({
+        ...weak,
+        certified: {
+          ...mark,
+          minimal: 'certified minimal within classes-3 for its class (host-system)',
+          class: 'host-system',
+          ops: 2,
+          topologyWeight: topologyWeight(cert.classes?.['host-system']?.topology ?? weak.scenario.topology),
+        },
+      }),
+    );
+    const [p] = judgeCertificates(
+      loadVerdicts(),
+      ['riscv-prepare-msi'],
+      ['guest-containment'],
+      loadScope(scope),
+      d,
+    );
+    expect(p?.status).toBe('uncertified');
+    expect(p?.why).toMatch(
+      /raises a host system vector or IPI, weaker than a host device's IRQ found within classes-3 .* in 3 ops/,
+    );
   });
 });

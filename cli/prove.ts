@@ -9,20 +9,22 @@ import {
   certificateFor,
   certificatesOf,
   sourcesHash,
+  violatedOf,
   writeCertificate,
 } from '../properties/exhaustive/certificate.ts';
-import { scopeTopologies, topologyWeight } from '../properties/exhaustive/enumerate.ts';
+import { scopeTopologies } from '../properties/exhaustive/enumerate.ts';
 import { estimateDesign } from '../properties/exhaustive/estimate.ts';
 import { type CertifiedPair, judgeCertificates } from '../properties/exhaustive/gate.ts';
 import { formatJson } from '../properties/exhaustive/json.ts';
-import { certifyCounterexample } from '../properties/exhaustive/minimal.ts';
-import { combine, type DesignProof, proveDesign } from '../properties/exhaustive/prove.ts';
+import { certifyCounterexample, minimalText } from '../properties/exhaustive/minimal.ts';
+import { combine, type DesignProof, proveDesign, targetOf } from '../properties/exhaustive/prove.ts';
 import { loadScope, type Scope, scopeNames } from '../properties/exhaustive/scope.ts';
 import { parseShard, readShard, type ShardFile, ShardFileSchema } from '../properties/exhaustive/shard.ts';
 import { getDesign, loadDesigns } from '../spec/designs/load.ts';
 import type { DesignId } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
+import { WITNESS_CLASS_TEXT, type WitnessClass } from '../spec/invariants/witness-class.ts';
 import { expectedOf, loadVerdicts } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, oneOf, parseArgs, UsageError } from './args.ts';
 import { VERSION } from './version.ts';
@@ -126,11 +128,13 @@ const record = (proof: DesignProof, sel: Selection, out: (s: string) => void): v
       continue;
     }
     const r = certifyCounterexample(design, getInvariant(id), pair, sel.scope.name, sel.dirs.counterexamples);
+    const { least, class: cls } = targetOf(pair);
+    const of = (c: WitnessClass | undefined) => (c === undefined ? '' : `, ${WITNESS_CLASS_TEXT[c]}`);
     if (r.action === 'replaced')
       out(
-        `  ${r.file}: replaced by the search's (${pair.ops.length} ops, topology weight ${pair.weight}; was ${r.was.ops} ops, weight ${r.was.weight})`,
+        `  ${r.file}: replaced by the search's (${least.ops.length} ops, topology weight ${least.weight}${of(cls)}; was ${r.was.ops} ops, weight ${r.was.weight}${of(r.was.class)})`,
       );
-    else if (r.action === 'certified') out(`  ${r.file}: certified minimal within ${sel.scope.name}`);
+    else if (r.action === 'certified') out(`  ${r.file}: ${minimalText(sel.scope.name, cls)}`);
     else if (r.action === 'outside') out(`  ${r.file}: not certified: ${r.why}`);
     else if (r.action === 'missing') out(`  ${r.file}: missing`);
   }
@@ -352,15 +356,8 @@ const recertify = (design: DesignId, sel: Selection, say: (s: string) => void): 
   for (const id of sel.invariants) {
     if (expectedOf(verdicts, design, id).verdict !== 'violated') continue;
     const c = certificateFor(design, id, sel.scope, sel.dirs.certificates);
-    const ce = c.status === 'certified' ? c.certificate.counterexample : undefined;
-    if (ce === undefined) continue;
-    const found = {
-      result: 'violated',
-      topology: ce.topology,
-      weight: topologyWeight(ce.topology),
-      ops: ce.ops,
-      witness: ce.witness,
-    } as const;
+    const found = c.status === 'certified' ? violatedOf(c.certificate) : undefined;
+    if (found === undefined) continue;
     const r = certifyCounterexample(
       getDesign(design),
       getInvariant(id),

@@ -1,7 +1,9 @@
 import { readCounterexample } from '../counterexamples/store.ts';
+import { strengthsOf, strengthText } from '../properties/strength.ts';
 import { reportData } from '../reports/render/data.ts';
 import { hopSentence, opText, outcomeText, ownerText, resultText } from '../reports/render/hops.ts';
 import { loadDesigns } from '../spec/designs/load.ts';
+import { loadVerdicts } from '../spec/verdicts.ts';
 import { type FlagSpec, helpText, parseArgs, UsageError } from './args.ts';
 import type { Context } from './context.ts';
 
@@ -28,7 +30,8 @@ export const replayCommand = (argv: readonly string[], ctx: Context): number => 
   const design = designs.get(c.design);
   if (design === undefined) throw new UsageError(`no design ${c.design}`); // readCounterexample checked it
   // The same replay and witness trace a report shows (reports/render/data.ts).
-  const d = reportData(design, c, file);
+  const strengths = strengthsOf(loadVerdicts(ctx.repo.verdicts, [...designs.keys()]), [c.design], ctx.repo);
+  const d = reportData(design, c, file, { strengths, remedies: {} });
   out(`${c.invariant} on ${c.design} — ${d.invariant.title}`);
   out(`${d.invariant.statement}\n`);
   const t = c.scenario.topology;
@@ -70,5 +73,7 @@ export const replayCommand = (argv: readonly string[], ctx: Context): number => 
     out(
       `${m.minimal} (msispec prove): ${m.ops} ops, topology weight ${m.topologyWeight}; ${m.by === 'exhaustive' ? "this scenario is the exhaustive search's, shorter than the shrunk one" : 'no shorter scenario exists within the scope'}`,
     );
+  const strength = d.strengths.get(c.invariant);
+  if (strength !== undefined) out(`strength of the recorded verdict: ${strengthText(strength)}`);
   return 0;
 };

@@ -13,6 +13,7 @@ import {
 } from '../properties/gate-data.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import type { InvariantId } from '../spec/invariants/types.ts';
+import { classified } from '../spec/invariants/witness-class.ts';
 import { pairFile } from '../spec/verdicts.ts';
 import { ioMessage } from './context.ts';
 import { VERSION } from './version.ts';
@@ -80,8 +81,14 @@ export const runGate = (data: GateData, o: GateOptions): GateOutcome => {
         design: id,
         status: 'new',
         scenario: s.scenario,
-        violation: { afterOp: s.index, witness: s.violation.witness },
-        found: { seed: s.seed, path: s.path, runs: s.runs, shrinks: s.shrinks },
+        violation: classified({ afterOp: s.index, witness: s.violation.witness }),
+        found: {
+          seed: s.seed,
+          path: s.path,
+          runs: s.runs,
+          shrinks: s.shrinks,
+          ...(s.firstClass === undefined ? {} : { firstClass: s.firstClass }),
+        },
         date: started.slice(0, 10),
         msispec: VERSION,
       };

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import type { Counterexample } from '../counterexamples/schema.ts';
 import { type CheckRun, type PairCheck, reproduceCommand } from '../properties/gate.ts';
 import { type GateData, type Problem, storedOf } from '../properties/gate-data.ts';
+import { runStrength } from '../properties/strength.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
+import { classified, WITNESS_CLASSES, witnessClass } from '../spec/invariants/witness-class.ts';
 import { type Witness, WitnessSchema } from '../spec/invariants/witness-schema.ts';
 import { pairFile } from '../spec/verdicts.ts';
 import { VERSION } from './version.ts';
@@ -22,12 +24,33 @@ const CounterexampleSnapshotSchema = z.object({
   /** The kind of violation: the witness kind and where the write ended. */
   class: z.string(),
   witness: WitnessSchema,
+  /** The witness's strength class (spec/invariants/witness-class.ts); absent unless a write. Added after format 1 was fixed. */
+  witnessClass: z.enum(WITNESS_CLASSES).optional(),
   /** Each op up to the violation with the kernel's result, as text. */
   trace: z.array(z.string()),
   /** Whether the stored file records exactly this witness and op (always false for a search). */
   recorded: z.boolean(),
 });
 export type CounterexampleSnapshot = z.infer<typeof CounterexampleSnapshotSchema>;
+
+/** How strong the recorded verdict is, from the pair's committed certificate (properties/strength.ts). */
+const StrengthSnapshotSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.enum(['exhaustive', 'vacuous', 'minimal']),
+    scope: z.string(),
+    states: z.number().int(),
+    depth: z.number().int(),
+    premise: z.string(),
+  }),
+  z.object({
+    kind: z.literal('random'),
+    why: z.string(),
+    /** This run's random search: its runs, and those in which the invariant's premise arose. */
+    premise: z.string().optional(),
+    runs: z.number().int().optional(),
+    premiseRuns: z.number().int().optional(),
+  }),
+]);
 
 const PairSnapshotSchema = z.object({
   design: z.string(),
@@ -39,6 +62,8 @@ const PairSnapshotSchema = z.object({
   seed: z.number().int(),
   reproduce: z.string(),
   counterexample: CounterexampleSnapshotSchema.optional(),
+  /** Added in msispec 0.1.0 after format 1 was fixed; a snapshot written before has none. */
+  strength: StrengthSnapshotSchema.optional(),
 });
 export type PairSnapshot = z.infer<typeof PairSnapshotSchema>;
 
@@ -95,10 +120,11 @@ const counterexampleOf = (
   const c = r.counterexample;
   if (c === undefined) return undefined;
   const t = c.scenario.topology;
+  const cls = witnessClass(c.witness);
   const recorded =
     c.source === 'stored' &&
     stored !== undefined &&
-    canonicalJson(stored.violation) === canonicalJson({ afterOp: c.afterOp, witness: c.witness });
+    canonicalJson(stored.violation) === canonicalJson(classified({ afterOp: c.afterOp, witness: c.witness }));
   return {
     source: c.source,
     ...(c.source === 'stored' ? { file: `counterexamples/${pairFile(r.invariant, r.design)}` } : {}),
@@ -106,6 +132,7 @@ const counterexampleOf = (
     afterOp: c.afterOp,
     class: classOf(c.witness),
     witness: c.witness,
+    ...(cls === undefined ? {} : { witnessClass: cls }),
     trace: c.results.map((res, i) => {
       const op = c.scenario.ops[i];
       return op === undefined ? resultText(res) : `${opText(op, t)} → ${resultText(res, op)}`;
@@ -136,6 +163,7 @@ export const snapshotOf = (run: CheckRun, data: GateData, problems: readonly Pro
         seed: r.seed,
         reproduce: reproduceCommand(r, run.seed, run.runs),
         ...(c === undefined ? {} : { counterexample: c }),
+        strength: runStrength(data.strengths, r),
       };
     }),
     problems: [...problems],

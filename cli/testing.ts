@@ -19,7 +19,7 @@ import { main } from './main.ts';
 
 /**
  * A temporary copy of this checkout's data (spec/designs/*.json, spec/verdicts.json, the
- * counterexample files and the generated reports), for commands that read and write it. The code
+ * remedies, the counterexample files, the certificates and the generated reports), for commands that read and write it. The code
  * stays this checkout's.
  */
 export const dataCopy = (): Repo => {
@@ -28,7 +28,9 @@ export const dataCopy = (): Repo => {
   const json = (f: string) => f.endsWith('.json') || !f.includes('.');
   cpSync(REPO.designs, repo.designs, { recursive: true, filter: json });
   cpSync(REPO.verdicts, repo.verdicts);
+  cpSync(join(REPO.root, 'spec', 'remedies.json'), join(root, 'spec', 'remedies.json'));
   cpSync(REPO.counterexamples, repo.counterexamples, { recursive: true, filter: json });
+  cpSync(REPO.certificates, repo.certificates, { recursive: true, filter: json });
   cpSync(REPO.reports, repo.reports, {
     recursive: true,
     filter: (f) => !f.includes(`${REPO.reports}/render`),

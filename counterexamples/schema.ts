@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { type Scenario, ScenarioSchema } from '../model/platform/scenario.ts';
 import { DESIGN_ID } from '../spec/designs/schema.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
+import {
+  WITNESS_CLASSES,
+  type WitnessClass,
+  weakerClass,
+  witnessClass,
+} from '../spec/invariants/witness-class.ts';
 import { WitnessSchema } from '../spec/invariants/witness-schema.ts';
 
 const count = z.number().int().min(0);
@@ -37,6 +43,11 @@ export const CounterexampleSchema = z
       /** Index of the op after which the invariant first failed (-1: at boot). */
       afterOp: z.number().int().min(-1),
       witness: WitnessSchema,
+      /**
+       * The witness's strength class (witness-class.ts), for a write witness only; always the class
+       * of `witness`. A file written before the field existed has none and is given it on reading.
+       */
+      class: z.enum(WITNESS_CLASSES).optional(),
     }),
     found: z.object({
       seed: z.number().int(),
@@ -45,19 +56,31 @@ export const CounterexampleSchema = z
       /** Scenarios generated until the first failure; shrink steps taken. */
       runs: z.number().int().min(1),
       shrinks: z.number().int().min(0),
+      /**
+       * The witness class of the first failing scenario, before shrinking; the stored witness is
+       * never weaker (properties/pair.ts checkPair). Absent when unknown: found before classes
+       * were kept, or a witness that is not a write.
+       */
+      firstClass: z.enum(WITNESS_CLASSES).optional(),
     }),
     /**
-     * Set by `msispec prove`: no smaller counterexample exists within the named scope — none with
-     * fewer ops, none as short on a lighter topology (properties/exhaustive/enumerate.ts
-     * topologyWeight) — computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
+     * Set by `msispec prove`: no smaller counterexample of its witness class (or a stronger one)
+     * exists within the named scope — none with fewer ops, none as short on a lighter topology
+     * (properties/exhaustive/enumerate.ts topologyWeight) — and none of a stronger class at all,
+     * computed on the sources with this hash. `by`: whose scenario this is; `exhaustive` means
      * the search's own replaced a longer shrunk one, and `found` still tells how the violation was
      * first found.
      */
     certified: z
       .object({
-        minimal: z.string().regex(/^certified minimal within [a-z0-9-]+$/),
+        minimal: z.string().regex(/^certified minimal within [a-z0-9-]+( for its class \([a-z-]+\))?$/),
         scope: z.string(),
         by: z.enum(['exhaustive', 'random']),
+        /**
+         * The witness class it is minimal for: no scenario of the scope that is smaller has a
+         * witness of this class or a stronger one, and none has a stronger class at all.
+         */
+        class: z.enum(WITNESS_CLASSES).optional(),
         topologyWeight: z.number().int().min(1),
         ops: z.number().int().min(0),
         sources: z.string().regex(/^sha256:[0-9a-f]{64}$/),
@@ -77,14 +100,42 @@ export const CounterexampleSchema = z
         path: ['violation', 'afterOp'],
         message: `must be below ${c.scenario.ops.length}, the number of ops`,
       });
+    const cls = witnessClass(c.violation.witness);
+    if (c.violation.class !== undefined && c.violation.class !== cls)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['violation', 'class'],
+        message: `must be ${cls === undefined ? 'absent (the witness is not a write)' : `"${cls}", the class of the witness`}`,
+      });
+    if (weakerClass(cls, c.found.firstClass))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['violation', 'class'],
+        message: `"${cls}" is weaker than the first failure found ("${c.found.firstClass}"): shrinking must keep the first failure's class`,
+      });
     if (c.status === 'expected' && c.bound === undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['bound'],
         message: 'a reviewed counterexample stores its size bound (msispec accept writes it)',
       });
+  })
+  // Migration: a file from before witness classes gets its witness's class on reading.
+  .transform((c) => {
+    const cls = witnessClass(c.violation.witness);
+    return cls === undefined || c.violation.class !== undefined
+      ? c
+      : { ...c, violation: { ...c.violation, class: cls } };
   });
 export type Counterexample = z.infer<typeof CounterexampleSchema>;
+
+/**
+ * The witness class a stored counterexample is replayed for (spec/replay.ts `atLeast`): a scenario
+ * the exhaustive search stored as the least of its class may pass a weaker violation on the way;
+ * a shrunk one (properties/pair.ts) fails first with its class, and is replayed to its first violation.
+ */
+export const replayClass = (c: Counterexample): WitnessClass | undefined =>
+  c.certified?.by === 'exhaustive' ? c.violation.class : undefined;
 
 /** The size of a scenario, in the terms of its bound. */
 export const sizeOf = (s: Scenario): Omit<Bound, 'note'> => ({

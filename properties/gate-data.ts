@@ -9,10 +9,12 @@ import { loadDesigns } from '../spec/designs/load.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import { InputFileError, unknownId } from '../spec/input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
+import { loadRemedies, type Remedies } from '../spec/remedies.ts';
 import { REPO, type Repo } from '../spec/repo.ts';
 import { type Expected, expectedOf, loadVerdicts, pairFile, type Verdicts } from '../spec/verdicts.ts';
 import { cannotSucceed, opCoverage } from './coverage.ts';
 import { pairSeed, SEED } from './settings.ts';
+import { type Strengths, strengthsOf } from './strength.ts';
 
 /**
  * Everything the gate reads, loaded and validated up front: the catalogue (spec/designs), the
@@ -27,6 +29,10 @@ export interface GateData {
   readonly verdictsFile: string;
   /** By file, relative to counterexamples/: `<invariant>/<design>.json`. */
   readonly counterexamples: ReadonlyMap<string, Counterexample>;
+  /** How strong each pair's verdict is, from its committed certificate (properties/strength.ts). */
+  readonly strengths: Strengths;
+  /** spec/remedies.json: what makes each invariant hold, for the reports. */
+  readonly remedies: Remedies;
 }
 
 const requireFolder = (dir: string): void => {
@@ -62,7 +68,9 @@ export const loadGateData = (repo: Repo = REPO, verdictsFile = repo.verdicts): G
       });
     counterexamples.set(f, c);
   }
-  return { repo, designs, verdicts, verdictsFile, counterexamples };
+  const strengths = strengthsOf(verdicts, ids, repo);
+  const remedies = loadRemedies(join(repo.root, 'spec', 'remedies.json'));
+  return { repo, designs, verdicts, verdictsFile, counterexamples, strengths, remedies };
 };
 
 /** Every design × invariant pair of the catalogue, design by design in id order. */

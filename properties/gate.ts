@@ -1,9 +1,16 @@
-import type { Counterexample } from '../counterexamples/schema.ts';
+import { type Counterexample, replayClass } from '../counterexamples/schema.ts';
 import type { KResult } from '../model/kernel/errno.ts';
 import type { Scenario } from '../model/platform/scenario.ts';
 import { opText, resultText } from '../reports/render/hops.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import type { Invariant, InvariantId, Witness } from '../spec/invariants/types.ts';
+import {
+  WITNESS_CLASS_TEXT,
+  type WitnessClass,
+  weakerClass,
+  witnessClass,
+  witnessLabel,
+} from '../spec/invariants/witness-class.ts';
 import { replay } from '../spec/replay.ts';
 import { type Expected, pairFile } from '../spec/verdicts.ts';
 import { checkPair, type PairResult } from './pair.ts';
@@ -46,8 +53,9 @@ const judged = (
   inv: Invariant,
   scenario: Scenario,
   source: FoundCounterexample['source'],
+  atLeast?: WitnessClass,
 ): FoundCounterexample | undefined => {
-  const r = replay(design, scenario, [inv]);
+  const r = replay(design, scenario, [inv], atLeast);
   if (r.violation === undefined) return undefined;
   return {
     source,
@@ -60,7 +68,8 @@ const judged = (
 
 /**
  * Judges one pair. Expected `violated`: replay the stored counterexample; it must still violate the
- * invariant with a witness of the same kind, after the same op. Otherwise (`holds`, `n/a` or
+ * invariant with a witness of the same kind, no weaker in class (spec/invariants/witness-class.ts),
+ * after the same op. Otherwise (`holds`, `n/a` or
  * unreviewed): search `runs` random scenarios; a violation is a mismatch, and an unreviewed pair
  * is a mismatch whatever it finds, until its verdict is recorded.
  */
@@ -82,7 +91,7 @@ export const checkVerdict = (
         ok: false,
         why: `${file} is missing; the verdict table says violated`,
       };
-    const c = judged(design, inv, stored.scenario, 'stored');
+    const c = judged(design, inv, stored.scenario, 'stored', replayClass(stored));
     if (c === undefined)
       return { ...base, found: 'holds', ok: false, why: `${file} no longer violates ${inv.id}` };
     const got = c.witness.kind;
@@ -94,6 +103,15 @@ export const checkVerdict = (
         ok: false,
         counterexample: c,
         why: `${file} now gives a '${got}' witness, not '${kind}'`,
+      };
+    const cls = witnessClass(c.witness);
+    if (weakerClass(cls, stored.violation.class))
+      return {
+        ...base,
+        found: 'violated',
+        ok: false,
+        counterexample: c,
+        why: `${file} now gives a weaker witness: ${cls === undefined ? 'none' : WITNESS_CLASS_TEXT[cls]}, not ${stored.violation.class === undefined ? '?' : WITNESS_CLASS_TEXT[stored.violation.class]} as recorded`,
       };
     if (c.afterOp !== stored.violation.afterOp)
       return {
@@ -154,6 +172,6 @@ export const shrunkOps = (c: FoundCounterexample): string[] => {
       const r = c.results[i];
       return `${String(i + 1).padStart(3)}. ${opText(op, t)}${r === undefined ? '' : ` → ${resultText(r, op)}`}`;
     }),
-    c.afterOp < 0 ? 'violated at boot' : `violated after op ${c.afterOp + 1} (${c.witness.kind} witness)`,
+    `${c.afterOp < 0 ? 'violated at boot' : `violated after op ${c.afterOp + 1}`} (${witnessLabel(c.witness)})`,
   ];
 };

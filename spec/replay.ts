@@ -5,6 +5,7 @@ import type { Scenario } from '../model/platform/scenario.ts';
 import type { State } from '../model/platform/state.ts';
 import { step } from '../model/platform/step.ts';
 import type { Invariant, Violation } from './invariants/types.ts';
+import { strongestOf, type WitnessClass, weakerClass, witnessClass } from './invariants/witness-class.ts';
 
 export interface ReplayStep {
   /** -1 for the state at boot, else the index of the op just applied. */
@@ -21,15 +22,28 @@ export interface Replay {
 
 /**
  * Replays `scenario` on `design` step by step, judging `invariants` on the boot state and after
- * every op; stops at the first violation. Deterministic: the same input always replays the same.
+ * every op; stops at the first violation (of a state's violations, the strongest witness).
+ * With `atLeast` (a stored counterexample's witness class), a violation with a weaker witness does
+ * not stop it: the scenario may pass a weaker violation on its way to the stronger one it is
+ * stored for (properties/exhaustive/bfs.ts byClass). When no violation is that strong, the first
+ * one found is returned, so the caller sees the weaker class. Deterministic.
  */
-export const replay = (design: DesignCore, scenario: Scenario, invariants: readonly Invariant[]): Replay => {
+export const replay = (
+  design: DesignCore,
+  scenario: Scenario,
+  invariants: readonly Invariant[],
+  atLeast?: WitnessClass,
+): Replay => {
   let state = build(design, scenario.topology);
   const steps: ReplayStep[] = [{ index: -1, state }];
+  let weaker: Replay['violation'];
   const judge = (index: number): Replay | undefined => {
     for (const inv of invariants) {
-      const v = inv.check(design, state)[0];
-      if (v !== undefined) return { steps, violation: { index, violation: v } };
+      const v = strongestOf(inv.check(design, state));
+      if (v === undefined) continue;
+      if (!weakerClass(witnessClass(v.witness), atLeast))
+        return { steps, violation: { index, violation: v } };
+      weaker ??= { index, violation: v };
     }
     return undefined;
   };
@@ -42,5 +56,5 @@ export const replay = (design: DesignCore, scenario: Scenario, invariants: reado
     const found = judge(index);
     if (found !== undefined) return found;
   }
-  return { steps };
+  return weaker === undefined ? { steps } : { steps: steps.slice(0, weaker.index + 2), violation: weaker };
 };

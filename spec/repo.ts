@@ -15,6 +15,8 @@ export interface Repo {
   readonly counterexamples: string;
   /** reports/: generated index and one report per counterexample (reports/render/ is code). */
   readonly reports: string;
+  /** certificates/: `<invariant>/<design>.json`, what `msispec prove` found within a scope. */
+  readonly certificates: string;
 }
 
 export const repoAt = (root: string): Repo => ({
@@ -23,6 +25,7 @@ export const repoAt = (root: string): Repo => ({
   verdicts: join(root, 'spec', 'verdicts.json'),
   counterexamples: join(root, 'counterexamples'),
   reports: join(root, 'reports'),
+  certificates: join(root, 'certificates'),
 });
 
 /** This checkout. */

@@ -5,6 +5,13 @@ import type { State } from '../../model/platform/state.ts';
 import { step as modelStep } from '../../model/platform/step.ts';
 import { FingerprintSet } from '../../model/types/fingerprint.ts';
 import type { Invariant, InvariantId, Witness } from '../../spec/invariants/types.ts';
+import {
+  classRank,
+  strongestOf,
+  WITNESS_CLASSES,
+  type WitnessClass,
+  witnessClass,
+} from '../../spec/invariants/witness-class.ts';
 import { enumerateOps, type ScopedTopology } from './enumerate.ts';
 import { TRAITS } from './premise.ts';
 import type { Scope } from './scope.ts';
@@ -33,6 +40,13 @@ export interface TopologyRun {
   /** New distinct states per level, level 0 the boot state. */
   readonly perLevel: readonly number[];
   readonly violations: Partial<Record<InvariantId, Finding>>;
+  /**
+   * Per invariant whose violations are interrupting writes, per witness class (witness-class.ts):
+   * the shortest violation whose witness is of that class or a stronger one. Each state's witness
+   * is its strongest (write-space.ts ranks the hits), so no shorter scenario of this topology has a
+   * witness of that class: the least violation of a class is at least as long as its entry here.
+   */
+  readonly byClass: Partial<Record<InvariantId, Partial<Record<WitnessClass, Finding>>>>;
   /** Invariants whose premise arose in at least one state reached (premise.ts). */
   readonly premises: readonly InvariantId[];
   /** Bytes of the fingerprint table at the end. */
@@ -145,11 +159,35 @@ export const exploreTopology = (
       }
     if (hit) unseen = unseen.filter((i) => !premises.has(i.id));
   };
+  const byClass: Partial<Record<InvariantId, Partial<Record<WitnessClass, Finding>>>> = {};
+  // An invariant is judged until its strongest class is found, or at its first violation when
+  // that is not an interrupting write (nothing to rank); `done` holds those judged no further.
+  const done = new Set<InvariantId>();
+  const strongest = WITNESS_CLASSES[0];
   const judge = (s: State, list: readonly Invariant[], path: () => Op[]): void => {
     for (const inv of list) {
-      if (violations[inv.id] !== undefined) continue;
-      const v = inv.check(design, s)[0];
-      if (v !== undefined) violations[inv.id] = { ops: path(), witness: v.witness };
+      if (done.has(inv.id)) continue;
+      const v = strongestOf(inv.check(design, s));
+      if (v === undefined) continue;
+      const w = v.witness;
+      const cls = witnessClass(w);
+      let ops: Op[] | undefined;
+      if (violations[inv.id] === undefined) {
+        ops = path();
+        violations[inv.id] = { ops, witness: w };
+      }
+      if (cls === undefined) {
+        if (byClass[inv.id] === undefined) done.add(inv.id);
+        continue;
+      }
+      const mine = byClass[inv.id] ?? {};
+      byClass[inv.id] = mine;
+      for (const c of WITNESS_CLASSES)
+        if (classRank(c) <= classRank(cls) && mine[c] === undefined) {
+          ops ??= path();
+          mine[c] = { ops, witness: w };
+        }
+      if (mine[strongest] !== undefined) done.add(inv.id);
     }
   };
 
@@ -219,6 +257,7 @@ export const exploreTopology = (
     generated,
     perLevel,
     violations,
+    byClass,
     premises: [...premises],
     tableBytes: seen.bytes,
   };

@@ -8,17 +8,29 @@ import { collisionProbability } from '../../model/types/fingerprint.ts';
 import { DESIGN_ID, type DesignId } from '../../spec/designs/schema.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
+import { WITNESS_CLASSES, type WitnessClass } from '../../spec/invariants/witness-class.ts';
 import { WitnessSchema } from '../../spec/invariants/witness-schema.ts';
+import { topologyWeight } from './enumerate.ts';
 import { formatJson } from './json.ts';
 import { TRAITS } from './premise.ts';
-import type { DesignProof } from './prove.ts';
+import type { DesignProof, Least, Violated } from './prove.ts';
 import { type Scope, ScopeSchema } from './scope.ts';
+
+/** A least violation within the scope: its topology, ops and the witness after the last. */
+const LeastSchema = z.object({
+  topology: TopologySchema,
+  ops: z.array(OpSchema),
+  /** Index of the op after which the invariant first fails (-1: at boot). */
+  afterOp: z.number().int().min(-1),
+  witness: WitnessSchema,
+});
 
 /**
  * A certificate: what the exhaustive search of one design found for one invariant within a scope,
  * and what it was computed on. `holds`: no scenario of the scope violates the invariant, and its
  * premise arose; `vacuous`: nothing to judge arose within the scope; `violated`: the least
- * violation within the scope (fewest ops, then the lightest topology).
+ * violation within the scope (fewest ops, then the lightest topology), and per witness class the
+ * least violation of that class or a stronger one.
  */
 export const CertificateSchema = z.object({
   invariant: z.enum(INVARIANT_IDS),
@@ -42,15 +54,14 @@ export const CertificateSchema = z.object({
     /** TLC's optimistic estimate that a fingerprint collision hid a state, for the largest topology. */
     collisionProbability: z.number().min(0),
   }),
-  counterexample: z
-    .object({
-      topology: TopologySchema,
-      ops: z.array(OpSchema),
-      /** Index of the op after which the invariant first fails (-1: at boot). */
-      afterOp: z.number().int().min(-1),
-      witness: WitnessSchema,
-    })
-    .optional(),
+  counterexample: LeastSchema.optional(),
+  /**
+   * Per witness class (spec/invariants/witness-class.ts), the least violation whose witness is of
+   * that class or stronger: a stored counterexample of class c is minimal for its class when it is
+   * as small as classes[c]. Absent when the violations are not interrupting writes, and in
+   * certificates written before classes were recorded.
+   */
+  classes: z.partialRecord(z.enum(WITNESS_CLASSES), LeastSchema).optional(),
   /** sha256 of the model, spec and search sources and the design's file (sourcesHash). */
   sources: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   command: z.string(),
@@ -107,6 +118,13 @@ export const sourcesHash = (design: DesignId): string => {
 export const reproduceCommand = (design: DesignId, scope: Scope, scopeArg: string): string =>
   `npx msispec prove --design ${design} --scope ${scopeArg === scope.name ? scope.name : scopeArg}`;
 
+const leastOf = (l: Least): z.infer<typeof LeastSchema> => ({
+  topology: l.topology,
+  ops: [...l.ops],
+  afterOp: l.ops.length - 1,
+  witness: l.witness,
+});
+
 /** The certificates of one design's search, one per invariant it judged. */
 export const certificatesOf = (
   proof: DesignProof,
@@ -136,12 +154,17 @@ export const certificatesOf = (
       },
       ...(pair.result === 'violated'
         ? {
-            counterexample: {
-              topology: pair.topology,
-              ops: [...pair.ops],
-              afterOp: pair.ops.length - 1,
-              witness: pair.witness,
-            },
+            counterexample: leastOf(pair),
+            ...(Object.keys(pair.classes).length > 0
+              ? {
+                  classes: Object.fromEntries(
+                    WITNESS_CLASSES.flatMap((c) => {
+                      const l = pair.classes[c];
+                      return l === undefined ? [] : [[c, leastOf(l)]];
+                    }),
+                  ),
+                }
+              : {}),
           }
         : {}),
       sources: sourcesHash(proof.design),
@@ -199,4 +222,22 @@ export const certificateFor = (
     complete: c.search.complete,
     certificate: c,
   };
+};
+
+/** A violated certificate's result as the search gave it (prove.ts), to certify from without searching. */
+export const violatedOf = (c: Certificate): Violated | undefined => {
+  const ce = c.counterexample;
+  if (c.result !== 'violated' || ce === undefined) return undefined;
+  const least = (l: z.infer<typeof LeastSchema>): Least => ({
+    topology: l.topology,
+    weight: topologyWeight(l.topology),
+    ops: l.ops,
+    witness: l.witness,
+  });
+  const classes: Partial<Record<WitnessClass, Least>> = {};
+  for (const k of WITNESS_CLASSES) {
+    const l = c.classes?.[k];
+    if (l !== undefined) classes[k] = least(l);
+  }
+  return { result: 'violated', ...least(ce), classes };
 };

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { COUNTEREXAMPLES_DIR, readCounterexample } from '../../counterexamples/store.ts';
 import type { DesignId } from '../../spec/designs/schema.ts';
 import type { InvariantId } from '../../spec/invariants/types.ts';
+import { WITNESS_CLASS_TEXT, weakerClass } from '../../spec/invariants/witness-class.ts';
 import { expectedOf, type Verdicts } from '../../spec/verdicts.ts';
-import { CERTIFICATES_DIR, certificateFor, sourcesHash } from './certificate.ts';
+import { CERTIFICATES_DIR, certificateFor, sourcesHash, violatedOf } from './certificate.ts';
 import { topologyWeight } from './enumerate.ts';
+import { targetOf } from './prove.ts';
 import type { Scope } from './scope.ts';
 
 /** One pair judged on its certificate against the verdict table. */
@@ -29,8 +31,9 @@ export interface CertifiedPair {
 /**
  * Judges every pair on its certificate: fresh (current sources and scope) and complete, and
  * agreeing with the verdict table — a ✓ (or n/a) pair holds within the scope or its premise is out
- * of it; a ✗ pair is violated within the scope and its stored counterexample carries a current
- * `certified minimal within <scope>` of the search's size.
+ * of it; a ✗ pair is violated within the scope and its stored counterexample is of the strongest
+ * witness class the search found and carries a current `certified minimal within <scope>` of the
+ * size of the search's least violation of that class.
  */
 export const judgeCertificates = (
   verdicts: Verdicts,
@@ -97,28 +100,39 @@ export const judgeCertificates = (
         continue;
       }
       const stored = readCounterexample(file);
-      const ce = c.certificate.counterexample;
+      const found = violatedOf(c.certificate);
+      const cls = stored.violation.class;
+      const target = found === undefined ? undefined : targetOf(found);
+      // The least violation of the stored file's class (or stronger); the overall least without one.
+      const least = cls === undefined ? found : found?.classes[cls];
+      if (target !== undefined && weakerClass(cls, target.class)) {
+        push(
+          'uncertified',
+          `${v.counterexample} raises ${cls === undefined ? 'no interrupt' : WITNESS_CLASS_TEXT[cls]}, weaker than ${target.class === undefined ? '' : WITNESS_CLASS_TEXT[target.class]} found ${within} in ${target.least.ops.length} ops; run ${c.certificate.command}`,
+        );
+        continue;
+      }
       const m = stored.certified;
-      const weight = ce === undefined ? -1 : topologyWeight(ce.topology);
       if (
         m === undefined ||
-        ce === undefined ||
+        least === undefined ||
         m.scope !== scope.name ||
         m.sources !== sourcesHash(design) ||
-        m.topologyWeight !== weight ||
-        m.ops !== ce.ops.length ||
-        topologyWeight(stored.scenario.topology) !== weight ||
-        stored.scenario.ops.length !== ce.ops.length
+        m.class !== cls ||
+        m.topologyWeight !== least.weight ||
+        m.ops !== least.ops.length ||
+        topologyWeight(stored.scenario.topology) !== least.weight ||
+        stored.scenario.ops.length !== least.ops.length
       ) {
         push(
           'uncertified',
-          `${v.counterexample} is not certified minimal within ${scope.name}; run ${c.certificate.command}`,
+          `${v.counterexample} is not certified minimal within ${scope.name}${cls === undefined ? '' : ' for its class'}; run ${c.certificate.command}`,
         );
         continue;
       }
       push(
         'certified',
-        `${v.counterexample} certified minimal ${within}: ${ce.ops.length} ops, topology weight ${weight}`,
+        `${v.counterexample} certified minimal ${within}${cls === undefined ? '' : ` for its class (${WITNESS_CLASS_TEXT[cls]})`}: ${least.ops.length} ops, topology weight ${least.weight}`,
       );
     }
   }

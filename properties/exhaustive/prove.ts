@@ -2,12 +2,21 @@ import type { DesignCore } from '../../model/kernel/policy.ts';
 import type { Op, Topology } from '../../model/platform/scenario.ts';
 import type { DesignId } from '../../spec/designs/schema.ts';
 import type { Invariant, InvariantId, Witness } from '../../spec/invariants/types.ts';
-import { exploreTopology, type TopologyRun } from './bfs.ts';
+import { WITNESS_CLASSES, type WitnessClass } from '../../spec/invariants/witness-class.ts';
+import { exploreTopology, type Finding, type TopologyRun } from './bfs.ts';
 import { inShard, type ScopedTopology, type Shard, scopeTopologies } from './enumerate.ts';
 import type { Scope } from './scope.ts';
 
 /** One topology's search (bfs.ts), as shards store it. */
 export type TopologySummary = TopologyRun;
+
+/** A violation over a design's whole search, with the topology it was found on. */
+export interface Least {
+  readonly topology: Topology;
+  readonly weight: number;
+  readonly ops: readonly Op[];
+  readonly witness: Witness;
+}
 
 /** One invariant's result over a design's whole search. */
 export type PairResult =
@@ -21,6 +30,11 @@ export type PairResult =
       readonly weight: number;
       readonly ops: readonly Op[];
       readonly witness: Witness;
+      /**
+       * Per witness class, the least violation whose witness is of that class or stronger (bfs.ts
+       * byClass); empty when the violations are not interrupting writes.
+       */
+      readonly classes: Readonly<Partial<Record<WitnessClass, Least>>>;
     };
 
 export interface DesignProof {
@@ -48,23 +62,32 @@ export const combine = (
 ): DesignProof => {
   const topologies = [...summaries].sort((a, b) => a.index - b.index);
   const pairs: Partial<Record<InvariantId, PairResult>> = {};
-  for (const id of invariants) {
-    let best: PairResult | undefined;
-    for (const t of topologies) {
-      const v = t.violations[id];
-      // Fewest ops first, then the lightest topology; topologies come lightest first, so ties keep the first.
-      if (v === undefined) continue;
+  // Fewest ops first, then the lightest topology; topologies come lightest first, so ties keep the first.
+  const least = (
+    findings: readonly (readonly [TopologySummary, Finding | undefined])[],
+  ): Least | undefined => {
+    let best: Least | undefined;
+    for (const [t, v] of findings)
       if (
-        best === undefined ||
-        best.result !== 'violated' ||
-        v.ops.length < best.ops.length ||
-        (v.ops.length === best.ops.length && t.weight < best.weight)
+        v !== undefined &&
+        (best === undefined ||
+          v.ops.length < best.ops.length ||
+          (v.ops.length === best.ops.length && t.weight < best.weight))
       )
-        best = { result: 'violated', topology: t.topology, weight: t.weight, ops: v.ops, witness: v.witness };
+        best = { topology: t.topology, weight: t.weight, ops: v.ops, witness: v.witness };
+    return best;
+  };
+  for (const id of invariants) {
+    const best = least(topologies.map((t) => [t, t.violations[id]] as const));
+    const classes: Partial<Record<WitnessClass, Least>> = {};
+    for (const c of WITNESS_CLASSES) {
+      const l = least(topologies.map((t) => [t, t.byClass[id]?.[c]] as const));
+      if (l !== undefined) classes[c] = l;
     }
-    pairs[id] = best ?? {
-      result: topologies.some((t) => t.premises.includes(id)) ? 'holds' : 'vacuous',
-    };
+    pairs[id] =
+      best !== undefined
+        ? { result: 'violated', ...best, classes }
+        : { result: topologies.some((t) => t.premises.includes(id)) ? 'holds' : 'vacuous' };
   }
   const perLevel: number[] = [];
   for (const t of topologies)
@@ -114,4 +137,18 @@ export const proveDesign = (
     invariants.map((i) => i.id),
     summaries,
   );
+};
+
+export type Violated = Extract<PairResult, { result: 'violated' }>;
+
+/**
+ * What a violated pair's stored counterexample should be: the least violation of the strongest
+ * witness class the search found, or the least violation overall when its violations have no class.
+ */
+export const targetOf = (pair: Violated): { readonly least: Least; readonly class?: WitnessClass } => {
+  for (const c of WITNESS_CLASSES) {
+    const l = pair.classes[c];
+    if (l !== undefined) return { least: l, class: c };
+  }
+  return { least: pair };
 };

@@ -3,6 +3,7 @@ import { OpSchema, TopologySchema } from '../../model/platform/scenario.ts';
 import { DESIGN_ID } from '../../spec/designs/schema.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
+import { WITNESS_CLASSES } from '../../spec/invariants/witness-class.ts';
 import { WitnessSchema } from '../../spec/invariants/witness-schema.ts';
 import type { Shard } from './enumerate.ts';
 import { ScopeSchema } from './scope.ts';
@@ -12,6 +13,7 @@ import { ScopeSchema } from './scope.ts';
  * the shard, per design, with the sources it ran on. `msispec prove --merge` combines the shards
  * 1..n of one scope into certificates; nothing else is shared between the runners.
  */
+const Finding = z.object({ ops: z.array(OpSchema), witness: WitnessSchema });
 const TopologySummarySchema = z.object({
   index: z.number().int().min(0),
   weight: z.number().int().min(1),
@@ -22,10 +24,8 @@ const TopologySummarySchema = z.object({
   distinct: z.number().int().min(0),
   generated: z.number().int().min(0),
   perLevel: z.array(z.number().int().min(0)),
-  violations: z.partialRecord(
-    z.enum(INVARIANT_IDS),
-    z.object({ ops: z.array(OpSchema), witness: WitnessSchema }),
-  ),
+  violations: z.partialRecord(z.enum(INVARIANT_IDS), Finding),
+  byClass: z.partialRecord(z.enum(INVARIANT_IDS), z.partialRecord(z.enum(WITNESS_CLASSES), Finding)),
   premises: z.array(z.enum(INVARIANT_IDS)),
   tableBytes: z.number().int().min(0),
 });

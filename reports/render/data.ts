@@ -1,14 +1,16 @@
-import type { Counterexample } from '../../counterexamples/schema.ts';
+import { type Counterexample, replayClass } from '../../counterexamples/schema.ts';
 import type { KResult } from '../../model/kernel/errno.ts';
 import { iommu_group_has_isolated_msi } from '../../model/kernel/irq/isolated.ts';
 import { deliverFrom } from '../../model/platform/deliver.ts';
 import type { Op, Topology } from '../../model/platform/scenario.ts';
 import { ownerKey, type State } from '../../model/platform/state.ts';
 import type { Hop } from '../../model/types/hop.ts';
+import { type Strength, type Strengths, strengthOf } from '../../properties/strength.ts';
 import type { Design } from '../../spec/designs/schema.ts';
 import { getInvariant } from '../../spec/invariants/index.ts';
-import type { Invariant } from '../../spec/invariants/types.ts';
+import { INVARIANT_IDS, type Invariant, type InvariantId } from '../../spec/invariants/types.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
+import type { Remedies, Remedy } from '../../spec/remedies.ts';
 import { replay } from '../../spec/replay.ts';
 
 /** One op of the trace with what the kernel returned, and what it changed that a reader needs. */
@@ -52,6 +54,10 @@ export interface ReportData {
   readonly boot: Snapshot;
   /** Each device at the end of the trace: the reserved regions its IOMMU driver reports, and its group's domain. */
   readonly devices: readonly DeviceRow[];
+  /** The strength of the design's verdict on every invariant, from certificates/ (properties/strength.ts). */
+  readonly strengths: ReadonlyMap<InvariantId, Strength>;
+  /** What makes the invariant hold on any design (spec/remedies.json), when recorded. */
+  readonly remedy?: Remedy;
 }
 
 /** A device of the final state, as the platform table shows it. */
@@ -121,10 +127,28 @@ const snapshot = (s: State): Snapshot => ({
   requireDirect: s.devices.filter((dev) => dev.requireDirect).map((dev) => dev.index),
 });
 
+/**
+ * On a platform whose MSI controller is not an ITS (GICv2m), the IORT's DeviceID output goes
+ * nowhere: the hop keeps the StreamID only (Arm IORT DEN 0049: an ID mapping to an ITS group
+ * node; a GICv2m frame has none), so a report does not show a DeviceID hop that does not exist.
+ */
+const withoutDeviceId = (hops: Hop[]): void => {
+  for (const [i, h] of hops.entries())
+    if (h.step === 'iort-id-mapping' && h.facts.deviceId !== undefined) {
+      const { deviceId: _, ...facts } = h.facts;
+      hops[i] = { ...h, facts };
+    }
+};
+
 /** Replays a counterexample and gathers what its report shows. Pure: no I/O. */
-export const reportData = (design: Design, c: Counterexample, file: string): ReportData => {
+export const reportData = (
+  design: Design,
+  c: Counterexample,
+  file: string,
+  { strengths, remedies }: { readonly strengths: Strengths; readonly remedies: Remedies },
+): ReportData => {
   const invariant = getInvariant(c.invariant);
-  const r = replay(design, c.scenario, [invariant]);
+  const r = replay(design, c.scenario, [invariant], replayClass(c));
   const trace: TraceRow[] = r.steps
     .filter((st) => st.index >= 0 && st.result !== undefined)
     .map((st) => ({
@@ -139,6 +163,7 @@ export const reportData = (design: Design, c: Counterexample, file: string): Rep
   if (final !== undefined && w.kind === 'write') deliverFrom(final, w.device, BigInt(w.addr), w.data, hops);
   if (final !== undefined && w.kind === 'delivery')
     deliverFrom(final, w.device, BigInt(w.msg.addr), w.msg.data, hops);
+  if (design.hardware.arch === 'arm' && design.hardware.irqchip !== 'gicv3-its') withoutDeviceId(hops);
   const reproduces = r.violation !== undefined && r.violation.violation.witness.kind === w.kind;
   const first = r.steps[0]?.state;
   const boot =
@@ -169,5 +194,7 @@ export const reportData = (design: Design, c: Counterexample, file: string): Rep
     reproduces,
     boot,
     devices,
+    strengths: new Map(INVARIANT_IDS.map((i) => [i, strengthOf(strengths, design.id, i)])),
+    ...(remedies[c.invariant] === undefined ? {} : { remedy: remedies[c.invariant] }),
   };
 };

@@ -191,13 +191,20 @@ const STEPS: Record<string, StepText> = {
     label: (f) => `seteipnum_le = ${s(f, 'identity')}`,
   },
   // Arm: IORT, SMMUv3, GICv3 ITS, GICv2m.
+  // A platform without an ITS has no DeviceID hop: reportData drops the fact (withoutDeviceId).
   'iort-id-mapping': {
     sentence: (f) =>
-      yes(f, 'mapped')
-        ? `The ID mappings give RID ${hex(f, 'rid')} StreamID ${s(f, 'sid')} and ITS DeviceID ${s(f, 'deviceId')}; the device chooses neither.`
-        : `RID ${hex(f, 'rid')} has no IORT mapping, hence no StreamID → \`C_BAD_STREAMID\`.`,
+      !yes(f, 'mapped')
+        ? `RID ${hex(f, 'rid')} has no IORT mapping, hence no StreamID → \`C_BAD_STREAMID\`.`
+        : f.deviceId === undefined
+          ? `The ID mappings give RID ${hex(f, 'rid')} StreamID ${s(f, 'sid')}, which the device does not choose; with no ITS on the platform no DeviceID travels with the write, so the doorbell cannot tell who wrote.`
+          : `The ID mappings give RID ${hex(f, 'rid')} StreamID ${s(f, 'sid')} and ITS DeviceID ${s(f, 'deviceId')}; the device chooses neither.`,
     label: (f) =>
-      yes(f, 'mapped') ? `StreamID ${s(f, 'sid')}, DeviceID ${s(f, 'deviceId')}` : 'no StreamID',
+      !yes(f, 'mapped')
+        ? 'no StreamID'
+        : f.deviceId === undefined
+          ? `StreamID ${s(f, 'sid')}`
+          : `StreamID ${s(f, 'sid')}, DeviceID ${s(f, 'deviceId')}`,
   },
   'memory-write': {
     sentence: (f) => `PA ${s(f, 'pa')} is no doorbell: an ordinary memory write.`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadGateData } from '../../properties/gate-data.ts';
+import { designSearch, strengthOf } from '../../properties/strength.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
 import { withVerdict } from '../../spec/verdicts.ts';
 import { renderIndex, type StoredState } from './index.ts';
@@ -38,14 +39,20 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
     }
   });
 
-  it('has a row per design file and a short-labelled column per invariant, listed in a legend', () => {
+  it('has a row per design file, a short-labelled column per invariant, listed in a legend, and the design’s search within ci last', () => {
     const [head, rule, ...rows] = matrix(md);
-    expect(head).toEqual(['design', ...INVARIANT_IDS.map((_, i) => String(i + 1))]);
-    expect(rule?.length).toBe(INVARIANT_IDS.length + 1);
+    expect(head).toEqual(['design', ...INVARIANT_IDS.map((_, i) => String(i + 1)), 'within ci']);
+    expect(rule?.length).toBe(INVARIANT_IDS.length + 2);
     expect(rows.map((r) => r[0])).toEqual(
       [...data.designs.keys()].map((d) => `[\`${d}\`](../spec/designs/${d}.json)`),
     );
-    for (const r of rows) expect(r.length).toBe(INVARIANT_IDS.length + 1);
+    for (const r of rows) expect(r.length).toBe(INVARIANT_IDS.length + 2);
+    for (const [n, d] of [...data.designs.keys()].entries()) {
+      const search = designSearch(data.strengths, d);
+      expect(rows[n]?.[INVARIANT_IDS.length + 1]).toBe(
+        search === undefined ? 'no fresh certificate' : `${search.states} states, ≤ ${search.depth} ops`,
+      );
+    }
     for (const [n, i] of INVARIANT_IDS.entries()) expect(md).toContain(`\n${n + 1}. \`${i}\` — `);
   });
 
@@ -66,6 +73,24 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
     for (const n of refs) expect(md).toMatch(new RegExp(`^\\[\\^${n}\\]: .+`, 'm'));
   });
 
+  it('marks each ✓ with its strength from certificates/: vacuous ✓∅ with a note naming the premise that never arises, random-only ✓~ (issue 10 item 5, issue 11 "What to build" 2)', () => {
+    const [, , ...rows] = matrix(md);
+    for (const [n, d] of [...data.designs.keys()].entries())
+      for (const [k, i] of INVARIANT_IDS.entries()) {
+        const v = data.verdicts[d]?.[i]?.verdict;
+        if (v !== 'holds') continue;
+        const s = strengthOf(data.strengths, d, i);
+        const got = rows[n]?.[k + 1] ?? '';
+        if (s.kind === 'exhaustive') expect(got, `${i}/${d}`).toBe('✓');
+        else if (s.kind === 'random') expect(got, `${i}/${d}`).toBe('✓~');
+        else {
+          const note = /^✓∅\[\^(\d+)\]$/.exec(got)?.[1];
+          expect(note, `${i}/${d}: ${got}`).toBeDefined();
+          expect(md).toContain(`[^${note}]: vacuous within ci: ${s.premise} never arises`);
+        }
+      }
+  });
+
   it('carries no run and no date, and says every pair is reviewed when the data agree', () => {
     expect(md).not.toMatch(/\b20\d\d-\d\d-\d\d\b/);
     expect(md).toContain(`**Recorded:** all ${data.designs.size * INVARIANT_IDS.length} pairs reviewed`);
@@ -78,6 +103,7 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
     const { [design]: _, ...rest } = data.verdicts;
     const verdicts = withVerdict(rest, other, 'msi-isolation', { verdict: 'holds' });
     const text = renderIndex({
+      strengths: data.strengths,
       designs: data.designs,
       verdicts,
       stored: new Map([

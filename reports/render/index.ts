@@ -1,4 +1,11 @@
 import { DEFAULT_GATE_RUNS, DEFAULT_SEED } from '../../properties/settings.ts';
+import {
+  designSearch,
+  STRENGTH_LEGEND,
+  STRENGTH_SCOPE,
+  type Strengths,
+  strengthOf,
+} from '../../properties/strength.ts';
 import type { Design } from '../../spec/designs/schema.ts';
 import { getInvariant } from '../../spec/invariants/index.ts';
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
@@ -31,6 +38,8 @@ export interface IndexInput {
   readonly verdicts: Verdicts;
   /** By file relative to counterexamples/. */
   readonly stored: ReadonlyMap<string, StoredState>;
+  /** Each pair's strength, from its committed certificate (properties/strength.ts). */
+  readonly strengths: Strengths;
 }
 
 /** A pair that needs attention, and why, in a few words. */
@@ -74,11 +83,21 @@ const buildIndex = (input: IndexInput, ext: Ext): Doc => {
       if (s === undefined) return [mark('warn', ...m(label))];
       return [link(i, d, [mark(v.verdict === 'violated' ? 'warn' : 'bad', ...m(`${label} ✗`))])];
     }
+    const strength = strengthOf(input.strengths, d, i);
+    const marked = (t: Text): Text => {
+      if (strength.kind === 'vacuous')
+        return [
+          ...t,
+          ...m('∅'),
+          { t: 'note', n: noteFor(`vacuous within ${strength.scope}: ${strength.premise} never arises`) },
+        ];
+      return strength.kind === 'random' ? [...t, ...m('~')] : t;
+    };
     switch (v.verdict) {
       case 'holds':
-        return [mark('good', ...m('✓'))];
+        return marked([mark('good', ...m('✓'))]);
       case 'violated':
-        return [link(i, d, [mark('bad', ...m('✗'))])];
+        return marked([link(i, d, [mark('bad', ...m('✗'))])]);
       case 'n/a':
         return [
           { t: 'text', v: 'n/a' },
@@ -95,11 +114,21 @@ const buildIndex = (input: IndexInput, ext: Ext): Doc => {
   const matrix: Block = {
     kind: 'table',
     scroll: true,
-    head: [m('design'), ...INVARIANT_IDS.map((i, n) => [{ t: 'abbr', v: String(n + 1), title: i } as const])],
-    rows: ids.map((d) => [
-      [a(`../spec/designs/${d}.json`, code(d))],
-      ...INVARIANT_IDS.map((i) => cellOf(d, i)),
-    ]),
+    head: [
+      m('design'),
+      ...INVARIANT_IDS.map((i, n) => [{ t: 'abbr', v: String(n + 1), title: i } as const]),
+      m(`within ${STRENGTH_SCOPE}`),
+    ],
+    rows: ids.map((d) => {
+      const search = designSearch(input.strengths, d);
+      return [
+        [a(`../spec/designs/${d}.json`, code(d))],
+        ...INVARIANT_IDS.map((i) => cellOf(d, i)),
+        search === undefined
+          ? m('no fresh certificate')
+          : m(`${search.states} states, ≤ ${search.depth} ops`),
+      ];
+    }),
   };
   const attention: Attention[] = ids.flatMap((design) =>
     INVARIANT_IDS.flatMap((invariant) => {
@@ -162,7 +191,7 @@ const buildIndex = (input: IndexInput, ext: Ext): Doc => {
     {
       kind: 'p',
       text: m(
-        '**Legend:** ✓ holds · ✗ violated (links to the report) · n/a not applicable, still run and must find nothing (reason in the note) · ⚠ the data disagree with `spec/verdicts.json` · ? unreviewed. Columns:',
+        `**Legend:** ${STRENGTH_LEGEND(STRENGTH_SCOPE)} (each ✗ links to its report; the premise of each ∅ is in its note) · n/a not applicable, still run and must find nothing (reason in the note) · ⚠ the data disagree with \`spec/verdicts.json\` · ? unreviewed. The last column is the design's exhaustive search within \`${STRENGTH_SCOPE}\` (\`properties/exhaustive/scopes/${STRENGTH_SCOPE}.json\`), read from \`certificates/\`; a certificate computed on other sources or another scope is stale and counts as none. Columns:`,
       ),
     },
     {

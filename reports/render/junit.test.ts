@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckRun, PairCheck } from '../../properties/gate.ts';
+import type { Strength, Strengths } from '../../properties/strength.ts';
 import { renderJunit } from './junit.ts';
 import { checkWellFormed } from './testing.ts';
 
@@ -33,8 +34,30 @@ const paths = (r: PairCheck) => ({
   reproduce: `npx msispec check --design ${r.design} --invariant ${r.invariant} --seed 3`,
 });
 
+/** x86-amd-ir × msi-isolation vacuous, x86-amd-ir × assignment-gate exhaustive, the rest random-only. */
+const strengths: Strengths = new Map<string, Strength>([
+  [
+    'msi-isolation/x86-amd-ir.json',
+    {
+      kind: 'vacuous',
+      scope: 'ci',
+      states: 1200,
+      depth: 5,
+      premise: 'a group the kernel judges isolated is assigned',
+    },
+  ],
+  [
+    'assignment-gate/x86-amd-ir.json',
+    { kind: 'exhaustive', scope: 'ci', states: 1200, depth: 5, premise: 'p' },
+  ],
+  [
+    'msi-delivery/riscv-guest-files.json',
+    { kind: 'vacuous', scope: 'ci', states: 9, depth: 5, premise: 'q' },
+  ],
+]);
+
 describe('JUnit XML of a gate run (cli/check.ts --junit)', () => {
-  const xml = renderJunit(run, paths);
+  const xml = renderJunit(run, paths, strengths);
 
   it('is well-formed XML with escaped messages', () => {
     expect(checkWellFormed(xml).errors).toEqual([]);
@@ -68,5 +91,22 @@ describe('JUnit XML of a gate run (cli/check.ts --junit)', () => {
     expect(xml).toContain(
       'reproduce: npx msispec check --design riscv-guest-files --invariant msi-delivery --seed 3',
     );
+  });
+
+  it('gives every case the strength of its verdict, and marks a passing vacuous pair skipped with the premise that never arose (issue 10 item 5)', () => {
+    expect(xml.match(/<property name="strength" value="[a-z]+"\/>/g)?.length).toBe(5);
+    expect(xml).toContain(
+      '<property name="strength" value="exhaustive"/><property name="strength-detail" value="exhaustive within ci (1200 states, ≤ 5 ops)"/>',
+    );
+    expect(xml).toContain(
+      '<property name="strength-detail" value="random search only: no certificate read"/>',
+    );
+    expect(xml.match(/<skipped /g)?.length).toBe(1);
+    expect(xml).toContain(
+      '<skipped message="vacuous within ci (1200 states, ≤ 5 ops): a group the kernel judges isolated is assigned never arises"/>',
+    );
+    // A failing pair is a failure whatever its certificate says, never skipped.
+    expect(xml).toMatch(/<testsuite name="riscv-guest-files" tests="1" failures="1" errors="0" skipped="0"/);
+    expect(xml).toMatch(/<testsuite name="x86-amd-ir" tests="2" failures="0" errors="0" skipped="1"/);
   });
 });

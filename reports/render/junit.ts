@@ -1,4 +1,5 @@
 import type { CheckRun, PairCheck } from '../../properties/gate.ts';
+import { isVacuous, runStrength, type Strengths, strengthText } from '../../properties/strength.ts';
 import { escapeXml } from './svg.ts';
 
 /** Where a failing pair leads: its counterexample file and report (when stored) and the command that reproduces it. */
@@ -14,9 +15,13 @@ const seconds = (s: number | undefined): string => (s ?? 0).toFixed(3);
  * JUnit XML of a gate run, for CI dashboards: one testsuite per design, one testcase per invariant
  * named `<design> × <invariant>` with its recorded verdict as a property; a pair whose finding
  * differs from spec/verdicts.json is a failure carrying the gate's one-line reason, the
- * counterexample and report paths, and the command that reproduces it.
+ * counterexample and report paths, and the command that reproduces it. Each testcase carries the
+ * strength of its verdict (properties/strength.ts) as properties; a passing pair that holds only
+ * vacuously (within the certificates' scope, or in a random search where its premise never arose)
+ * is `skipped`, with the premise that never arose, so a
+ * dashboard does not count it as a real pass.
  */
-export const renderJunit = (run: CheckRun, paths: JunitPaths): string => {
+export const renderJunit = (run: CheckRun, paths: JunitPaths, strengths: Strengths): string => {
   const designs: string[] = [];
   const byDesign = new Map<string, PairCheck[]>();
   for (const r of run.results) {
@@ -28,6 +33,8 @@ export const renderJunit = (run: CheckRun, paths: JunitPaths): string => {
   }
   const total = (rs: readonly PairCheck[]) => rs.reduce((t, r) => t + (r.seconds ?? 0), 0);
   const failures = run.results.filter((r) => !r.ok).length;
+  const strength = (r: PairCheck) => runStrength(strengths, r);
+  const vacuous = (r: PairCheck) => r.ok && isVacuous(strength(r));
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="msispec check" tests="${run.results.length}" failures="${failures}" errors="0" time="${seconds(total(run.results))}" timestamp="${escapeXml(run.started)}">`,
@@ -36,17 +43,19 @@ export const renderJunit = (run: CheckRun, paths: JunitPaths): string => {
     const cases = byDesign.get(d) ?? [];
     const fails = cases.filter((r) => !r.ok).length;
     out.push(
-      `  <testsuite name="${escapeXml(d)}" tests="${cases.length}" failures="${fails}" errors="0" skipped="0" time="${seconds(total(cases))}" timestamp="${escapeXml(run.started)}">`,
+      `  <testsuite name="${escapeXml(d)}" tests="${cases.length}" failures="${fails}" errors="0" skipped="${cases.filter(vacuous).length}" time="${seconds(total(cases))}" timestamp="${escapeXml(run.started)}">`,
     );
     out.push(
       `    <properties><property name="seed" value="${run.seed}"/><property name="runs" value="${run.runs}"/></properties>`,
     );
     for (const r of cases) {
       const name = escapeXml(`${r.design} × ${r.invariant}`);
+      const st = strength(r);
       out.push(
         `    <testcase name="${name}" classname="${escapeXml(r.design)}" time="${seconds(r.seconds)}">`,
-        `      <properties><property name="verdict" value="${escapeXml(r.expected.verdict)}"/><property name="found" value="${r.found}"/><property name="pair-seed" value="${r.seed}"/></properties>`,
+        `      <properties><property name="verdict" value="${escapeXml(r.expected.verdict)}"/><property name="found" value="${r.found}"/><property name="pair-seed" value="${r.seed}"/><property name="strength" value="${st.kind}"/><property name="strength-detail" value="${escapeXml(strengthText(st))}"/></properties>`,
       );
+      if (vacuous(r)) out.push(`      <skipped message="${escapeXml(strengthText(st))}"/>`);
       if (!r.ok) {
         const p = paths(r);
         const why = r.why ?? `expected ${r.expected.verdict}, found ${r.found}`;

@@ -22,6 +22,9 @@ import {
   X86_SYSTEM_VECTORS,
 } from '../../model/platform/layout.ts';
 import type { Hop } from '../../model/types/hop.ts';
+import { STRENGTH_SCOPE, type Strength, strengthText } from '../../properties/strength.ts';
+import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
+import { WITNESS_CLASS_TEXT, WITNESS_CLASSES, witnessClass } from '../../spec/invariants/witness-class.ts';
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
 import type { Expected } from '../../spec/verdicts.ts';
 import type { ReportData, Snapshot, TraceRow } from './data.ts';
@@ -571,6 +574,29 @@ const deliveryWitness = (d: ReportData, w: Extract<Witness, { kind: 'delivery' }
   ];
 };
 
+/** The write witness's strength class, and how it compares with the first failure found. */
+const witnessClassBlocks = (d: ReportData): Block[] => {
+  const cls = witnessClass(d.witness);
+  if (cls === undefined) return [];
+  const first = d.counterexample.found.firstClass;
+  const rank = WITNESS_CLASSES.map((c) => WITNESS_CLASS_TEXT[c]).join(' > ');
+  const found =
+    first === undefined
+      ? 'The class of the first failing scenario was not recorded (the file predates witness classes).'
+      : first === cls
+        ? 'The first failing scenario the random search found had the same class; shrinking kept it.'
+        : `The first failing scenario the random search found had a weaker class (${WITNESS_CLASS_TEXT[first]}).`;
+  return [
+    {
+      kind: 'p',
+      text: [
+        b(...m('Witness class:')),
+        ...txt(` ${WITNESS_CLASS_TEXT[cls]} (strongest first: ${rank}). ${found}`),
+      ],
+    },
+  ];
+};
+
 /** What a non-write witness shows, in a few words (the last arrow of the trace diagram). */
 const witnessSummary = (w: Witness): string => {
   switch (w.kind) {
@@ -622,7 +648,7 @@ const witnessBlocks = (d: ReportData): Block[] => {
   const w = d.witness;
   switch (w.kind) {
     case 'write':
-      return writeWitness(d, w);
+      return [...writeWitness(d, w), ...witnessClassBlocks(d)];
     case 'delivery':
       return deliveryWitness(d, w);
     case 'gate':
@@ -669,6 +695,63 @@ const witnessBlocks = (d: ReportData): Block[] => {
   }
 };
 
+// ── Strength (certificates/) ───────────────────────────────────────────────────────────────────
+
+const RANDOM_ONLY: Strength = { kind: 'random', why: 'no certificate read' };
+
+/** This pair's strength, under the verdict: certified minimal within a scope, or shrunk only. */
+const ownStrengthBlocks = (d: ReportData): Block[] => {
+  const s = d.strengths.get(d.invariant.id) ?? RANDOM_ONLY;
+  const text =
+    s.kind === 'minimal'
+      ? `certified minimal within \`${s.scope}\`: the exhaustive search of ${s.states} states (≤ ${s.depth} ops) finds no counterexample with fewer ops, and none as short on a lighter topology.`
+      : s.kind === 'random'
+        ? `not certified, the random search's shrunk scenario only (${s.why}).`
+        : `${strengthText(s)}.`;
+  return [{ kind: 'p', text: [b(...m('Strength:')), { t: 'text', v: ' ' }, ...m(text)] }];
+};
+
+/** The strength of every verdict of the design, grouped: what its ✓ rest on, and each vacuous premise. */
+const designStrengthBlocks = (d: ReportData): Block[] => {
+  const kinds = ['exhaustive', 'vacuous', 'minimal', 'random'] as const;
+  const of = (k: (typeof kinds)[number]) =>
+    INVARIANT_IDS.flatMap((i) => {
+      const s = d.strengths.get(i) ?? RANDOM_ONLY;
+      return s.kind === k ? [{ i, s }] : [];
+    });
+  const search = [...d.strengths.values()].find((s) => s.kind !== 'random');
+  const items: Text[] = [];
+  const names = (xs: readonly { i: InvariantId }[]): Text =>
+    xs.flatMap(({ i }, n) => [...(n > 0 ? m(', ') : []), code(i)]);
+  const exhaustive = of('exhaustive');
+  if (exhaustive.length > 0) items.push([...m('✓ in every state of the scope: '), ...names(exhaustive)]);
+  for (const { i, s } of of('vacuous'))
+    if (s.kind === 'vacuous')
+      items.push([
+        ...m('✓∅ vacuous: '),
+        code(i),
+        ...m(' — '),
+        ...txt(`${s.premise} never arises within the scope`),
+      ]);
+  const minimal = of('minimal');
+  if (minimal.length > 0) items.push([...m('✗ counterexample certified minimal: '), ...names(minimal)]);
+  const random = of('random');
+  if (random.length > 0)
+    items.push([...m('~ random search only (no fresh certificate): '), ...names(random)]);
+  return [
+    { kind: 'h2', text: m('Strength of this design’s verdicts') },
+    {
+      kind: 'p',
+      text: m(
+        search === undefined || !('states' in search)
+          ? `No fresh certificate in \`certificates/\` for \`${d.design.id}\`: every verdict below rests on the random search alone (\`npx msispec prove --design ${d.design.id} --scope ${STRENGTH_SCOPE}\` computes them).`
+          : `From \`certificates/\`: the exhaustive search of \`${d.design.id}\` within \`${search.scope}\` visits ${search.states} distinct states, up to ${search.depth} ops.`,
+      ),
+    },
+    { kind: 'ul', items },
+  ];
+};
+
 // ── Why, remedies, simplifications, reproduce ─────────────────────────────────────────────────
 
 const whyBlocks = (d: ReportData, verdict: Expected): Block[] => [
@@ -700,11 +783,24 @@ const whyBlocks = (d: ReportData, verdict: Expected): Block[] => [
 
 const remedyBlocks = (d: ReportData): Block[] => {
   const remedies = d.design.remedies.filter((r) => r.for.includes(d.invariant.id));
+  const general: Block[] =
+    d.remedy === undefined
+      ? []
+      : [
+          {
+            kind: 'p',
+            text: [
+              b(...m(`What makes ${d.invariant.id} hold on any design:`)),
+              ...txt(` ${d.remedy.text.replace(/\.$/, '')} (${d.remedy.source}).`),
+            ],
+          },
+        ];
   return [
     { kind: 'h2', text: m('What would make it hold (from the sources)') },
     remedies.length === 0
       ? { kind: 'p', text: m(`The design's sources do not say what would make ${d.invariant.id} hold.`) }
       : { kind: 'ul', items: remedies.map((x) => txt(x.text)) },
+    ...general,
   ];
 };
 
@@ -739,6 +835,7 @@ export const buildReport = (d: ReportData, verdict: Expected): Doc => {
     blocks: [
       { kind: 'h1', text: [reportTitle] },
       ...verdictBlocks(d, verdict),
+      ...ownStrengthBlocks(d),
       ...invariantBlocks(d),
       ...designBlocks(d),
       { kind: 'h2', text: m('Minimal platform') },
@@ -749,6 +846,7 @@ export const buildReport = (d: ReportData, verdict: Expected): Doc => {
       ...whyBlocks(d, verdict),
       ...remedyBlocks(d),
       ...simplificationBlocks(d),
+      ...designStrengthBlocks(d),
       ...reproduceBlocks(d),
     ],
   };

@@ -12,7 +12,7 @@ export const storedReports = (): { file: string; data: ReportData; verdict: Expe
     if (design === undefined) throw new Error(`${f}: no design ${c.design}`);
     return {
       file: f,
-      data: reportData(design, c, `counterexamples/${f}`),
+      data: reportData(design, c, `counterexamples/${f}`, data),
       verdict: expected(data, c.design, c.invariant),
     };
   });

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { CheckRun } from '../../properties/gate.ts';
 import { expected, type GateData } from '../../properties/gate-data.ts';
+import type { Strengths } from '../../properties/strength.ts';
 import { writeAtomic } from '../../spec/data-file.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
 import { reportData } from './data.ts';
@@ -21,13 +22,13 @@ export const renderReports = (data: GateData): Map<string, string> => {
   for (const [f, c] of data.counterexamples) {
     const design = data.designs.get(c.design);
     if (design === undefined) continue; // loadGateData refuses such a file
-    const d = reportData(design, c, `counterexamples/${f}`);
+    const d = reportData(design, c, `counterexamples/${f}`, data);
     const verdict = expected(data, c.design, c.invariant);
     files.set(reportPath(c.invariant, c.design, 'md'), renderMarkdown(d, verdict));
     files.set(reportPath(c.invariant, c.design, 'html'), renderHtml(d, verdict));
     stored.set(f, { status: c.status, reproduces: d.reproduces });
   }
-  const input = { designs: data.designs, verdicts: data.verdicts, stored };
+  const input = { designs: data.designs, verdicts: data.verdicts, stored, strengths: data.strengths };
   files.set('index.md', renderIndex(input));
   files.set('index.html', renderIndexHtml(input));
   return files;
@@ -98,6 +99,6 @@ export const reportsSummary = (w: ReportsWritten): string => {
 };
 
 /** Writes the JUnit XML of a run to `file`, atomically. */
-export const writeJunit = (run: CheckRun, file: string, paths: JunitPaths): void => {
-  writeAtomic(file, renderJunit(run, paths));
+export const writeJunit = (run: CheckRun, file: string, paths: JunitPaths, strengths: Strengths): void => {
+  writeAtomic(file, renderJunit(run, paths, strengths));
 };

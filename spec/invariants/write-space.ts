@@ -25,6 +25,7 @@ import { structuralMemo } from '../../model/platform/memo.ts';
 import type { State } from '../../model/platform/state.ts';
 import type { Outcome } from '../../model/types/outcome.ts';
 import { write32 } from '../../model/types/write.ts';
+import { classRank, reachedClass } from './witness-class.ts';
 
 /** Outcomes per platform, by requester id, data and address. */
 const outcomes = new WeakMap<Platform, Map<number, Map<number, Map<bigint, Outcome>>>>();
@@ -164,6 +165,9 @@ export const probeWrites = (s: State, device: number): Probe[] => {
   return out;
 };
 
+/** A hit's witness-class rank (higher is stronger). */
+const hitRank = (h: Hit): number => classRank(reachedClass(h.attribution.kind, h.attribution.owner));
+
 const perStructure = structuralMemo((_s: State) => new Map<number, Hit[]>());
 
 /**
@@ -190,10 +194,9 @@ export const reachableInterrupts = (s: State, device: number): Hit[] => {
       }
     }
   }
-  // Another device's IRQ makes the clearest witness; then IPIs and system vectors; then the rest.
-  const rank = (h: Hit): number =>
-    h.attribution.kind === 'irq' ? 0 : h.attribution.kind === 'unallocated' ? 2 : 1;
-  hits.sort((a, b) => rank(a) - rank(b));
+  // Strongest witness class first (witness-class.ts): another owner's IRQ, a host device's IRQ, a
+  // host system vector or IPI, an unallocated identity; the sort is stable, so ties keep probe order.
+  hits.sort((a, b) => hitRank(b) - hitRank(a));
   perState.set(device, hits);
   return hits;
 };
