@@ -71,7 +71,7 @@ export const replayCommand = (argv: readonly string[], ctx: Context): number => 
   );
   if (m !== undefined)
     out(
-      `${m.minimal} (msispec prove): ${m.ops} ops, topology weight ${m.topologyWeight}; ${m.by === 'exhaustive' ? "this scenario is the exhaustive search's, shorter than the shrunk one" : 'no shorter scenario exists within the scope'}`,
+      `${m.minimal} (msispec prove): ${m.ops} ops, topology weight ${m.topologyWeight}; ${m.by === 'exhaustive' ? "this scenario is the exhaustive search's, which replaced the shrunk one (larger, or of a weaker witness class)" : 'no shorter scenario exists within the scope'}`,
     );
   const strength = d.strengths.get(c.invariant);
   if (strength !== undefined) out(`strength of the recorded verdict: ${strengthText(strength)}`);
