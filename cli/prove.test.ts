@@ -209,6 +209,8 @@ const classScope = (dir: string, depth: number): string => {
 
 describe('the stored counterexample is the least of the strongest witness class the search finds (issue 10 item 4, issue 11 item 3)', () => {
   const rel = 'guest-containment/riscv-prepare-msi.json';
+  /** The pair's file as the random shrink stored it before witness classes: 2 ops, the host IPI. */
+  const WEAK = join('cli', 'fixtures', 'guest-containment-riscv-prepare-msi-host-ipi.json');
   const args = (d: ReturnType<typeof dirsOf>, scope: string) => [
     'prove',
     '--scope',
@@ -228,7 +230,7 @@ describe('the stored counterexample is the least of the strongest witness class 
 
   it('records the least violation of each class; replaces a stored host-IPI witness by the host-IRQ one, certified for its class, its bound raised; a second run leaves it (riscv-prepare-msi; seed 002 thread)', async () => {
     const d = dirsOf();
-    seed(d, join('counterexamples', rel));
+    seed(d, WEAK);
     expect(readCounterexample(join(d.counterexamples, rel)).violation.class).toBe('host-system');
     const scope = classScope(tmp(), 3);
     expect(await main(args(d, scope))).toBe(0);
@@ -278,7 +280,7 @@ describe('the stored counterexample is the least of the strongest witness class 
   it('keeps, uncertified, a stored witness of a stronger class than any within the scope, and says which is kept and why (exit 1)', async () => {
     // The 4-op witness that raises the userspace-owned IRQ of the other device, from a depth-4 run.
     const deep = dirsOf();
-    seed(deep, join('counterexamples', rel));
+    seed(deep, WEAK);
     expect(await main(args(deep, classScope(tmp(), 4)))).toBe(0);
     const strong = readCounterexample(join(deep.counterexamples, rel));
     expect(strong.violation.class).toBe('other-owner-irq');
@@ -298,11 +300,11 @@ describe('the stored counterexample is the least of the strongest witness class 
 
   it('the gate fails a stored file of a weaker class than the certificate’s strongest, even when certified for its own', async () => {
     const d = dirsOf();
-    seed(d, join('counterexamples', rel));
+    seed(d, WEAK);
     const scope = classScope(tmp(), 3);
     expect(await main(args(d, scope))).toBe(0);
     // Put back the 2-op host-IPI file, marked certified for its class as prove would have marked it.
-    const weak = readCounterexample(join('counterexamples', rel));
+    const weak = readCounterexample(WEAK);
     const cert = readCertificate(certificatePath('guest-containment', 'riscv-prepare-msi', d.certificates));
     const mark = readCounterexample(join(d.counterexamples, rel)).certified;
     writeFileSync(

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { corpusProblems, loadGateData } from '../properties/gate-data.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
 import { replay } from '../spec/replay.ts';
-import { overBound, sizeOf } from './schema.ts';
+import { overBound, replayClass, sizeOf } from './schema.ts';
 import { COUNTEREXAMPLES_DIR, readCounterexample } from './store.ts';
 
 const data = loadGateData();
@@ -17,11 +17,11 @@ describe('stored counterexamples replay (docs/architecture.md#conventions, rule 
   });
 
   for (const [f, c] of files) {
-    it(`${f} still violates its invariant with the same witness kind after the same op, within the size bound stored in the file`, () => {
+    it(`${f} still violates its invariant with the same witness kind after the same op (the first violation of its class, for a file the exhaustive search chose: spec/replay.ts), within the size bound stored in the file`, () => {
       const design = data.designs.get(c.design);
       expect(design, c.design).toBeDefined();
       if (design === undefined) return;
-      const r = replay(design, c.scenario, [getInvariant(c.invariant)]);
+      const r = replay(design, c.scenario, [getInvariant(c.invariant)], replayClass(c));
       expect(r.violation?.violation.witness.kind).toBe(c.violation.witness.kind);
       expect(r.violation?.index).toBe(c.violation.afterOp);
       expect(c.bound, 'a reviewed file stores its bound (msispec accept)').toBeDefined();

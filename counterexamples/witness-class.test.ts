@@ -61,7 +61,7 @@ describe('witness strength classes (spec/invariants/witness-class.ts)', () => {
   });
 
   it('a file from before classes gets its class on reading; a wrong class, or one weaker than the first failure, is refused naming $.violation.class', () => {
-    const src = join(COUNTEREXAMPLES_DIR, 'msi-isolation/riscv-hart-only-msi-table.json');
+    const src = join(COUNTEREXAMPLES_DIR, 'msi-isolation/x86-amd-ir-ivrs-pass.json');
     const raw = JSON.parse(readFileSync(src, 'utf8'));
     const file = join(tmp, 'c.json');
     const { class: _, ...old } = raw.violation;
@@ -87,16 +87,16 @@ describe('witness strength classes (spec/invariants/witness-class.ts)', () => {
   });
 
   it('the gate fails a stored counterexample whose replay gives a weaker class than recorded (properties/gate.ts checkVerdict)', () => {
-    const c = readCounterexample(join(COUNTEREXAMPLES_DIR, 'msi-isolation/riscv-hart-only-msi-table.json'));
+    const c = readCounterexample(join(COUNTEREXAMPLES_DIR, 'msi-isolation/x86-amd-ir-ivrs-pass.json'));
     const design = getDesign(c.design);
     const inv = getInvariant(c.invariant);
     const verdict = {
       verdict: 'violated',
-      counterexample: 'msi-isolation/riscv-hart-only-msi-table.json',
+      counterexample: 'msi-isolation/x86-amd-ir-ivrs-pass.json',
       note: 'n',
     } as const;
     expect(checkVerdict(design, inv, verdict, c, SEED, 1).ok).toBe(true);
-    // As if the file had recorded a host device's IRQ: today's replay reaches only the host IPI.
+    // As if the file had recorded a host device's IRQ: today's replay reaches only an NMI, a host system interrupt.
     const r = checkVerdict(
       design,
       inv,

@@ -85,7 +85,7 @@ describe('strength of a verdict (properties/strength.ts)', () => {
     cpSync(REPO.counterexamples, ces, { recursive: true });
     const file = join(ces, pair);
     const { certified, ...rest } = JSON.parse(readFileSync(file, 'utf8'));
-    expect(certified?.minimal).toBe('certified minimal within ci');
+    expect(certified?.minimal).toMatch(/^certified minimal within ci/);
     writeFileSync(file, JSON.stringify(rest));
     const s = strengthsOf(verdicts, ['riscv-hart-only-msi-table'], { ...dirs, counterexamples: ces });
     expect(strengthOf(s, 'riscv-hart-only-msi-table', 'msi-isolation')).toMatchObject({ kind: 'random' });

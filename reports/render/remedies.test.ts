@@ -24,8 +24,8 @@ describe('report text (issue 10 item 6)', () => {
 
   it('a GICv2m platform shows no ITS DeviceID hop (Arm IORT DEN 0049: no ITS group node behind a v2m frame); an ITS platform keeps it', () => {
     const v2m = rendered.get('guest-containment/arm-smmuv3-gicv2m.md') ?? '';
-    expect(v2m).toContain(
-      'StreamID 8, which the device does not choose; with no ITS on the platform no DeviceID',
+    expect(v2m).toMatch(
+      /StreamID \d+, which the device does not choose; with no ITS on the platform no DeviceID/,
     );
     expect(v2m).not.toMatch(/DeviceID \d/);
     const its = rendered.get('msi-delivery/arm-nested-no-rmr.md') ?? '';
