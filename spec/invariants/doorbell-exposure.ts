@@ -1,25 +1,16 @@
 import { GICD_REGISTERS } from '../../model/hw/arm-gic/gicd.ts';
 import { GITS_TRANSLATER } from '../../model/hw/arm-gic/its.ts';
 import { MSI_SETSPI_NS } from '../../model/hw/arm-gic/v2m.ts';
-import { deposit } from '../../model/hw/riscv-iommu/extract.ts';
+import { inInterruptWindow } from '../../model/hw/x86/window.ts';
 import { domainOf } from '../../model/platform/edit.ts';
-import {
-  IMSIC_MSI_MASK,
-  IMSIC_MSI_PATTERN,
-  ITS_DOORBELL,
-  imsicPage,
-  MBI_DOORBELL,
-  V2M_DOORBELL,
-  X86_MSI_BASE,
-  X86_MSI_LENGTH,
-} from '../../model/platform/layout.ts';
+import { ITS_DOORBELL, imsicPage, MBI_DOORBELL, V2M_DOORBELL } from '../../model/platform/layout.ts';
 import { structuralMemo } from '../../model/platform/memo.ts';
 import { ownerKey, type State } from '../../model/platform/state.ts';
 import { hex } from '../../model/types/addr.ts';
 import { jsonOutcome } from './json.ts';
 import type { Invariant, Violation } from './types.ts';
 import { assignedGroups } from './witness.ts';
-import { deliverCached } from './write-space.ts';
+import { deliverCached, msiTablePages } from './write-space.ts';
 
 /**
  * Every register offset of a 4 KiB page any modelled doorbell lives in: each register of the GICv3
@@ -71,13 +62,13 @@ export const msiMappedPages = (s: State, device: number): bigint[] => {
     )
       pages.add(iova);
   }
-  for (const i of d.msiTable.keys()) pages.add(IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
+  for (const p of msiTablePages(d)) pages.add(p);
   const doorbells = doorbellPages(s);
   for (const q of s.irqs) {
     if (q.device !== device) continue;
     const page = q.msg.addr >> 12n;
     const target = d.pages.get(page)?.ppn;
-    const inWindow = q.msg.addr >= X86_MSI_BASE && q.msg.addr < X86_MSI_BASE + X86_MSI_LENGTH;
+    const inWindow = inInterruptWindow(q.msg.addr);
     if ((s.hardware.arch === 'x86' && inWindow) || (target !== undefined && doorbells.has(target)))
       pages.add(page);
   }

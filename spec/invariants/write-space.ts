@@ -22,7 +22,7 @@ import {
   X86_TRAP_MC,
 } from '../../model/platform/layout.ts';
 import { structuralMemo } from '../../model/platform/memo.ts';
-import type { State } from '../../model/platform/state.ts';
+import type { Domain, State } from '../../model/platform/state.ts';
 import type { Outcome } from '../../model/types/outcome.ts';
 import { write32 } from '../../model/types/write.ts';
 import { classRank, reachedClass } from './witness-class.ts';
@@ -82,6 +82,10 @@ const offsetsFor = (s: State): readonly bigint[] => (s.hardware.arch === 'riscv'
  * every IOVA mapped in the device's domain (and a NESTED domain's parent), every GPA its MSI page
  * table decodes, and on x86 the window addresses of every IRTE handle and APIC.
  */
+/** The GPA pages a domain's RISC-V MSI page table decodes: one per interrupt-file index it holds ([[MSI_TRANS]]). */
+export const msiTablePages = (dom: Domain): bigint[] =>
+  [...dom.msiTable.keys()].map((i) => IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
+
 export const candidateAddrs = (s: State, device: number): bigint[] => {
   const pages = new Set<bigint>();
   const addrs = new Set<bigint>();
@@ -90,7 +94,7 @@ export const candidateAddrs = (s: State, device: number): bigint[] => {
   // Unmapped probes for dma-containment: the first RAM pages (other owners' memory) and a low IOVA.
   for (const p of [1n, RAM_BASE_PAGE, RAM_BASE_PAGE + 1n]) pages.add(p);
   if (dom.parent !== undefined) for (const p of domainOf(s, dom.parent).pages.keys()) pages.add(p);
-  for (const i of dom.msiTable.keys()) pages.add(IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
+  for (const p of msiTablePages(dom)) pages.add(p);
   // A switch, not ts-pattern: this runs for every device of every state judged.
   const hw = s.hardware;
   switch (hw.arch) {
