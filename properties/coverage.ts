@@ -40,6 +40,9 @@ export const cannotSucceed = (design: DesignCore, op: OpKind): string | undefine
   if (op === 'vfio_set_msi_iova' && design.policy.msiIova !== 'userspace-per-vector') {
     return 'VFIO_IRQ_SET_DATA_MSI_IOVA exists only in the seed 003 design';
   }
+  if (op === 'iommufd_hwpt_set_msi_window' && design.policy.doorbells !== 'msi-table-userspace-window') {
+    return 'the iommufd MSI-window uAPI exists only in the seed 000 userspace-window design';
+  }
   if (op === 'kvm_riscv_vcpu_aia_imsic_update' && design.hardware.arch !== 'riscv') {
     return 'only RISC-V AIA guest interrupt files are modelled (model/kernel/kvm/vcpu.ts)';
   }
@@ -49,6 +52,7 @@ export const cannotSucceed = (design: DesignCore, op: OpKind): string | undefine
     'iommu_map',
     'iommu_replace_domain',
     'guest_program_msi',
+    'iommufd_hwpt_set_msi_window',
   ];
   if (needsVfio.includes(op) && !design.policy.cacheCoherencyCap) {
     return 'without IOMMU_CAP_CACHE_COHERENCY no device is a VFIO device (__vfio_register_dev), so no group is ever assigned';

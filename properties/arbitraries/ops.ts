@@ -26,6 +26,8 @@ export type RawOp = Op;
 const n = fc.nat({ max: 3 });
 const iova = fc.constantFrom(...IOVA_PALETTE);
 
+const windowOp = fc.record({ op: fc.constant('iommufd_hwpt_set_msi_window' as const), group: n, iova });
+
 /** Ops over the whole Op union, weighted toward the ones that build interesting states. */
 export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('msi_domain_alloc_irqs' as const), device: n }) },
@@ -62,6 +64,7 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constant('vfio_set_msi_iova' as const), device: n, vector: n, iova }),
   },
+  { weight: 1, arbitrary: windowOp },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('vfio_group_release' as const), group: n }) },
   {
@@ -71,6 +74,41 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
       group: n,
       domain: fc.constantFrom('identity' as const, 'dma' as const),
     }),
+  },
+);
+
+/**
+ * The ops of a design with the iommufd MSI-window uAPI (msi-table-userspace-window, seed 000), in
+ * chunks of one or more ops: rawOpArb's, plus the VMM's own steps made likely — an iommufd
+ * assignment to a VM (with allow_unsafe_interrupts: the design claims no isolation) followed by the
+ * window op on the same group, a guest-programmed MSI and a replace of the hwpt. rawOpArb alone
+ * reaches a window in about one run in a thousand.
+ */
+export const windowUapiChunkArb: fc.Arbitrary<readonly RawOp[]> = fc.oneof(
+  { weight: 2, arbitrary: rawOpArb.map((o) => [o]) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ group: n, owner: fc.nat({ max: 1 }), iova }).map(({ group, owner, iova }) => [
+      {
+        op: 'vfio_group_assign' as const,
+        group,
+        backend: 'iommufd' as const,
+        to: 'guest' as const,
+        owner,
+        unsafe: true,
+      },
+      { op: 'iommufd_hwpt_set_msi_window' as const, group, iova },
+    ]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ op: fc.constant('guest_program_msi' as const), device: n, vector: n, vcpu: n })
+      .map((o) => [o]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }).map((o) => [o]),
   },
 );
 
@@ -105,6 +143,7 @@ export const fitOp = (o: RawOp, t: Topology): Op => {
       return { ...o, device, vector: wrap(o.vector, vectorsOf(device)) };
     }
     case 'iommu_map':
+    case 'iommufd_hwpt_set_msi_window':
     case 'iommu_replace_domain':
     case 'vfio_group_release':
     case 'iommu_group_store_type':
