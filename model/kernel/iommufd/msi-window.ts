@@ -48,8 +48,9 @@ export const domainMsiWindow = (d: Domain): MsiWindow => d.msiWindow ?? HOST_WIN
  * How iommufd learns the VM's guest files is not in seed 000 ("I don't know how it will work"); the
  * model takes them from KVM's placement and rewrites them on vCPU moves (model/kernel/kvm/vcpu.ts).
  * The window is not checked against the devices' other reserved regions, as iopt_reserve_iova does
- * not check reserved ranges against each other. Host vectors already allocated keep their physical
- * addresses, which the DC no longer decodes.
+ * not check reserved ranges against each other. Host vectors of the domain's devices, allocated
+ * before or after, keep the physical S-file address the IMSIC driver composes, which the DC no
+ * longer decodes (no path composes a host MSI through the window).
  */
 export const iommufd_hwpt_set_msi_window = (s0: State, group: number, iova: bigint): Step => {
   if (s0.policy.doorbells !== 'msi-table-userspace-window') return { state: s0, result: err('EOPNOTSUPP') };
