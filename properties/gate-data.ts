@@ -12,7 +12,7 @@ import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
 import { loadRemedies, type Remedies } from '../spec/remedies.ts';
 import { REPO, type Repo } from '../spec/repo.ts';
 import { type Expected, expectedOf, loadVerdicts, pairFile, type Verdicts } from '../spec/verdicts.ts';
-import { cannotSucceed, opCoverage } from './coverage.ts';
+import { cannotSucceed, notGenerated, opCoverage } from './coverage.ts';
 import { pairSeed, SEED } from './settings.ts';
 import { type Strengths, strengthsOf } from './strength.ts';
 
@@ -144,7 +144,7 @@ export const coverageProblems = (design: Design, seed = SEED): string[] => {
   const out: string[] = [];
   for (const op of OP_KINDS) {
     const c = counts[op];
-    if (c.generated === 0) out.push(`${op} is never generated`);
+    if (c.generated === 0 && notGenerated(design, op) === undefined) out.push(`${op} is never generated`);
     const why = cannotSucceed(design, op);
     if (why === undefined && c.ok === 0)
       out.push(`${op} never succeeds (refusals: ${JSON.stringify(c.refused)})`);

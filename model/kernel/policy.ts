@@ -76,6 +76,10 @@ export type Hardware = z.infer<typeof HardwareSchema>;
  *   which only guest-file PTEs are written; vCPU moves do not rewrite them.
  * - `resv-msi-identity`: the IMSIC composes physical addresses and every paging domain
  *   identity-maps every IMSIC page on attach; no MSI table (series 1 patch 05).
+ * - `msi-table-userspace-window`: as `msi-table-all` until the VMM supplies a domain's MSI window
+ *   (iommufd_hwpt_set_msi_window, seed 000: "setting the DC.msi_addr* should come from userspace
+ *   and create a new reserved region"); from then on the domain's DC.msi_addr_* is that window,
+ *   reserved in the IOAS, and its MSI table maps the VM's guest interrupt files.
  */
 export const DOORBELL_POLICIES = [
   'prepare-msi',
@@ -88,6 +92,7 @@ export const DOORBELL_POLICIES = [
   'msi-table-guest-files',
   'msi-table-irqbypass-rfc-v2',
   'resv-msi-identity',
+  'msi-table-userspace-window',
 ] as const;
 export type DoorbellPolicy = (typeof DOORBELL_POLICIES)[number];
 /** Policies whose IR irq domain maps a host S-file MSI PTE per allocated IRQ (RFC v2 patch 08). */

@@ -83,6 +83,12 @@ export const OpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('kvm_riscv_vcpu_aia_imsic_update'), vm: idx, vcpu: idx, hart: idx }),
   /** Userspace supplies the MSI IOVA of one vector (VFIO_IRQ_SET_DATA_MSI_IOVA, seed 003). */
   z.object({ op: z.literal('vfio_set_msi_iova'), device: idx, vector: idx, iova: HexAddrSchema }),
+  /**
+   * HYPOTHETICAL iommufd uAPI (seed 000): the VMM supplies the MSI window of the paging hwpt `group`
+   * is attached to — where its guest's interrupt files sit, starting at `iova`
+   * (model/kernel/iommufd/msi-window.ts).
+   */
+  z.object({ op: z.literal('iommufd_hwpt_set_msi_window'), group: idx, iova: HexAddrSchema }),
 ]);
 export type Op = z.infer<typeof OpSchema>;
 export type OpKind = Op['op'];

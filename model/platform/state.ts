@@ -95,6 +95,17 @@ export interface Domain {
    * the table and switched DC.msi_addr_* to the guest layout; host S-file PTEs are no longer written.
    */
   readonly msiGuestLayout?: true;
+  /**
+   * msi-table-userspace-window: the MSI window the VMM supplied for this domain (guest page numbers,
+   * DC.msi_addr_pattern / msi_addr_mask; seed 000), reserved in its IOAS with the domain as owner.
+   */
+  readonly msiWindow?: MsiWindow;
+}
+
+/** A RISC-V MSI address window: a GPA page hits it iff (page & ~mask) === pattern ([[MSI_TRANS]]). */
+export interface MsiWindow {
+  readonly pattern: bigint;
+  readonly mask: bigint;
 }
 
 export type Owner =

@@ -1,5 +1,6 @@
 import { err, type KResult, OK } from '../kernel/errno.ts';
 import { iommu_map } from '../kernel/iommu/map.ts';
+import { iommufd_hwpt_set_msi_window } from '../kernel/iommufd/msi-window.ts';
 import { iommu_replace_domain } from '../kernel/iommufd/replace.ts';
 import { irq_set_affinity } from '../kernel/irq/affinity.ts';
 import { allocIrq } from '../kernel/irq/alloc.ts';
@@ -60,6 +61,8 @@ const dispatch = (s: State, op: Op): Step => {
       return kvm_riscv_vcpu_aia_imsic_update(s, op.vm, op.vcpu, op.hart);
     case 'vfio_set_msi_iova':
       return vfio_set_msi_iova(s, op.device, op.vector, BigInt(op.iova));
+    case 'iommufd_hwpt_set_msi_window':
+      return iommufd_hwpt_set_msi_window(s, op.group, BigInt(op.iova));
     default: {
       const never: never = op;
       throw new Error(`model inconsistency: unknown op ${JSON.stringify(never)}`);

@@ -26,7 +26,11 @@ export type RawOp = Op;
 const n = fc.nat({ max: 3 });
 const iova = fc.constantFrom(...IOVA_PALETTE);
 
-/** Ops over the whole Op union, weighted toward the ones that build interesting states. */
+/**
+ * Ops over the whole Op union but iommufd_hwpt_set_msi_window, weighted toward the ones that build
+ * interesting states. The window op exists on one design only and is drawn by windowUapiChunkArb
+ * there, so every other design's random stream is the one it had before the op existed.
+ */
 export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('msi_domain_alloc_irqs' as const), device: n }) },
   {
@@ -74,6 +78,48 @@ export const rawOpArb: fc.Arbitrary<RawOp> = fc.oneof(
   },
 );
 
+/**
+ * The ops of a design with the iommufd MSI-window uAPI (msi-table-userspace-window, seed 000), in
+ * chunks of one or more ops: rawOpArb's, plus the VMM's own steps made likely — an iommufd
+ * assignment to a VM (with allow_unsafe_interrupts: the design claims no isolation) followed by the
+ * window op on the same group, a guest-programmed MSI and a replace of the hwpt — and the window op
+ * alone, after whatever came before. With the window op only as one more op of rawOpArb (weight 1)
+ * the first msi-delivery violation took 859 runs (seed 20261121).
+ */
+export const windowUapiChunkArb: fc.Arbitrary<readonly RawOp[]> = fc.oneof(
+  { weight: 2, arbitrary: rawOpArb.map((o) => [o]) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ group: n, owner: fc.nat({ max: 1 }), iova }).map(({ group, owner, iova }) => [
+      {
+        op: 'vfio_group_assign' as const,
+        group,
+        backend: 'iommufd' as const,
+        to: 'guest' as const,
+        owner,
+        unsafe: true,
+      },
+      { op: 'iommufd_hwpt_set_msi_window' as const, group, iova },
+    ]),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ op: fc.constant('iommufd_hwpt_set_msi_window' as const), group: n, iova })
+      .map((o) => [o]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ op: fc.constant('guest_program_msi' as const), device: n, vector: n, vcpu: n })
+      .map((o) => [o]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('iommu_replace_domain' as const), group: n }).map((o) => [o]),
+  },
+);
+
 /** Fits a raw op to `t`: every index modulo the matching size (vectors: the device's own count). A guest assignment without VMs becomes userspace, a vCPU move a host affinity move. */
 export const fitOp = (o: RawOp, t: Topology): Op => {
   const groups = new Set(t.devices.map((d) => d.group)).size;
@@ -105,6 +151,7 @@ export const fitOp = (o: RawOp, t: Topology): Op => {
       return { ...o, device, vector: wrap(o.vector, vectorsOf(device)) };
     }
     case 'iommu_map':
+    case 'iommufd_hwpt_set_msi_window':
     case 'iommu_replace_domain':
     case 'vfio_group_release':
     case 'iommu_group_store_type':

@@ -107,7 +107,10 @@ export const TRAITS: Record<InvariantId, InvariantTraits> = {
   },
   'userspace-msi-address': {
     judges: 'state',
-    premise: 'a host-allocated MSI belongs to a device with a userspace-supplied MSI IOVA',
-    holds: (s) => s.irqs.some((q) => q.via === 'host' && (s.devices[q.device]?.userMsiIova.size ?? 0) > 0),
+    premise:
+      'a host-allocated MSI belongs to a device with a userspace-supplied MSI IOVA, or a device is attached to a domain with a userspace-supplied MSI window',
+    holds: (s) =>
+      s.irqs.some((q) => q.via === 'host' && (s.devices[q.device]?.userMsiIova.size ?? 0) > 0) ||
+      s.domains.some((d) => d.msiWindow !== undefined && devicesThrough(s, d).length > 0),
   },
 };

@@ -34,6 +34,8 @@ export interface TraceRow {
   readonly msiPtes: readonly { device: number; file: number; page: string }[];
   /** Devices whose dev->iommu->require_direct is set after this op. */
   readonly requireDirect: readonly number[];
+  /** RISC-V MSI windows userspace supplied (Domain.msiWindow), per device: its domain's window base and size. */
+  readonly msiWindows?: readonly { device: number; base: string; size: string }[];
 }
 
 /** Everything a report shows, as data: rendering (Markdown, HTML, SVG) reads only this. */
@@ -99,7 +101,7 @@ const hwText = (q: State['irqs'][number]): string => {
 };
 
 /** What a trace row shows of a state. */
-export type Snapshot = Pick<TraceRow, 'irqs' | 'groups' | 'msiPtes' | 'requireDirect'>;
+export type Snapshot = Pick<TraceRow, 'irqs' | 'groups' | 'msiPtes' | 'requireDirect' | 'msiWindows'>;
 
 const snapshot = (s: State): Snapshot => ({
   irqs: s.irqs.map((q) => ({
@@ -125,6 +127,18 @@ const snapshot = (s: State): Snapshot => ({
     })),
   ),
   requireDirect: s.devices.filter((dev) => dev.requireDirect).map((dev) => dev.index),
+  msiWindows: s.devices.flatMap((dev) => {
+    const w = s.domains[s.groups[dev.group]?.domain ?? -1]?.msiWindow;
+    return w === undefined
+      ? []
+      : [
+          {
+            device: dev.index,
+            base: `0x${(w.pattern << 12n).toString(16)}`,
+            size: `0x${((w.mask + 1n) << 12n).toString(16)}`,
+          },
+        ];
+  }),
 });
 
 /**

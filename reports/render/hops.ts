@@ -673,6 +673,8 @@ export const opText = (op: Op, t: Topology): string => {
       return `guest_program_msi(${bdfOf(t, op.device)} vector ${op.vector} → vCPU ${op.vcpu})`;
     case 'vfio_set_msi_iova':
       return `vfio_set_msi_iova(${bdfOf(t, op.device)} vector ${op.vector}, IOVA ${op.iova})`;
+    case 'iommufd_hwpt_set_msi_window':
+      return `iommufd_hwpt_set_msi_window(group ${op.group}, window at ${op.iova})`;
     case 'kvm_riscv_vcpu_aia_imsic_update':
       return `kvm_riscv_vcpu_aia_imsic_update(VM ${op.vm} vCPU ${op.vcpu} → hart ${op.hart})`;
     default: {

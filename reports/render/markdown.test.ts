@@ -24,6 +24,14 @@ describe('Markdown reports of every stored counterexample (reports/<invariant>/<
     });
   }
 
+  it('traces the DC window a VMM supplied and its loss on a replace (riscv-userspace-msi-addr; seed 000, 20250922235651.GG1391379@nvidia.com)', () => {
+    const r = reports.find((x) => x.file === 'domain-switch-continuity/riscv-userspace-msi-addr.json');
+    if (r === undefined) throw new Error('no stored counterexample for the window design');
+    const md = renderMarkdown(r.data, r.verdict);
+    expect(md).toMatch(/DC of 00:01\.0: `msi_addr_\*` decode the userspace window `0x[0-9a-f]+`\+`0x10000`/);
+    expect(md).toContain('DC of 00:01.0: `msi_addr_*` back on the host IMSIC layout');
+  });
+
   it('says "new" and names the recorded verdict for a counterexample with status new (counterexamples/schema.ts status)', () => {
     const first = reports[0];
     if (first === undefined) throw new Error('no stored counterexample');

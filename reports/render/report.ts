@@ -194,7 +194,7 @@ const platformRows = (d: ReportData): Text[][] => {
         rows.push([
           m('MSI page table'),
           m(
-            `per iommu_domain (\`msi_root\`, RFC v2 patch 08): \`msiptp.PPN\` \`${hx(MSI_PT_PPN)}\` + domain id, \`msi_addr_mask\` \`${hx(IMSIC_MSI_MASK)}\`, \`msi_addr_pattern\` \`${hx(IMSIC_MSI_PATTERN)}\`: interrupt file I = hart × ${1 << IMSIC_GUEST_INDEX_BITS} + guest index${hw.specVersion === 'v1.0' ? '' : '; programmed only with a G-stage (spec 20260222)'}`,
+            `per iommu_domain (\`msi_root\`, RFC v2 patch 08): \`msiptp.PPN\` \`${hx(MSI_PT_PPN)}\` + domain id, \`msi_addr_mask\` \`${hx(IMSIC_MSI_MASK)}\`, \`msi_addr_pattern\` \`${hx(IMSIC_MSI_PATTERN)}\`: interrupt file I = hart × ${1 << IMSIC_GUEST_INDEX_BITS} + guest index${hw.specVersion === 'v1.0' ? '' : '; programmed only with a G-stage (spec 20260222)'}${d.design.policy.doorbells === 'msi-table-userspace-window' ? '; a domain whose VMM supplied an MSI window (`iommufd_hwpt_set_msi_window`) decodes that window instead, one PTE per vCPU' : ''}`,
           ),
         ]);
       }
@@ -325,6 +325,18 @@ const changes = (d: ReportData, before: Snapshot, after: TraceRow): string[] => 
   }
   for (const dev of after.requireDirect) {
     if (!before.requireDirect.includes(dev)) out.push(`\`require_direct\` of ${bdfOf(d, dev)} set`);
+  }
+  const win = (x: Snapshot, dev: number) => x.msiWindows?.find((w) => w.device === dev);
+  for (const dev of new Set(
+    [...(before.msiWindows ?? []), ...(after.msiWindows ?? [])].map((w) => w.device),
+  )) {
+    const [p, w] = [win(before, dev), win(after, dev)];
+    if (w !== undefined && p?.base !== w.base)
+      out.push(
+        `DC of ${bdfOf(d, dev)}: \`msi_addr_*\` decode the userspace window \`${w.base}\`+\`${w.size}\``,
+      );
+    else if (w === undefined && p !== undefined)
+      out.push(`DC of ${bdfOf(d, dev)}: \`msi_addr_*\` back on the host IMSIC layout`);
   }
   for (const g of after.groups) {
     const p = before.groups.find((x) => x.group === g.group);

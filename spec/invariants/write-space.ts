@@ -1,6 +1,7 @@
 import { deliver as hwDeliver, type Platform } from '../../model/hw/deliver.ts';
 import { deposit } from '../../model/hw/riscv-iommu/extract.ts';
 import { inInterruptWindow } from '../../model/hw/x86/window.ts';
+import { domainMsiWindow } from '../../model/kernel/iommufd/msi-window.ts';
 import { vtdRemappableAddr } from '../../model/kernel/irq/alloc.ts';
 import type { Attribution } from '../../model/platform/attribution.ts';
 import { attribute } from '../../model/platform/attribution.ts';
@@ -9,8 +10,6 @@ import { deviceOf, domainOf, groupOf } from '../../model/platform/edit.ts';
 import { hwView } from '../../model/platform/hw-view.ts';
 import {
   IMSIC_IPI_ID,
-  IMSIC_MSI_MASK,
-  IMSIC_MSI_PATTERN,
   ITS_DOORBELL,
   imsicPage,
   MBI_DOORBELL,
@@ -83,8 +82,10 @@ const offsetsFor = (s: State): readonly bigint[] => (s.hardware.arch === 'riscv'
  * table decodes, and on x86 the window addresses of every IRTE handle and APIC.
  */
 /** The GPA pages a domain's RISC-V MSI page table decodes: one per interrupt-file index it holds ([[MSI_TRANS]]). */
-export const msiTablePages = (dom: Domain): bigint[] =>
-  [...dom.msiTable.keys()].map((i) => IMSIC_MSI_PATTERN | deposit(i, IMSIC_MSI_MASK));
+export const msiTablePages = (dom: Domain): bigint[] => {
+  const w = domainMsiWindow(dom);
+  return [...dom.msiTable.keys()].map((i) => (w.pattern & ~w.mask) | deposit(i, w.mask));
+};
 
 export const candidateAddrs = (s: State, device: number): bigint[] => {
   const pages = new Set<bigint>();

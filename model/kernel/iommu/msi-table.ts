@@ -7,7 +7,8 @@ import { hasIrDomainPtes } from '../policy.ts';
  * The RISC-V MSI page table of an iommu_domain (RFC v2 patch 08 keeps it in
  * riscv_iommu_domain.msi_root, 20250920203851.2205115-28-ajones@ventanamicro.com; seed 000:
  * "Don't touch the iommu_domain from the interrupt driver"). The table a new domain starts with:
- * - `msi-table-all`: every host S-file (HW_MSI aperture matching DC.msi_addr_*);
+ * - `msi-table-all`, `msi-table-userspace-window`: every host S-file (HW_MSI aperture matching
+ *   DC.msi_addr_*; the latter until the VMM supplies a window: model/kernel/iommufd/msi-window.ts);
  * - `msi-table-guest-files`: every host S-file in a host domain, nothing in an owner's domain (guest
  *   files are added by guest_program_msi: RFC v2 irqbypass patches);
  * - `msi-table-affinity`, `msi-table-irqbypass-rfc-v2`: empty; IRQ allocation maps the affined
@@ -17,7 +18,11 @@ import { hasIrDomainPtes } from '../policy.ts';
 export const initialMsiTable = (s: State, owner: string): ReadonlyMap<bigint, bigint> => {
   const all = new Map<bigint, bigint>();
   const p = s.policy.doorbells;
-  if (p === 'msi-table-all' || (p === 'msi-table-guest-files' && owner === 'host'))
+  if (
+    p === 'msi-table-all' ||
+    p === 'msi-table-userspace-window' ||
+    (p === 'msi-table-guest-files' && owner === 'host')
+  )
     for (let h = 0; h < s.topology.harts; h++)
       all.set(msiFileIndex(h, 0), imsicPage(s.topology.harts, h, 'S'));
   return all;

@@ -34,6 +34,8 @@ export const imsicDoorbell = (
       'hw-window',
       'msi-table-all',
       'msi-table-guest-files',
+      // A VMM-supplied window (seed 000) is the guest's: host vectors keep the physical address.
+      'msi-table-userspace-window',
       // RFC v2 patch 08: the IMSIC composes the physical address; the IR irq domain maps the MSI
       // PTE (model/kernel/iommu/msi-table.ts). Writing an entry of a preallocated flat table (then
       // IOTINVAL) is like VT-d's modify_irte in set_affinity: no allocation, so it is not recorded

@@ -4,6 +4,7 @@ import type { State, Vcpu } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
 import { err, OK } from '../errno.ts';
 import { currentDomainOf } from '../iommu/msi-table.ts';
+import { domainMsiWindow, msiWindowPage } from '../iommufd/msi-window.ts';
 import { irq_set_affinity } from '../irq/affinity.ts';
 import { allocIrq, freeEiid } from '../irq/alloc.ts';
 import type { Step } from '../vfio/assign.ts';
@@ -30,6 +31,16 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
       if (!r.ok) return { state: s0, result: err(r.errno) };
       return bypass(r.state, device, vector, vcpu, ownerKey(owner), place);
     }
+    return bypass(s0, device, vector, vcpu, ownerKey(owner), place);
+  }
+  // A VMM-supplied MSI window (seed 000; model/kernel/iommufd/msi-window.ts): the guest's message
+  // names its vIMSIC page in the window, which the MSI table decodes to the vCPU's guest file.
+  if (
+    p === 'msi-table-userspace-window' &&
+    domainOf(s0, currentDomainOf(s0, device)).msiWindow !== undefined
+  ) {
+    const place = s0.vcpus[owner.index]?.[vcpu];
+    if (place === undefined) return { state: s0, result: err('EINVAL') };
     return bypass(s0, device, vector, vcpu, ownerKey(owner), place);
   }
   if (irqOf(s0, device, vector) !== undefined) {
@@ -81,8 +92,9 @@ const bypass = (
   // The guest allocates identities in its own file as Linux does on the host.
   const eiid = freeEiid(s, hart, file);
   if (eiid === undefined) return { state: s0, result: err('ENOSPC') };
-  // The guest's vIMSIC S-file for vCPU h sits at the host S-file layout in guest physical space.
-  const msg = { addr: imsicPage(s.topology.harts, vcpu, 'S') << 12n, data: eiid };
+  // The guest's vIMSIC S-file for vCPU h sits at index h of the domain's window: the VMM's
+  // (msi-table-userspace-window) or else the host S-file layout in guest physical space.
+  const msg = { addr: msiWindowPage(domainMsiWindow(d), msiFileIndex(vcpu, 0)) << 12n, data: eiid };
   [s] = addIrq(s, {
     device,
     vector,

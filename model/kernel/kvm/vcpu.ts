@@ -25,13 +25,15 @@ const allocHgei = (s: State, hart: number): number | undefined => {
 };
 
 /**
- * The idealised irqbypass (msi-table-guest-files) keeps the IOMMU in step with KVM: every MSI PTE
- * that pointed at the vCPU's old guest file is rewritten to the new one. As posted (RFC v2,
+ * The idealised irqbypass (msi-table-guest-files) and the VMM-supplied window
+ * (msi-table-userspace-window, model/kernel/iommufd/msi-window.ts) keep the IOMMU in step with KVM:
+ * every MSI PTE that pointed at the vCPU's old guest file is rewritten to the new one. As posted (RFC v2,
  * msi-table-irqbypass-rfc-v2) and upstream, nothing does (kvm_riscv_vcpu_aia_imsic_update:
  * "TODO: Update the IOMMU mapping ???"), so those PTEs go stale.
  */
 const retargetPtes = (s0: State, from: bigint, to: bigint): State => {
-  if (s0.policy.doorbells !== 'msi-table-guest-files') return s0;
+  const p = s0.policy.doorbells;
+  if (p !== 'msi-table-guest-files' && p !== 'msi-table-userspace-window') return s0;
   let s = s0;
   for (const d of s0.domains) {
     if (![...d.msiTable.values()].includes(from)) continue;
