@@ -7,6 +7,7 @@ import { currentDomainOf } from '../iommu/msi-table.ts';
 import { irq_set_affinity } from '../irq/affinity.ts';
 import { allocIrq, freeEiid } from '../irq/alloc.ts';
 import type { Step } from '../vfio/assign.ts';
+import { guestOwnMsiRefused } from './guest-s1.ts';
 
 /**
  * A VM programs the MSI of `vector` toward vCPU `vcpu`. With irqbypass guest files
@@ -32,6 +33,9 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
     }
     return bypass(s0, device, vector, vcpu, ownerKey(owner), place);
   }
+  // Nested Arm, the guest's own VFIO without an MSI cookie: the guest's ITS driver gets -EOPNOTSUPP
+  // from its iommu_dma_prepare_msi, so the guest never writes the vector (guestOwnMsiRefused).
+  if (guestOwnMsiRefused(s0, device)) return { state: s0, result: err('EOPNOTSUPP') };
   if (irqOf(s0, device, vector) !== undefined) {
     const r = irq_set_affinity(s0, device, vector, vcpu);
     return r.ok ? { state: r.state, result: OK } : { state: s0, result: err(r.errno) };
