@@ -94,6 +94,16 @@ const isMsiClass = (t: GuestResvType): boolean => t === 'MSI' || t === 'MSI_DIRE
  *   MSI-X writes either way).
  */
 export const guestStage1 = (policy: Policy): GuestStage1 => {
+  const known = stage1s.get(policy);
+  if (known !== undefined) return known;
+  const g = computeStage1(policy);
+  stage1s.set(policy, g);
+  return g;
+};
+/** One stage 1 per policy object: every nested hwpt of a design shares its (immutable) maps. */
+const stage1s = new WeakMap<Policy, GuestStage1>();
+
+const computeStage1 = (policy: Policy): GuestStage1 => {
   const regions = guestResvRegions(policy);
   const requireDirect = regions.some((r) => r.type === 'DIRECT');
   const domain = policy.guestDomain === 'vfio' && !requireDirect ? 'UNMANAGED' : 'DMA';
