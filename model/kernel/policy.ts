@@ -128,8 +128,26 @@ export const PolicySchema = z.object({
    * `userspace-per-vector` (VFIO_IRQ_SET_DATA_MSI_IOVA, seed 003).
    */
   msiIova: z.enum(['cookie', 'holes', 'userspace-per-vector']),
-  /** Arm nesting: a VM's S1 sits over the host S2; the VMM publishes an identity RMR for the doorbell IPA or not. */
-  nestedGuest: z.enum(['none', 'rmr', 'no-rmr']),
+  /**
+   * Arm nesting: a VM's S1 sits over the host S2. `rmr`: the VMM publishes an IORT RMR over the host
+   * SW_MSI window (Linux 7.0's "approach 1"); `no-rmr`: it publishes nothing; `vmm-ipa`: the VMM
+   * tells the host the doorbell IPA, which the host maps in S2, and the guest's own MSI IOVA, which
+   * the host programs (seed 001, Robin Murphy; not in Linux 7.0).
+   */
+  nestedGuest: z.enum(['none', 'rmr', 'no-rmr', 'vmm-ipa']),
+  /**
+   * With `rmr`: the reserved-region type the guest kernel gives the RMR (model/kernel/kvm/guest-s1.ts):
+   * `DIRECT` (iort_get_rmrs without ACPI_IORT_RMR_REMAP_PERMITTED; the default when absent),
+   * `DIRECT_RELAXABLE` (with it), `MSI` (reported as IOMMU_RESV_MSI) or `MSI_DIRECT` (the proposed
+   * IOMMU_RESV_MSI_DIRECT, never merged; seed 001).
+   */
+  guestRmr: z.enum(['DIRECT', 'DIRECT_RELAXABLE', 'MSI', 'MSI_DIRECT']).optional(),
+  /**
+   * Nesting: which guest domain the device is in: `dma` (the guest kernel's DMA default domain; the
+   * default when absent) or `vfio` (the guest hands it to its own VFIO: an UNMANAGED domain with the
+   * guest's SW_MSI cookie when it sees no MSI region).
+   */
+  guestDomain: z.enum(['dma', 'vfio']).optional(),
   /** The IOMMU driver reports IOMMU_CAP_CACHE_COHERENCY (iommufd_device_bind requires it). */
   cacheCoherencyCap: z.boolean(),
 });

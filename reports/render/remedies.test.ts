@@ -32,10 +32,11 @@ describe('report text (issue 10 item 6)', () => {
     expect(its).toMatch(/StreamID 8 and ITS DeviceID 8/);
   });
 
-  it('the nested-no-rmr report says a real guest maps its own SW_MSI and the MSI is lost at stage 2 (seed 001)', () => {
+  it('the nested-no-rmr report says where a real guest maps its own doorbell: its DMA domain below 4 GiB, so the MSI faults at stage 1; only its own VFIO’s SW_MSI cookie would move the failure to stage 2 (drivers/iommu/dma-iommu.c iova_reserve_iommu_regions, iommu_dma_alloc_iova, iommu_get_msi_cookie; seed 001)', () => {
     const md = rendered.get('msi-delivery/arm-nested-no-rmr.md') ?? '';
-    expect(md).toMatch(/real Linux guest maps its own SW_MSI page/);
-    expect(md).toMatch(/fails at S2/);
+    expect(md).toMatch(/neither reserves nor uses its own SW_MSI window/);
+    expect(md).toMatch(/faults F_TRANSLATION at stage 1/);
+    expect(md).toMatch(/own VFIO maps its SW_MSI window .* which S2 does not map/);
   });
 
   it('no report is left for an invariant without a stored counterexample (the retired affinity-atomic report included)', () => {

@@ -164,6 +164,19 @@ const isWindow = (addr: string): boolean => {
 
 // ── Minimal platform ──────────────────────────────────────────────────────────────────────────
 
+/** How a nesting design's guest S1 meets the host S2 (policy.nestedGuest, guestRmr, guestDomain). */
+const nestingText = (p: ReportData['design']['policy']): string => {
+  if (p.nestedGuest === 'none') return '';
+  const guest = p.guestDomain === 'vfio' ? "the guest's own VFIO domain" : "the guest's DMA default domain";
+  const how =
+    p.nestedGuest === 'rmr'
+      ? `doorbell RMR published, the guest treats it as ${p.guestRmr ?? 'DIRECT'}`
+      : p.nestedGuest === 'vmm-ipa'
+        ? "no RMR; the VMM names the doorbell IPA and the host programs the guest's MSI IOVA"
+        : 'doorbell RMR not published';
+  return `, nested (guest S1 over host S2; ${how}; ${guest})`;
+};
+
 const platformRows = (d: ReportData): Text[][] => {
   const hw = d.design.hardware;
   const harts = d.topology.harts;
@@ -222,7 +235,7 @@ const platformRows = (d: ReportData): Text[][] => {
       rows.push([
         m('IOMMU'),
         m(
-          `SMMUv3${d.design.policy.nestedGuest === 'none' ? '' : `, nested (guest S1 over host S2; doorbell RMR: ${d.design.policy.nestedGuest === 'rmr' ? 'published' : 'not published'})`}; SW_MSI window \`${hx(SW_MSI_BASE)}\`+\`${hx(SW_MSI_LENGTH)}\``,
+          `SMMUv3${nestingText(d.design.policy)}; SW_MSI window \`${hx(SW_MSI_BASE)}\`+\`${hx(SW_MSI_LENGTH)}\``,
         ),
       ]);
       break;

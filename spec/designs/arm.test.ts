@@ -1,14 +1,28 @@
 import { describe, expect } from 'vitest';
 import { deliverFrom } from '../../model/platform/deliver.ts';
-import { SW_MSI_BASE, SW_MSI_LENGTH } from '../../model/platform/layout.ts';
+import { deviceDomain, domainOf } from '../../model/platform/edit.ts';
+import { ITS_DOORBELL, SW_MSI_BASE, SW_MSI_LENGTH } from '../../model/platform/layout.ts';
+import type { State } from '../../model/platform/state.ts';
 import { ALLOC0, ALLOC1, assign, designIt, fire, irqOfDevice, landsOn, ownerOf, replay } from './testing.ts';
+
+/**
+ * The nested canonical story (ops 0-4, the S2 hwpt replaced by op 4): the guest vector of device 1
+ * reaches its own LPI before the replace (after op 3) and after it.
+ */
+const expectGuestLandsAcrossReplace = (states: readonly State[], final: State): void => {
+  const guest = irqOfDevice(final, 1);
+  const beforeReplace = states[3];
+  if (beforeReplace === undefined) throw new Error('test setup');
+  expect(landsOn(fire(beforeReplace, irqOfDevice(beforeReplace, 1)), guest)).toBe(true);
+  expect(landsOn(fire(final, guest), guest)).toBe(true);
+};
 
 /**
  * The headline behaviour of each design in this family: what its canonical story shows, checked
  * through build, step and deliverFrom (model/platform). Skipped, not failed, when the design's file
  * is removed from spec/designs.
  */
-describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested with and without an RMR)', () => {
+describe('headline behaviour: Arm designs (SMMUv3 with the ITS, GICv2m or MBI; nested with an RMR of each guest type, without one, or with the VMM naming the doorbell IPA)', () => {
   designIt(
     ['arm-smmuv3-gicv3-its'],
     'arm-smmuv3-gicv3-its: a forged write of host EventIDs at the ITS doorbell IOVA is dropped or lands only on its own LPI (docs/hardware.md#why-the-its-isolates; docs/linux-policy.md#msi-injection-without-remapping)',
@@ -54,10 +68,7 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
       const guest = irqOfDevice(final, 1);
       expect(guest.owner).toBe('vm:0');
       expect(guest.msg.addr >= SW_MSI_BASE && guest.msg.addr < SW_MSI_BASE + SW_MSI_LENGTH).toBe(true);
-      const beforeReplace = states[3];
-      if (beforeReplace === undefined) throw new Error('test setup');
-      expect(landsOn(fire(beforeReplace, irqOfDevice(beforeReplace, 1)), guest)).toBe(true);
-      expect(landsOn(fire(final, guest), guest)).toBe(true);
+      expectGuestLandsAcrossReplace(states, final);
     },
   );
 
@@ -75,6 +86,46 @@ describe('headline behaviour: Arm designs (SMMUv3 with the ITS or GICv2m; nested
         cause: 'F_TRANSLATION',
       });
       expect(landsOn(fire(final, irqOfDevice(final, 0)), irqOfDevice(final, 0))).toBe(true);
+    },
+  );
+
+  designIt(
+    ['arm-nested-msi-direct'],
+    'arm-nested-msi-direct: the guest identity-maps the proposed MSI_DIRECT window and makes its vITS doorbell an msi page with iova == phys; the host SW_MSI IOVA reaches the LPI, also after the S2 hwpt is replaced (seed 001 <ZELOqZliiwbG6l5K@nvidia.com>; drivers/iommu/dma-iommu.c cookie_init_hw_msi_region)',
+    (d) => {
+      const { states, final } = replay(d);
+      const s1 = deviceDomain(final, 1);
+      expect(s1.pages.get(SW_MSI_BASE >> 12n)).toMatchObject({ ppn: SW_MSI_BASE >> 12n, origin: 'direct' });
+      expect(s1.msiPages.get(ITS_DOORBELL >> 12n)).toBe(ITS_DOORBELL >> 12n);
+      expectGuestLandsAcrossReplace(states, final);
+    },
+  );
+
+  designIt(
+    ['arm-nested-rmr-as-msi'],
+    'arm-nested-rmr-as-msi: the guest reserves the RMR as a hardware MSI window and maps nothing in S1, so the guest vector faults F_TRANSLATION at stage 1 (seed 001; drivers/iommu/dma-iommu.c iova_reserve_iommu_regions)',
+    (d) => {
+      const { final, results } = replay(d);
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(deviceDomain(final, 1).pages.size).toBe(0);
+      expect(fire(final, irqOfDevice(final, 1)).outcome).toMatchObject({
+        kind: 'fault',
+        cause: 'F_TRANSLATION',
+      });
+    },
+  );
+
+  designIt(
+    ['arm-nested-vmm-ipa'],
+    'arm-nested-vmm-ipa: the host programs the guest’s own MSI IOVA below 4 GiB and maps the ITS at the vITS IPA in S2, and the guest vector reaches its LPI, also after the S2 hwpt is replaced (seed 001, Robin Murphy; Nicolin Chen, cover.1739005085.git.nicolinc@nvidia.com, approach 2)',
+    (d) => {
+      const { states, final } = replay(d);
+      const guest = irqOfDevice(final, 1);
+      expect(guest.msg.addr).toBe(0xffff_f000n | (ITS_DOORBELL & 0xfffn));
+      const parent = deviceDomain(final, 1).parent;
+      if (parent === undefined) throw new Error('test setup: not nested');
+      expect(domainOf(final, parent).pages.get(ITS_DOORBELL >> 12n)).toMatchObject({ origin: 'msi' });
+      expectGuestLandsAcrossReplace(states, final);
     },
   );
 

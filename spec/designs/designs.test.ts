@@ -108,6 +108,25 @@ describe('malformed design files (spec/designs/load.ts DesignError)', () => {
     expect(e.message).toContain('policy.isolatedMsiClaim');
   });
 
+  it('refuses nesting knobs that mean nothing where they are: guestRmr without an RMR, guestDomain without nesting, nesting off the GICv3 ITS (model/kernel/kvm/guest-s1.ts)', () => {
+    const rmr = errorOf((json) => {
+      Object.assign(part(json, 'policy'), { nestedGuest: 'no-rmr', guestRmr: 'MSI' });
+      json.hardware = { arch: 'arm', irqchip: 'gicv3-its' };
+    });
+    expect(rmr.error.path).toBe('$.policy.guestRmr');
+    expect(rmr.message).toContain('policy.nestedGuest "rmr"');
+    const dom = errorOf((json) => {
+      Object.assign(part(json, 'policy'), { nestedGuest: 'none', guestDomain: 'vfio' });
+    });
+    expect(dom.error.path).toBe('$.policy.guestDomain');
+    const arch = errorOf((json) => {
+      Object.assign(part(json, 'policy'), { nestedGuest: 'rmr' });
+      json.hardware = { arch: 'arm', irqchip: 'gicv2m' };
+    });
+    expect(arch.error.path).toBe('$.policy.nestedGuest');
+    expect(arch.message).toContain('"gicv3-its"');
+  });
+
   it('refuses a misspelt field instead of ignoring it, listing the fields allowed there', () => {
     const e = errorOf((json) => {
       part(json, 'policy').defaultDomian = 'dma';

@@ -85,24 +85,49 @@ export type Canonical = z.infer<typeof CanonicalSchema>;
  * One design under review: hardware, kernel policy knobs, what it claims, and where it comes from.
  * Whether it claims IRQ_DOMAIN_FLAG_ISOLATED_MSI is one knob, `policy.isolatedMsiClaim`.
  */
-export const DesignSchema = z.object({
-  id: z.string().regex(DESIGN_ID, 'lower-case words joined by "-", such as "riscv-guest-files"'),
-  title: z.string().min(1),
-  summary: z.string().min(1),
-  seeds: z.array(z.enum(['000', '001', '002', '003', '004'])),
-  sources: z.array(SourceSchema).min(1),
-  hardware: HardwareSchema,
-  policy: PolicySchema,
-  claims: z.object({
-    /** What the design's authors say it provides. */
-    statements: z.array(z.string().min(1)).min(1),
-  }),
-  /** Where the model simplifies this design, each with the source of what it simplifies. */
-  simplifications: z.array(z.string().min(1)),
-  /** What would make a violated invariant hold, where the sources say so, with the invariants it addresses. */
-  remedies: z.array(z.object({ for: z.array(z.enum(INVARIANT_IDS)).min(1), text: z.string().min(1) })),
-  canonical: CanonicalSchema,
-});
+export const DesignSchema = z
+  .object({
+    id: z.string().regex(DESIGN_ID, 'lower-case words joined by "-", such as "riscv-guest-files"'),
+    title: z.string().min(1),
+    summary: z.string().min(1),
+    seeds: z.array(z.enum(['000', '001', '002', '003', '004'])),
+    sources: z.array(SourceSchema).min(1),
+    hardware: HardwareSchema,
+    policy: PolicySchema,
+    claims: z.object({
+      /** What the design's authors say it provides. */
+      statements: z.array(z.string().min(1)).min(1),
+    }),
+    /** Where the model simplifies this design, each with the source of what it simplifies. */
+    simplifications: z.array(z.string().min(1)),
+    /** What would make a violated invariant hold, where the sources say so, with the invariants it addresses. */
+    remedies: z.array(z.object({ for: z.array(z.enum(INVARIANT_IDS)).min(1), text: z.string().min(1) })),
+    canonical: CanonicalSchema,
+  })
+  .superRefine((d, ctx) => {
+    // The nesting knobs mean something only together (model/kernel/kvm/guest-s1.ts guestStage1).
+    const p = d.policy;
+    const hw = d.hardware;
+    if (p.nestedGuest !== 'none' && (hw.arch !== 'arm' || hw.irqchip !== 'gicv3-its'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'nestedGuest'],
+        message:
+          'nesting is modelled on hardware.arch "arm" with hardware.irqchip "gicv3-its" only; use "none"',
+      });
+    if (p.guestRmr !== undefined && p.nestedGuest !== 'rmr')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'guestRmr'],
+        message: 'applies only with policy.nestedGuest "rmr"; remove it',
+      });
+    if (p.guestDomain !== undefined && p.nestedGuest === 'none')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['policy', 'guestDomain'],
+        message: 'applies only with policy.nestedGuest "rmr", "no-rmr" or "vmm-ipa"; remove it',
+      });
+  });
 export type Design = z.infer<typeof DesignSchema>;
 
 /** Where a field moved, for a design file that still uses the old name. */

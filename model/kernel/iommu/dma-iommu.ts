@@ -11,6 +11,7 @@ import {
 } from '../../platform/state.ts';
 import { done, fail, type Res } from '../errno.ts';
 import { iommufd_sw_msi } from '../iommufd/sw-msi.ts';
+import { vmmGuestMsiAddr } from '../kvm/guest-s1.ts';
 import { pagingDomainFor } from './domain.ts';
 import { iommu_map } from './pgtable.ts';
 import { overlaps } from './resv.ts';
@@ -130,7 +131,10 @@ export const iommu_dma_prepare_msi = (s: State, device: number, doorbell: bigint
     .with({ type: 'DMA_IOVA' }, { type: 'DMA_MSI' }, { type: 'MIXED' }, () =>
       iommu_dma_sw_msi(s, domainId, doorbell),
     )
-    .with({ type: 'IOMMUFD' }, () => iommufd_sw_msi(s, device, pagingDomainFor(s, domainId), doorbell))
+    .with({ type: 'IOMMUFD' }, () => {
+      const r = iommufd_sw_msi(s, device, pagingDomainFor(s, domainId), doorbell);
+      return r.ok ? done(r.state, vmmGuestMsiAddr(r.state, domainId, r.value)) : r;
+    })
     .with({ type: 'NONE' }, () => fail<PreparedMsi>(s, 'EOPNOTSUPP'))
     .exhaustive();
 };

@@ -63,8 +63,11 @@ export const deviceResvRegions = (
   return [...firmware, ...msiRegions(hw, policy, topo)];
 };
 
-export const overlaps = (r: ResvRegion, start: bigint, length: bigint): boolean =>
-  start < r.start + r.length && r.start < start + length;
+export const overlaps = (
+  r: { readonly start: bigint; readonly length: bigint },
+  start: bigint,
+  length: bigint,
+): boolean => start < r.start + r.length && r.start < start + length;
 
 /** enum iommu_resv_type order (include/linux/iommu.h): the tie-break of iommu_insert_resv_region. */
 export const RESV_TYPE_ORDER: readonly ResvType[] = [

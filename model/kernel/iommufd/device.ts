@@ -10,6 +10,7 @@ import {
   iommu_device_release_dma_owner,
 } from '../iommu/core.ts';
 import { iommu_group_has_isolated_msi } from '../irq/isolated.ts';
+import { vmmDoorbellIpa } from '../kvm/guest-s1.ts';
 import { igroupOf, ioasInCtx, setIgroup } from './ctx.ts';
 import {
   findHwptPaging,
@@ -93,11 +94,14 @@ export const iommufd_hw_pagetable_attach = (s0: State, hwpt: number, device: num
   const paging = findHwptPaging(s0, hwpt);
   const ioas = hwptIoas(s0, paging);
   const enforced = iopt_table_enforce_dev_resv_regions(s0, ioas, device, true);
-  // igroup->sw_msi_start is written through the pointer as the regions are walked.
+  // igroup->sw_msi_start is written through the pointer as the regions are walked; for a nested
+  // hwpt under `vmm-ipa` the VMM has named the doorbell IPA instead (seed 001, not in Linux 7.0).
+  const vmmIpa = paging !== hwpt ? vmmDoorbellIpa(s0.policy) : undefined;
+  const start = vmmIpa ?? enforced.swMsiStart;
   const withStart = (st: State) =>
-    enforced.swMsiStart === undefined
+    start === undefined
       ? st
-      : setIgroup(st, ictx, dev.group, { ...igroupOf(st, ictx, dev.group), swMsiStart: enforced.swMsiStart });
+      : setIgroup(st, ictx, dev.group, { ...igroupOf(st, ictx, dev.group), swMsiStart: start });
   if (!enforced.res.ok) return fail(withStart(enforced.res.state), enforced.res.errno);
   let s = withStart(enforced.res.state);
   const unresv = (st: State) => iopt_remove_reserved_iova(st, ioas, devOwner(device));

@@ -27,10 +27,10 @@ export const iommu_replace_domain = (s0: State, group: number): Step => {
     if (!parent.ok) return { state: s0, result: err(parent.errno) };
     target = iommufd_hwpt_alloc_nested(parent.state, first, parent.value);
     if (target.ok) {
-      const s1pages = domainOf(s1, current).pages;
+      const { pages, msiPages } = domainOf(s1, current);
       target = {
         ...target,
-        state: setDomain(target.state, { ...domainOf(target.state, target.value), pages: s1pages }),
+        state: setDomain(target.state, { ...domainOf(target.state, target.value), pages, msiPages }),
       };
     }
   } else target = iommufd_hwpt_alloc(s1, first, ioas, new Set());

@@ -8,6 +8,7 @@ import { domainMsiWindow, msiWindowPage } from '../iommufd/msi-window.ts';
 import { irq_set_affinity } from '../irq/affinity.ts';
 import { allocIrq, freeEiid } from '../irq/alloc.ts';
 import type { Step } from '../vfio/assign.ts';
+import { guestOwnMsiRefused } from './guest-s1.ts';
 
 /**
  * A VM programs the MSI of `vector` toward vCPU `vcpu`. With irqbypass guest files
@@ -33,6 +34,9 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
     }
     return bypass(s0, device, vector, vcpu, ownerKey(owner), place);
   }
+  // Nested Arm, the guest's own VFIO without an MSI cookie: the guest's ITS driver gets -EOPNOTSUPP
+  // from its iommu_dma_prepare_msi, so the guest never writes the vector (guestOwnMsiRefused).
+  if (guestOwnMsiRefused(s0, device)) return { state: s0, result: err('EOPNOTSUPP') };
   // A VMM-supplied MSI window (seed 000; model/kernel/iommufd/msi-window.ts): the guest's message
   // names its vIMSIC page in the window, which the MSI table decodes to the vCPU's guest file.
   if (

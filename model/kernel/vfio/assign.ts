@@ -1,15 +1,6 @@
 import { deviceOf, domainOf, dropIrqsOf, groupOf, setDomain, setGroup } from '../../platform/edit.ts';
-import { SW_MSI_BASE, SW_MSI_LENGTH } from '../../platform/layout.ts';
 import type { Op } from '../../platform/scenario.ts';
-import {
-  IOMMU_READ,
-  IOMMU_WRITE,
-  type Mapping,
-  type Owner,
-  ownerKey,
-  type State,
-} from '../../platform/state.ts';
-import { pageOf } from '../../types/addr.ts';
+import { type Owner, ownerKey, type State } from '../../platform/state.ts';
 import { err, type KResult, OK, type Res } from '../errno.ts';
 import { afterAttach } from '../iommu/attach.ts';
 import { iommu_group_store_type as storeType } from '../iommu/core.ts';
@@ -17,6 +8,7 @@ import { releaseFreedMsiPtes } from '../iommu/msi-table.ts';
 import { ctxOf, iommufd_ioas_alloc } from '../iommufd/ctx.ts';
 import { iommufd_device_attach, iommufd_device_bind, iommufd_device_unbind } from '../iommufd/device.ts';
 import { hwptDestroy, hwptOf, iommufd_hwpt_alloc, iommufd_hwpt_alloc_nested } from '../iommufd/hwpt.ts';
+import { guestStage1 } from '../kvm/guest-s1.ts';
 import { vfio_group_detach_container, vfio_group_set_container } from './container.ts';
 import { forgetUserMsiIovas } from './msi-iova.ts';
 
@@ -48,8 +40,8 @@ const nestParentOf = (s: State, ioas: number): number | undefined =>
 
 /**
  * The VMM gives a VM's device a nested hwpt over a NEST_PARENT hwpt of its IOAS (Arm nesting through
- * iommufd, seed 001): the VM's stage 1 is the nested domain's page table; with `rmr` the VMM
- * publishes an identity RMR over the host SW_MSI window, so the guest's S1 maps it 1:1.
+ * iommufd, seed 001): the VM's stage 1 is the nested domain's page table, holding what the guest's
+ * own kernel maps for the device (guestStage1: the RMR's direct pages, the guest's own MSI page).
  */
 const nestedFor = (s0: State, device: number, ioas: number): Res<number> => {
   let s = s0;
@@ -60,11 +52,12 @@ const nestedFor = (s0: State, device: number, ioas: number): Res<number> => {
     [s, parent] = [p.state, p.value];
   }
   const n = iommufd_hwpt_alloc_nested(s, device, parent);
-  if (!n.ok || s.policy.nestedGuest !== 'rmr') return n;
-  const s1 = new Map<bigint, Mapping>();
-  for (let p = pageOf(SW_MSI_BASE); p < pageOf(SW_MSI_BASE + SW_MSI_LENGTH); p++)
-    s1.set(p, { ppn: p, origin: 'direct', prot: IOMMU_READ | IOMMU_WRITE });
-  return { ...n, state: setDomain(n.state, { ...domainOf(n.state, n.value), pages: s1 }) };
+  if (!n.ok) return n;
+  const g = guestStage1(s.policy);
+  return {
+    ...n,
+    state: setDomain(n.state, { ...domainOf(n.state, n.value), pages: g.pages, msiPages: g.msiPages }),
+  };
 };
 
 /** The VMM destroys the hwpts it allocated that nothing uses any more (IOMMU_DESTROY; only its own handle is left). */
