@@ -1,17 +1,49 @@
 import fc from 'fast-check';
-import { SCENARIO_VERSION, type Scenario } from '../../model/platform/scenario.ts';
+import { type Op, SCENARIO_VERSION, type Scenario, type Topology } from '../../model/platform/scenario.ts';
 import { MAX_OPS } from '../settings.ts';
-import { fitOp, rawOpArb } from './ops.ts';
+import { fitOp, fitStory, type RawOp, type RawStory, rawOpArb, rawStoryArb } from './ops.ts';
 import { topologyArb } from './topology.ts';
+
+/** A scenario's ops before they are fitted to its topology: single ops, or stories of one device (ops.ts RawStory). */
+type RawStep = { readonly op: RawOp } | { readonly story: RawStory };
+
+/**
+ * Half the scenarios are up to MAX_OPS independent ops, as before stories, so every op sequence
+ * stays reachable; the other half are up to four steps, each a single op or (twice as likely) a
+ * story, cut to MAX_OPS ops. Both halves average under five ops.
+ */
+const rawStepsArb: fc.Arbitrary<readonly RawStep[]> = fc.oneof(
+  fc.array(
+    rawOpArb.map((op) => ({ op })),
+    { maxLength: MAX_OPS },
+  ),
+  fc.array(
+    fc.oneof(
+      { weight: 1, arbitrary: rawOpArb.map((op) => ({ op })) },
+      { weight: 2, arbitrary: rawStoryArb.map((story) => ({ story })) },
+    ),
+    { maxLength: 4 },
+  ),
+);
+
+/** The steps' ops fitted to `t`, cut to MAX_OPS; the k-th story's device is k plus its offset. */
+const fitSteps = (steps: readonly RawStep[], t: Topology): Op[] => {
+  let k = 0;
+  return steps
+    .flatMap((s) =>
+      'op' in s ? [fitOp(s.op, t)] : fitStory({ ...s.story, device: s.story.device + k++ }, t),
+    )
+    .slice(0, MAX_OPS);
+};
 
 /**
  * Scenarios for one design as plain data (docs/architecture.md#the-scenario): a topology and up to MAX_OPS ops, generated
  * independently and fitted together, so fast-check shrinks harts, devices, vectors and ops alike.
  */
 export const scenarioArb = (design: string): fc.Arbitrary<Scenario> =>
-  fc.tuple(topologyArb, fc.array(rawOpArb, { maxLength: MAX_OPS })).map(([topology, ops]) => ({
+  fc.tuple(topologyArb, rawStepsArb).map(([topology, steps]) => ({
     version: SCENARIO_VERSION,
     design,
     topology,
-    ops: ops.map((o) => fitOp(o, topology)),
+    ops: fitSteps(steps, topology),
   }));
