@@ -104,6 +104,13 @@ describe('msispec accept (issue 8)', () => {
     expect(readFileSync(join(repo.reports, 'index.md'), 'utf8')).toContain(note);
     expect((await runCli(['accept', 'msi-window-bounds/x86-vtd-ir'], { repo })).code).toBe(0);
     expect(row()['msi-window-bounds']).toEqual({ verdict: 'holds', note });
+    const pair = ['--design', 'x86-vtd-ir', '--invariant', 'msi-window-bounds', '--runs', '5'];
+    const matrix = await runCli(['check', ...pair], { repo });
+    expect(matrix.out).toContain(`     x86-vtd-ir: ${note}`);
+    const junit = join(repo.root, 'junit.xml');
+    const json = await runCli(['check', ...pair, '--json', '--junit', junit], { repo });
+    expect(JSON.parse(json.out).results[0]).toMatchObject({ strength: { kind: 'vacuous' }, note });
+    expect(readFileSync(junit, 'utf8')).toContain(`<property name="note" value="${note}"/>`);
     const before = treeHash(repo.root);
     const refused = await runCli(['accept', 'msi-isolation/x86-vtd-ir', '--note', note], { repo });
     expect(refused.code).toBe(2);
