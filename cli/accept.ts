@@ -3,6 +3,7 @@ import { removeCounterexample, writeCounterexample } from '../counterexamples/st
 import { allPairs, expected, type GateData, loadGateData, storedOf } from '../properties/gate-data.ts';
 import { checkPair } from '../properties/pair.ts';
 import { pairSeed } from '../properties/settings.ts';
+import { vacuousPremise } from '../properties/strength.ts';
 import { reportsSummary, writeReports } from '../reports/render/write.ts';
 import type { Design } from '../spec/designs/schema.ts';
 import { getInvariant } from '../spec/invariants/index.ts';
@@ -28,7 +29,11 @@ const FLAGS: readonly FlagSpec[] = [
     kind: 'boolean',
     help: 'every unreviewed pair and every pair with a new counterexample',
   },
-  { name: 'note', kind: 'string', help: "the reviewer's one-line reading, recorded with a violated verdict" },
+  {
+    name: 'note',
+    kind: 'string',
+    help: "the reviewer's one-line reading, recorded with a violated verdict, or with a vacuous holding one: why its premise never arises",
+  },
   {
     name: 'runs',
     kind: 'int',
@@ -44,7 +49,9 @@ const HELP = helpText(
 reproduces is recorded as violated (with --note, or a note saying what it shows): its file gets
 status "expected", its size bound and today's witness. One that no longer reproduces is recorded
 as holding (n/a stays n/a) and its file and reports are removed. A pair without a stored
-counterexample is searched as the gate does. Every file is written in the repository's format and
+counterexample is searched as the gate does. A holding pair whose certificate is vacuous (its
+premise never arises within the scope) records --note as why the premise cannot arise in the
+design, or keeps the note it had; --note on any other holding pair is refused. Every file is written in the repository's format and
 the affected reports re-rendered.`,
   FLAGS,
 );
@@ -78,8 +85,17 @@ const parsePair = (raw: string, data: GateData): { design: string; invariant: In
 const defaultNote = (w: Witness, afterOp: number): string =>
   `${classOf(w)}, ${afterOp < 0 ? 'at boot' : `after op ${afterOp + 1}`} (accepted without a reviewer's note)`;
 
-/** The verdict a pair gets when the model finds it holding: n/a stays n/a. */
-const holding = (before: Expected): Verdict => (before.verdict === 'n/a' ? before : { verdict: 'holds' });
+/**
+ * The verdict a pair gets when the model finds it holding: n/a stays n/a; a ✓ whose certificate is
+ * vacuous (`premise` never met) carries `note`, or the note it had.
+ */
+const holding = (before: Expected, note: string | undefined, premise: string | undefined): Verdict => {
+  if (before.verdict === 'n/a') return before;
+  const kept = note ?? (before.verdict === 'holds' ? before.note : undefined);
+  return premise === undefined || kept === undefined
+    ? { verdict: 'holds' }
+    : { verdict: 'holds', note: kept };
+};
 
 const decide = (
   data: GateData,
@@ -93,6 +109,23 @@ const decide = (
   const before = expected(data, design.id, invariant);
   const stored = storedOf(data, design.id, invariant);
   const file = `counterexamples/${pairFile(invariant, design.id)}`;
+  const premise = vacuousPremise(design.id, invariant, data.repo.certificates);
+  const holds = (how: string, remove: boolean): Decision => {
+    const verdict = holding(before, note, premise);
+    if (note !== undefined && verdict.verdict === 'holds' && premise === undefined)
+      throw new UsageError(
+        `--note on ${invariant}/${design.id}: a holding verdict's note says why its premise never arises, and certificates/${pairFile(invariant, design.id)} is not vacuous (run msispec prove --design ${design.id} first if it should be)`,
+      );
+    const dropped = before.verdict === 'holds' && before.note !== undefined && !('note' in verdict);
+    return {
+      design: design.id,
+      invariant,
+      before,
+      verdict,
+      ...(remove ? { file: 'remove' as const } : {}),
+      says: `${verdict.verdict}: ${how}${dropped ? '; its note is dropped, the certificate is no longer vacuous' : ''}`,
+    };
+  };
   const violated = (c: Counterexample, how: string): Decision => {
     const keep = c.bound !== undefined && overBound(c.scenario, c.bound).length === 0;
     const bound = keep && c.bound !== undefined ? c.bound : sizeOf(c.scenario);
@@ -111,14 +144,7 @@ const decide = (
   if (stored !== undefined) {
     const r = replay(design, stored.scenario, [inv], replayClass(stored));
     if (r.violation === undefined)
-      return {
-        design: design.id,
-        invariant,
-        before,
-        verdict: holding(before),
-        file: 'remove',
-        says: `${holding(before).verdict}: ${file} no longer reproduces; it and its reports are removed`,
-      };
+      return holds(`${file} no longer reproduces; it and its reports are removed`, true);
     const now = classified({ afterOp: r.violation.index, witness: r.violation.violation.witness });
     const changed = JSON.stringify(now) !== JSON.stringify(stored.violation);
     return violated(
@@ -127,14 +153,7 @@ const decide = (
     );
   }
   const s = checkPair(design, inv, pairSeed(seed, design.id, invariant), runs);
-  if (!s.violated)
-    return {
-      design: design.id,
-      invariant,
-      before,
-      verdict: holding(before),
-      says: `${holding(before).verdict}: no counterexample in ${s.runs} runs (seed ${seed})`,
-    };
+  if (!s.violated) return holds(`no counterexample in ${s.runs} runs (seed ${seed})`, false);
   return violated(
     {
       invariant,
@@ -202,8 +221,8 @@ export const accept = (argv: readonly string[], ctx: Context): number => {
         (d.file !== 'remove' &&
           JSON.stringify(d.file) === JSON.stringify(storedOf(data, d.design, d.invariant))));
     ctx.out(`${d.invariant}/${d.design}: ${d.says}${same ? ' — already recorded' : ''}`);
-    if (note !== undefined && d.verdict.verdict !== 'violated')
-      ctx.out(`  (--note not recorded: a ${d.verdict.verdict} verdict has no note)`);
+    if (note !== undefined && d.verdict.verdict === 'n/a')
+      ctx.out('  (--note not recorded: an n/a verdict has its reason)');
     table = withVerdict(table, d.design, d.invariant, d.verdict);
   }
   cleanTemps(ctx);

@@ -10,6 +10,7 @@ import {
   strengthMark,
 } from '../properties/strength.ts';
 import type { InvariantId } from '../spec/invariants/types.ts';
+import { holdsNote } from '../spec/verdicts.ts';
 
 /**
  * The cell of a matrix: ✓ holds, ✗ violated, n/a, each ✓ and ✗ with its strength mark
@@ -59,9 +60,17 @@ export const matrixText = (
     return `${d.padEnd(w)} ${(cells[n] ?? []).map((c) => c.padStart(3)).join(' ')}   ${tail}`;
   });
   const legend = invariants.map((inv, i) => `${String(i + 1).padStart(2)} ${inv}`).join('   ');
-  const vacuous = invariants.flatMap((inv, i) =>
-    designs.some((_, n) => cells[n]?.[i]?.includes('∅')) ? [`  ${i + 1} ${inv}: ${TRAITS[inv].premise}`] : [],
-  );
+  // Each invariant's premise once, then the note of each vacuous cell under it (spec/verdicts.json).
+  const vacuous = invariants.flatMap((inv, i) => {
+    const rows = designs.flatMap((d, n) => {
+      if (!(cells[n]?.[i]?.includes('∅') ?? false)) return [];
+      const note = holdsNote(results.find((r) => r.design === d && r.invariant === inv)?.expected);
+      return note === undefined ? [] : [`     ${d}: ${note}`];
+    });
+    return designs.some((_, n) => cells[n]?.[i]?.includes('∅'))
+      ? [`  ${i + 1} ${inv}: ${TRAITS[inv].premise}`, ...rows]
+      : [];
+  });
   return [
     head,
     ...rows,

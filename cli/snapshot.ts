@@ -7,7 +7,7 @@ import { opText, resultText } from '../reports/render/hops.ts';
 import { INVARIANT_IDS } from '../spec/invariants/types.ts';
 import { classified, WITNESS_CLASSES, witnessClass } from '../spec/invariants/witness-class.ts';
 import { type Witness, WitnessSchema } from '../spec/invariants/witness-schema.ts';
-import { pairFile } from '../spec/verdicts.ts';
+import { holdsNote, pairFile } from '../spec/verdicts.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -64,6 +64,8 @@ const PairSnapshotSchema = z.object({
   counterexample: CounterexampleSnapshotSchema.optional(),
   /** Added in msispec 0.1.0 after format 1 was fixed; a snapshot written before has none. */
   strength: StrengthSnapshotSchema.optional(),
+  /** The note of a vacuous ✓ (spec/verdicts.json): why its premise never arises. Added after format 1 was fixed. */
+  note: z.string().optional(),
 });
 export type PairSnapshot = z.infer<typeof PairSnapshotSchema>;
 
@@ -164,6 +166,7 @@ export const snapshotOf = (run: CheckRun, data: GateData, problems: readonly Pro
         reproduce: reproduceCommand(r, run.seed, run.runs),
         ...(c === undefined ? {} : { counterexample: c }),
         strength: runStrength(data.strengths, r),
+        ...(holdsNote(r.expected) === undefined ? {} : { note: holdsNote(r.expected) }),
       };
     }),
     problems: [...problems],

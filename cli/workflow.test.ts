@@ -93,6 +93,33 @@ describe('msispec accept (issue 8)', () => {
     expect(again.code, again.out).toBe(0);
   });
 
+  it('a vacuous ✓ records the note given and keeps it when accepted again; --note on a ✓ that is not vacuous is refused and nothing is written (issue 10 item 5)', async () => {
+    const repo = copy();
+    const note = 'the interrupt window is decoded untranslated, so no MSI page is mapped';
+    const r = await runCli(['accept', 'msi-window-bounds/x86-vtd-ir', '--note', note], { repo });
+    expect(r.code, r.err).toBe(0);
+    const row = () => JSON.parse(readFileSync(repo.verdicts, 'utf8'))['x86-vtd-ir'];
+    expect(row()['msi-window-bounds']).toEqual({ verdict: 'holds', note });
+    formatted(repo.verdicts);
+    expect(readFileSync(join(repo.reports, 'index.md'), 'utf8')).toContain(note);
+    expect((await runCli(['accept', 'msi-window-bounds/x86-vtd-ir'], { repo })).code).toBe(0);
+    expect(row()['msi-window-bounds']).toEqual({ verdict: 'holds', note });
+    const pair = ['--design', 'x86-vtd-ir', '--invariant', 'msi-window-bounds', '--runs', '5'];
+    const matrix = await runCli(['check', ...pair], { repo });
+    expect(matrix.out).toContain(`     x86-vtd-ir: ${note}`);
+    const junit = join(repo.root, 'junit.xml');
+    const json = await runCli(['check', ...pair, '--json', '--junit', junit], { repo });
+    expect(JSON.parse(json.out).results[0]).toMatchObject({ strength: { kind: 'vacuous' }, note });
+    expect(readFileSync(junit, 'utf8')).toContain(`<property name="note" value="${note}"/>`);
+    const before = treeHash(repo.root);
+    const refused = await runCli(['accept', 'msi-isolation/x86-vtd-ir', '--note', note], { repo });
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(
+      "--note on msi-isolation/x86-vtd-ir: a holding verdict's note says why its premise never arises, and certificates/msi-isolation/x86-vtd-ir.json is not vacuous",
+    );
+    expect(treeHash(repo.root)).toBe(before);
+  });
+
   it('accepting what is already recorded changes nothing', async () => {
     const repo = copy();
     const before = treeHash(repo.root);

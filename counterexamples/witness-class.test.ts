@@ -76,14 +76,17 @@ describe('witness strength classes (spec/invariants/witness-class.ts)', () => {
     );
   });
 
-  it('shrinking never ends on a weaker class than the first failure (properties/pair.ts checkPair): guest-containment × riscv-prepare-msi first fails on a host device’s IRQ and stays there (seed 002 thread: guest devices must not reach host IMSICs)', () => {
+  it('shrinking never ends on a weaker class than the first failure (properties/pair.ts checkPair): guest-containment × riscv-prepare-msi over ten seeds keeps every first class, one of them a device IRQ above the host IPI (seed 002 thread: guest devices must not reach host IMSICs)', () => {
     const design = getDesign('riscv-prepare-msi');
     const inv = getInvariant('guest-containment');
-    const r = checkPair(design, inv, pairSeed(SEED, design.id, inv.id), 200);
-    expect(r.violated).toBe(true);
-    if (!r.violated) return;
-    expect(r.firstClass).toBe('host-irq');
-    expect(witnessClass(r.violation.witness)).toBe('host-irq');
+    const found = Array.from({ length: 10 }, (_, k) =>
+      checkPair(design, inv, pairSeed(SEED + k, design.id, inv.id), 200),
+    ).flatMap((r) => (r.violated ? [r] : []));
+    expect(found).toHaveLength(10);
+    for (const r of found) expect(weakerClass(witnessClass(r.violation.witness), r.firstClass)).toBe(false);
+    const strong = found.filter((r) => classRank(r.firstClass) > classRank('host-system'));
+    expect(strong.length).toBeGreaterThan(0);
+    for (const r of strong) expect(witnessClass(r.violation.witness)).toBe(r.firstClass);
   });
 
   it('the gate fails a stored counterexample whose replay gives a weaker class than recorded (properties/gate.ts checkVerdict)', () => {

@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import type { DesignId } from '../spec/designs/schema.ts';
 import { INVARIANT_IDS, type InvariantId } from '../spec/invariants/types.ts';
 import { pairFile, type Verdicts } from '../spec/verdicts.ts';
-import { type Certificate, certificateFor } from './exhaustive/certificate.ts';
+import {
+  type Certificate,
+  certificateFor,
+  certificatePath,
+  readCertificate,
+} from './exhaustive/certificate.ts';
 import { judgeCertificates } from './exhaustive/gate.ts';
 import { TRAITS } from './exhaustive/premise.ts';
 import { loadScope, type Scope } from './exhaustive/scope.ts';
@@ -84,6 +89,18 @@ export const strengthsOf = (
       if (!out.has(pairFile(i, d)))
         out.set(pairFile(i, d), { kind: 'random', why: 'no certificates/ folder' });
   return out;
+};
+
+/**
+ * The premise that the committed certificate of (design, invariant) in `dir` never met (its result
+ * `vacuous`), whether fresh or stale, else undefined: the ✓ verdicts that carry a note saying why
+ * the premise cannot arise in the design (spec/verdicts.ts).
+ */
+export const vacuousPremise = (design: string, invariant: InvariantId, dir: string): string | undefined => {
+  const file = certificatePath(invariant, design, dir);
+  if (!existsSync(file)) return undefined;
+  const c = readCertificate(file);
+  return c.result === 'vacuous' ? c.premise : undefined;
 };
 
 export const strengthOf = (strengths: Strengths, design: string, invariant: InvariantId): Strength =>

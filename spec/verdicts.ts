@@ -10,7 +10,18 @@ import { REPO } from './repo.ts';
  * `n/a` pairs are still run by the gate and must find nothing.
  */
 export const VerdictSchema = z.discriminatedUnion('verdict', [
-  z.object({ verdict: z.literal('holds') }),
+  z.object({
+    verdict: z.literal('holds'),
+    /**
+     * For a ✓ that holds only vacuously (its certificate: the premise never arises within the
+     * scope), the reviewer's one line on why the premise cannot arise in this design.
+     */
+    note: z
+      .string()
+      .min(1)
+      .regex(/^[^\n]*$/, 'one line')
+      .optional(),
+  }),
   z.object({
     verdict: z.literal('violated'),
     /** Path under counterexamples/ of the stored counterexample: `<invariant>/<design>.json`. */
@@ -66,6 +77,10 @@ export const loadVerdicts = (
   }
   return table;
 };
+
+/** The note of a ✓ verdict (why its vacuous premise never arises), if it has one. */
+export const holdsNote = (v: Expected | undefined): string | undefined =>
+  v?.verdict === 'holds' ? v.note : undefined;
 
 export const expectedOf = (table: Verdicts, design: string, invariant: InvariantId): Expected =>
   table[design]?.[invariant] ?? UNREVIEWED;

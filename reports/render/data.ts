@@ -12,6 +12,7 @@ import { INVARIANT_IDS, type Invariant, type InvariantId } from '../../spec/inva
 import type { Witness } from '../../spec/invariants/witness-schema.ts';
 import type { Remedies, Remedy } from '../../spec/remedies.ts';
 import { replay } from '../../spec/replay.ts';
+import { holdsNote, type Verdicts } from '../../spec/verdicts.ts';
 
 /** One op of the trace with what the kernel returned, and what it changed that a reader needs. */
 export interface TraceRow {
@@ -60,6 +61,8 @@ export interface ReportData {
   readonly strengths: ReadonlyMap<InvariantId, Strength>;
   /** What makes the invariant hold on any design (spec/remedies.json), when recorded. */
   readonly remedy?: Remedy;
+  /** The notes of the design's vacuous ✓ verdicts (spec/verdicts.json): why each premise never arises. */
+  readonly vacuousNotes: ReadonlyMap<InvariantId, string>;
 }
 
 /** A device of the final state, as the platform table shows it. */
@@ -159,7 +162,11 @@ export const reportData = (
   design: Design,
   c: Counterexample,
   file: string,
-  { strengths, remedies }: { readonly strengths: Strengths; readonly remedies: Remedies },
+  {
+    strengths,
+    remedies,
+    verdicts = {},
+  }: { readonly strengths: Strengths; readonly remedies: Remedies; readonly verdicts?: Verdicts },
 ): ReportData => {
   const invariant = getInvariant(c.invariant);
   const r = replay(design, c.scenario, [invariant], replayClass(c));
@@ -209,6 +216,12 @@ export const reportData = (
     boot,
     devices,
     strengths: new Map(INVARIANT_IDS.map((i) => [i, strengthOf(strengths, design.id, i)])),
+    vacuousNotes: new Map(
+      INVARIANT_IDS.flatMap((i) => {
+        const note = holdsNote(verdicts[design.id]?.[i]);
+        return note === undefined ? [] : [[i, note] as const];
+      }),
+    ),
     ...(remedies[c.invariant] === undefined ? {} : { remedy: remedies[c.invariant] }),
   };
 };

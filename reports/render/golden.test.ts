@@ -46,11 +46,13 @@ const FILE = 'msi-isolation/riscv-hart-only-msi-table.json';
 describe('golden report', () => {
   it('renders msi-isolation × riscv-hart-only-msi-table exactly as the committed golden file (seed 000; docs/architecture.md#reports)', () => {
     const c = readCounterexample(join(COUNTEREXAMPLES_DIR, FILE));
+    const verdicts = loadVerdicts();
     const data = reportData(getDesign(c.design), c, `counterexamples/${FILE}`, {
       strengths: committedStrengths(c.design),
       remedies: loadRemedies(),
+      verdicts,
     });
-    const md = renderMarkdown(data, expectedOf(loadVerdicts(), c.design, c.invariant));
+    const md = renderMarkdown(data, expectedOf(verdicts, c.design, c.invariant));
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, md);
     expect(existsSync(GOLDEN), `missing ${GOLDEN}: run with UPDATE_GOLDEN=1`).toBe(true);
     expect(md).toBe(readFileSync(GOLDEN, 'utf8'));

@@ -89,7 +89,12 @@ const buildIndex = (input: IndexInput, ext: Ext): Doc => {
         return [
           ...t,
           ...m('∅'),
-          { t: 'note', n: noteFor(`vacuous within ${strength.scope}: ${strength.premise} never arises`) },
+          {
+            t: 'note',
+            n: noteFor(
+              `vacuous within ${strength.scope}: ${strength.premise} never arises${v.verdict === 'holds' && v.note !== undefined ? `; ${v.note}` : ''}`,
+            ),
+          },
         ];
       return strength.kind === 'random' ? [...t, ...m('~')] : t;
     };

@@ -1,5 +1,6 @@
 import type { CheckRun, PairCheck } from '../../properties/gate.ts';
 import { isVacuous, runStrength, type Strengths, strengthText } from '../../properties/strength.ts';
+import { holdsNote } from '../../spec/verdicts.ts';
 import { escapeXml } from './svg.ts';
 
 /** Where a failing pair leads: its counterexample file and report (when stored) and the command that reproduces it. */
@@ -51,11 +52,15 @@ export const renderJunit = (run: CheckRun, paths: JunitPaths, strengths: Strengt
     for (const r of cases) {
       const name = escapeXml(`${r.design} × ${r.invariant}`);
       const st = strength(r);
+      const note = holdsNote(r.expected);
       out.push(
         `    <testcase name="${name}" classname="${escapeXml(r.design)}" time="${seconds(r.seconds)}">`,
-        `      <properties><property name="verdict" value="${escapeXml(r.expected.verdict)}"/><property name="found" value="${r.found}"/><property name="pair-seed" value="${r.seed}"/><property name="strength" value="${st.kind}"/><property name="strength-detail" value="${escapeXml(strengthText(st))}"/></properties>`,
+        `      <properties><property name="verdict" value="${escapeXml(r.expected.verdict)}"/><property name="found" value="${r.found}"/><property name="pair-seed" value="${r.seed}"/><property name="strength" value="${st.kind}"/><property name="strength-detail" value="${escapeXml(strengthText(st))}"/>${note === undefined ? '' : `<property name="note" value="${escapeXml(note)}"/>`}</properties>`,
       );
-      if (vacuous(r)) out.push(`      <skipped message="${escapeXml(strengthText(st))}"/>`);
+      if (vacuous(r))
+        out.push(
+          `      <skipped message="${escapeXml(`${strengthText(st)}${note === undefined ? '' : `: ${note}`}`)}"/>`,
+        );
       if (!r.ok) {
         const p = paths(r);
         const why = r.why ?? `expected ${r.expected.verdict}, found ${r.found}`;

@@ -757,6 +757,7 @@ const designStrengthBlocks = (d: ReportData): Block[] => {
         code(i),
         ...m(' — '),
         ...txt(`${s.premise} never arises within the scope`),
+        ...(d.vacuousNotes.has(i) ? txt(`: ${d.vacuousNotes.get(i)}`) : []),
       ]);
   const minimal = of('minimal');
   if (minimal.length > 0) items.push([...m('✗ counterexample certified minimal: '), ...names(minimal)]);
