@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Hop } from '../../types/hop.ts';
+import type { Access } from '../../types/page-map.ts';
 import { testImsic } from '../riscv-fixture.ts';
 import { bswap32, fileIds, findHart, type ImsicConfig, ImsicConfigSchema, imsicWrite } from './imsic.ts';
 
@@ -26,7 +27,7 @@ const run = (
   pa: bigint,
   data: number,
   size = 4,
-  access: 'write' | 'read' | 'execute' = 'write',
+  access: Access = 'write',
 ) => {
   const trace: Hop[] = [];
   return { outcome: imsicWrite(cfg, pa, data, size, trace, access), trace };
@@ -110,7 +111,7 @@ describe('register offsets and access', () => {
     });
     expect(run(c, S1, 5, 8).outcome).toEqual({ kind: 'dropped', reason: 'imsic-unsupported-access' });
   });
-  it('a read or an execute returns zero and is recorded', () => {
+  it('a read or an exec (read for execute) returns zero and is recorded', () => {
     expect(run(c, M1, 5, 4, 'read')).toEqual({
       outcome: { kind: 'dropped', reason: 'imsic-read-zero' },
       trace: [
@@ -122,10 +123,10 @@ describe('register offsets and access', () => {
         },
       ],
     });
-    expect(run(c, S1 + 0x2000n, 5, 4, 'execute').trace[0]?.facts).toEqual({
+    expect(run(c, S1 + 0x2000n, 5, 4, 'exec').trace[0]?.facts).toEqual({
       target: '0.1',
       file: 'G2',
-      access: 'execute',
+      access: 'exec',
     });
   });
 });
