@@ -22,13 +22,7 @@ const c: ImsicConfig = {
 };
 const S1 = S0 + 0x8000n;
 const M1 = M0 + 0x1000n;
-const run = (
-  cfg: ImsicConfig,
-  pa: bigint,
-  data: number,
-  size = 4,
-  access: Access = 'write',
-) => {
+const run = (cfg: ImsicConfig, pa: bigint, data: number, size = 4, access: Access = 'write') => {
   const trace: Hop[] = [];
   return { outcome: imsicWrite(cfg, pa, data, size, trace, access), trace };
 };
