@@ -363,6 +363,8 @@ describe('ItsConfigSchema bounds (QEMU process_mapti, valid_doorbell; GICv3 DTE.
     expect(parseItsConfig(its({ redistributors: 0 })).ok).toBe(false);
     expect(parseItsConfig(its({ redistributors: 1 })).ok).toBe(true);
     expect(parseItsConfig(its({ dtEntries: -1 })).ok).toBe(false);
+    expect(parseItsConfig(its({ collections: new Map([[0, { rdbase: -1 }]]) })).ok).toBe(false);
+    expect(parseItsConfig(its({ vpes: new Map([[0, { rdbase: -1, vptsize: 13 }]]) })).ok).toBe(false);
     expect(parseItsConfig(its({ dtEntries: 0 })).ok).toBe(true);
     expect(parseItsConfig(its({ base: -0x10000n })).ok).toBe(false);
   });
