@@ -108,6 +108,10 @@ describe('rules 13-15: iohgatp.MODE against fctl.GXL and the implemented modes',
     expect(dcFieldsMisconfigured(c, withModes('Bare', 'Sv48x4'))).toBe('iohgatp.MODE Sv48x4 not implemented');
     expect(dcFieldsMisconfigured(c, withModes('Bare', 'Sv39x4'))).toBeUndefined();
     expect(dcFieldsMisconfigured(c, withModes('Bare', 'Bare'))).toBeUndefined();
+    // Bare has no capability bit: it is valid even when the list names only paging modes.
+    expect(
+      dcFieldsMisconfigured(cfg({ gStageModes: ['Sv39x4'] }), withModes('Bare', 'Bare')),
+    ).toBeUndefined();
   });
 });
 
