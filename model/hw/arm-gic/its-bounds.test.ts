@@ -120,6 +120,14 @@ describe('access size and direction (QEMU gicv3_its_translation_ops .valid 2..4,
       identity: 8199,
     });
   });
+  it('a 5-byte write arrives as a 4-byte and a 1-byte piece: the 1-byte piece is a decode error', () => {
+    expect(run(its(), 7, 0, DB, 5).outcome).toEqual({
+      kind: 'fault',
+      arch: 'bus',
+      cause: 'MEMTX_DECODE_ERROR',
+      code: 0,
+    });
+  });
   it('an 8-byte write carries the EventID in its 4-byte piece at GITS_TRANSLATER', () => {
     // Pieces at DB-4 (data bytes 0..3) and DB (bytes 4..7 = 0): the EventID is 0.
     expect(run(its(), 7, 7, DB - 4n, 8).outcome).toEqual({
