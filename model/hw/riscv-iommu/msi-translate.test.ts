@@ -182,6 +182,28 @@ describe('MRIF mode (AIA src/IOMMU.adoc [[IOMMU-MSIPTE-MRIF]] "MSI PTE, MRIF mod
     // NID 0x412 exceeds the S-file's 63 identities: the notice itself is ignored by the IMSIC.
     expect(out).toMatchObject({ notice: { kind: 'dropped', reason: 'imsic-unimplemented-identity' } });
   });
+  it('sets bit D mod 64 of pending doubleword D div 64 (16 bytes per 64 identities) and sends NID little-endian to NPPN << 12', () => {
+    const small = mrifPte(0x7000_0200n, S_FILE(2n), 5);
+    const at = (d: number) => deliverRiscv(platform([[pteAt(3n), small]]), write32(rid, 0x2800_3000n, d));
+    expect(at(130)).toEqual({
+      kind: 'interrupt',
+      controller: 'mrif',
+      target: '0x70000200',
+      identity: 130,
+      mrif: {
+        address: 0x7000_0200n,
+        pendingDoubleword: 0x7000_0220n,
+        bit: 2,
+        byteOrder: 'little',
+        noticePa: 0x2801_0000n,
+        noticeData: 5,
+        noticeByteOrder: 'little',
+      },
+      notice: { kind: 'interrupt', controller: 'imsic', target: '0.2', file: 'S', identity: 5 },
+    });
+    expect(at(63)).toMatchObject({ mrif: { pendingDoubleword: 0x7000_0200n, bit: 63 } });
+    expect(at(64)).toMatchObject({ mrif: { pendingDoubleword: 0x7000_0210n, bit: 0 } });
+  });
   it('accepts and discards D > 2047 or an offset with A[11:3] ≠ 0', () => {
     const p = platform([[pteAt(3n), mrif]]);
     expect(deliverRiscv(p, write32(rid, 0x2800_3000n, 2048))).toEqual({
