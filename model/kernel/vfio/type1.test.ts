@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deviceDomain } from '../../platform/edit.ts';
 import type { ResvRegion, State } from '../../platform/state.ts';
 import { ULONG_MAX } from '../interval.ts';
-import { armIts, assign, setup, topo } from '../testing.ts';
+import { armIts, assign, run, setup, topo } from '../testing.ts';
 import {
   containerOf,
   VFIO_MAP_PROT,
@@ -131,5 +131,62 @@ describe('vfio_iommu_has_sw_msi', () => {
     expect(vfio_iommu_has_sw_msi([r('SW_MSI', 0x800_0000n), r('SW_MSI', 0x900_0000n)])).toBe(0x900_0000n);
     expect(vfio_iommu_has_sw_msi([r('SW_MSI', 0x800_0000n), r('MSI', 0xfee0_0000n)])).toBeUndefined();
     expect(vfio_iommu_has_sw_msi([r('MSI', 0xfee0_0000n), r('SW_MSI', 0x800_0000n)])).toBeUndefined();
+  });
+});
+
+describe('vfio_iommu_type1_attach_group / detach_group with two groups in one container', () => {
+  const SMMU_LIST = [
+    { start: 0n, last: 0x7ff_ffffn },
+    { start: 0x810_0000n, last: 0xffff_ffff_ffffn },
+  ];
+  const two = () => setup(armIts(), topo([{}, {}]), [assign(0, 'type1'), assign(1, 'type1')]);
+  const release = (s: State, group: number) => run(s, [{ op: 'vfio_group_release', group }]);
+
+  it("the second group joins the first group's domain (same driver ops): one domain, both groups on it", () => {
+    const c = containerOf(two(), TOKEN);
+    expect(c.domains).toHaveLength(1);
+    expect([...c.groups.entries()]).toEqual([
+      [0, c.domains[0]],
+      [1, c.domains[0]],
+    ]);
+    expect(c.iovas).toEqual(SMMU_LIST);
+  });
+
+  it('a DMA mapped before the second group joins is in the shared domain for both devices', () => {
+    const s0 = setup(armIts(), topo([{}, {}]), [assign(0, 'type1')]);
+    const s1 = vfio_dma_do_map(s0, TOKEN, 0x1000_0000n, 0x1000n).state;
+    const { state, results } = run(s1, [assign(1, 'type1')]);
+    expect(results).toEqual([{ ok: true }]);
+    expect(deviceDomain(state, 1).pages.get(0x1_0000n)).toEqual({
+      ppn: s0.nextRamPage,
+      origin: 'user',
+      prot: VFIO_MAP_PROT,
+    });
+  });
+
+  it('releasing one group keeps the domain, the DMAs and the list; releasing the last frees the domain, every DMA, and widens the list to [0, ULONG_MAX]', () => {
+    const s = vfio_dma_do_map(two(), TOKEN, 0x1000_0000n, 0x1000n).state;
+    const one = release(s, 1);
+    expect(one.results).toEqual([{ ok: true }]);
+    const c1 = containerOf(one.state, TOKEN);
+    expect([c1.domains, [...c1.groups.keys()], c1.dmas.length, c1.iovas]).toEqual([
+      containerOf(s, TOKEN).domains,
+      [0],
+      1,
+      SMMU_LIST,
+    ]);
+    const none = release(one.state, 0);
+    const c0 = containerOf(none.state, TOKEN);
+    expect([c0.domains, c0.groups.size, c0.dmas, c0.iovas]).toEqual([
+      [],
+      0,
+      [],
+      [{ start: 0n, last: ULONG_MAX }],
+    ]);
+  });
+
+  it('after the last group left, the empty container accepts a map anywhere again (an empty domain list maps nothing)', () => {
+    const s = release(release(two(), 1).state, 0).state;
+    expect(mapAt(s, 0x800_0000n, 0x1000n)).toBe('ok');
   });
 });
