@@ -62,6 +62,11 @@ describe('spans: interval_tree_for_each_span (lib/interval_tree.c interval_tree_
     expect(spans([r(0n, 99n)], 0n, 99n)).toEqual([used(0n, 99n)]);
   });
 
+  it('a leading or trailing hole of a single index (node at first + 1, node ending at last - 1)', () => {
+    expect(spans([r(1n, 99n)], 0n, 99n)).toEqual([hole(0n, 0n), used(1n, 99n)]);
+    expect(spans([r(0n, 98n)], 0n, 99n)).toEqual([used(0n, 98n), hole(99n, 99n)]);
+  });
+
   it('nodes sticking out of [first, last] are clipped to it (start_used = first_index, last_used = last_index)', () => {
     expect(spans([r(0n, 20n)], 5n, 99n)).toEqual([used(5n, 20n), hole(21n, 99n)]);
     expect(spans([r(50n, 200n)], 5n, 99n)).toEqual([hole(5n, 49n), used(50n, 99n)]);
