@@ -132,3 +132,37 @@ describe('irq_set_affinity / guest_program_msi refusals (step; kernel/irq/manage
     expect(run(s, [affinity(0, 1, 1)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
   });
 });
+
+describe('irq_set_affinity: the no-op and the IMSIC temporary message (irq-riscv-imsic-platform.c imsic_irq_set_affinity)', () => {
+  const design = riscv('raw-physical', { msiRegion: 'none' });
+  const irqAt = (s: State, vector: number) => {
+    const q = irqOf(s, 0, vector);
+    if (q === undefined) throw new Error(`vector ${vector} not allocated`);
+    return q;
+  };
+
+  it('to the hart it is already on: success, nothing changes', () => {
+    const s = setup(design, topo([{}], { harts: 2 }), [alloc(0)]);
+    const { state, results } = run(s, [affinity(0, 0, irqAt(s, 0).hart)]);
+    expect(results).toEqual([{ ok: true }]);
+    expect(state.irqs).toEqual(s.irqs);
+  });
+
+  it('the same identity on the new hart: no temporary message, only the old one stays in flight', () => {
+    const s = setup(design, topo([{}], { harts: 2 }), [alloc(0)]);
+    const old = irqAt(s, 0);
+    const after = irqAt(run(s, [affinity(0, 0, 1)]).state, 0);
+    expect(after.msg.data).toBe(old.msg.data);
+    expect(after.inflight).toEqual([old.msg]);
+  });
+
+  it('a new identity: first the old address with the new identity (tmp_vec), then the new message; both old and temporary in flight', () => {
+    const s = setup(design, topo([{}], { harts: 2 }), [alloc(0), alloc(0)]);
+    const old = irqAt(s, 1);
+    const after = irqAt(run(s, [affinity(0, 1, 1)]).state, 1);
+    expect(after.msg.data).not.toBe(old.msg.data);
+    expect(after.msg.addr).toBe(imsicPage(2, 1, 'S') << 12n);
+    expect(after.inflight).toEqual([old.msg, { addr: old.msg.addr, data: after.msg.data }]);
+    expect(after.hw).toEqual({ chip: 'imsic', file: 'S', eiid: after.msg.data });
+  });
+});

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { deliverFrom } from '../../platform/deliver.ts';
-import { deviceDomain, irqOf } from '../../platform/edit.ts';
-import { ITS_DOORBELL, V2M_DOORBELL } from '../../platform/layout.ts';
+import { deviceDomain, deviceOf, ioasOf, irqOf } from '../../platform/edit.ts';
+import { ITS_DOORBELL, SW_MSI_BASE, V2M_DOORBELL } from '../../platform/layout.ts';
 import type { Op } from '../../platform/scenario.ts';
 import type { State } from '../../platform/state.ts';
+import { ctxOf } from '../iommufd/ctx.ts';
+import { IOAS_MAP_PROT } from '../iommufd/ioas.ts';
 import { affinity, alloc, armIts, armV2m, assign, run, setup, topo } from '../testing.ts';
+import { containerOf } from './type1.ts';
 
 const perVector = armIts({ msiIova: 'userspace-per-vector' });
 const setIova = (device: number, vector: number, iova: bigint): Op => ({
@@ -84,5 +87,55 @@ describe('vfio_set_msi_iova (VFIO_IRQ_SET_DATA_MSI_IOVA, seed 003; invariant use
   it('a host-owned device on this design still gets its physical doorbell through the identity domain (iommu_dma_prepare_msi)', () => {
     const s = setup(perVector, topo([{}]), [alloc(0)]);
     expect(irqOf(s, 0, 0)?.msg.addr).toBe(ITS_DOORBELL);
+  });
+});
+
+describe('vfio_set_msi_iova: where the doorbell mapping goes (seed 003; vfio_dma_do_map / iopt_map_pages)', () => {
+  const doorbellPage = ITS_DOORBELL >> 12n;
+
+  it('the vector index is bounded by the device table: the last vector is accepted, one past it -EINVAL', () => {
+    const s = setup(perVector, topo([{ vectors: 2 }]), [assign(0, 'type1')]);
+    expect(run(s, [setIova(0, 1, 0x1000_0000n), setIova(0, 2, 0x1000_0000n)]).results).toEqual([
+      { ok: true },
+      { ok: false, errno: 'EINVAL' },
+    ]);
+  });
+
+  it('iommufd: an IOAS area of one page at the named IOVA onto the ITS doorbell page, filled into the attached domain', () => {
+    const s = setup(perVector, topo([{}]), [assign(0, 'iommufd')]);
+    const { state, results } = run(s, [setIova(0, 0, 0x1000_0123n)]);
+    expect(results).toEqual([{ ok: true }]);
+    const ioas = ctxOf(state, 'userspace:0').ioas[0] ?? -1;
+    expect(ioasOf(state, ioas).areas).toEqual([
+      { start: 0x1000_0000n, last: 0x1000_0fffn, ppn: doorbellPage, prot: IOAS_MAP_PROT },
+    ]);
+    expect(deviceDomain(state, 0).pages.get(0x1_0000n)?.ppn).toBe(doorbellPage);
+    expect(deviceOf(state, 0).userMsiIova).toEqual(new Map([[0, 0x1000_0000n]]));
+  });
+
+  it('naming the same doorbell page again (another vector) maps nothing new, on type1 and on iommufd', () => {
+    for (const backend of ['type1', 'iommufd'] as const) {
+      const s = setup(perVector, topo([{}]), [assign(0, backend), setIova(0, 0, 0x1000_0000n)]);
+      const { state, results } = run(s, [setIova(0, 1, 0x1000_0000n)]);
+      expect(results).toEqual([{ ok: true }]);
+      const ioas = ctxOf(state, 'userspace:0').ioas[0];
+      if (backend === 'type1') expect(containerOf(state, 'userspace:0').dmas).toHaveLength(1);
+      else expect(ioasOf(state, ioas ?? -1).areas).toHaveLength(1);
+      expect(deviceOf(state, 0).userMsiIova).toEqual(
+        new Map([
+          [0, 0x1000_0000n],
+          [1, 0x1000_0000n],
+        ]),
+      );
+    }
+  });
+
+  it('an IOVA inside the SW_MSI window is refused as any map there is: -EINVAL (type1 valid list; iommufd reserved range)', () => {
+    for (const backend of ['type1', 'iommufd'] as const) {
+      const s = setup(perVector, topo([{}]), [assign(0, backend)]);
+      const { state, results } = run(s, [setIova(0, 0, SW_MSI_BASE)]);
+      expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+      expect(deviceOf(state, 0).userMsiIova).toEqual(new Map());
+    }
   });
 });
