@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
  * `docs/<page>.md#<anchor>` names a page and a heading that exist (GitHub heading slugs).
  */
 const ROOT = new URL('..', import.meta.url).pathname;
-const SKIP = new Set(['node_modules', '.git', 'package-lock.json']);
+// .mutation holds Stryker's git-ignored reports and sandboxes, which quote this machine's paths.
+const SKIP = new Set(['node_modules', '.git', '.mutation', 'package-lock.json']);
 const TEXT = new Set(['.ts', '.mjs', '.js', '.json', '.md', '.html', '.xml']);
 
 // Built from pieces so that this file does not itself name what it forbids.
