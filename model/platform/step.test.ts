@@ -141,6 +141,15 @@ describe('msi_domain_alloc_irqs (kernel/irq/msi.c): the next unallocated vector 
   });
 });
 
+describe('an op outside the schema', () => {
+  it('is a model inconsistency, never a silent no-op', () => {
+    const s = build(x86('vtd'), topo([{}]));
+    expect(() => step(s, { op: 'iommu_unmap' } as never)).toThrow(
+      'model inconsistency: unknown op {"op":"iommu_unmap"}',
+    );
+  });
+});
+
 describe('the per-step records', () => {
   it('events and atomic mappings are the step’s own; last holds the op, result and the state before without its last', () => {
     const s0 = build(x86('vtd'), topo([{}]));
