@@ -383,6 +383,42 @@ describe('x86: DMA remapping and interrupt remapping tables', () => {
     expect(vtdIrt({ compatFormatBlocked: false }).ir.cfis).toBe(true);
   });
 
+  it('each IR table holds its own chip’s IRQs only (an IRQ of another irqchip gets no IRTE, ITE or MSI PTE permission)', () => {
+    const foreign = (s: State): State => {
+      const q = s.irqs[0];
+      if (q === undefined) throw new Error('no irq');
+      return { ...s, irqs: [...s.irqs, { ...q, irq: 99, vector: 1, hw: { chip: 'lapic', vector: 0x99 } }] };
+    };
+    const vtd = setup(x86('vtd'), topo([{}]), [alloc(0)]);
+    const pv = x86Of(foreign(vtd));
+    expect(pv.ir.kind === 'vtd' && [...pv.ir.irt.keys()]).toEqual(
+      vtd.irqs.map((q) => (q.hw.chip === 'vtd' ? q.hw.irte : -1)),
+    );
+    const amdDesign: DesignCore = {
+      ...x86('amd'),
+      hardware: { arch: 'x86', ir: 'amd', vtdSourceIdCheck: true, compatFormatBlocked: false },
+    };
+    const amd = setup(amdDesign, topo([{}]), [alloc(0)]);
+    const pa = x86Of(foreign(amd));
+    expect(pa.ir.kind === 'amd' && [...(pa.ir.devices.get(0x100)?.irt.keys() ?? [])]).toEqual(
+      amd.irqs.map((q) => (q.hw.chip === 'amd' ? q.hw.index : -1)),
+    );
+    const its = setup(armIts(), topo([{}]), [alloc(0)]);
+    const pi = armOf(foreign(its));
+    expect([...(pi.its[0]?.deviceTable.get(0x100)?.itt.keys() ?? [])]).toEqual(
+      its.irqs.map((q) => (q.hw.chip === 'its' ? q.hw.event : -1)),
+    );
+    const rv = setup(riscvDesign('msi-table-affinity', { msiDataValidation: true }), topo([{}]), [alloc(0)]);
+    const q = rv.irqs[0];
+    if (q?.hw.chip !== 'imsic') throw new Error('no imsic irq');
+    // The foreign IRQ on the same device, domain and hart would otherwise add identity 0x99's bit.
+    const withForeign = {
+      ...rv,
+      irqs: [...rv.irqs, { ...q, irq: 99, hw: { chip: 'lapic', vector: 0x99 } } as const],
+    };
+    expect(riscvOf(withForeign).iommu.msiPtes).toEqual(riscvOf(rv).iommu.msiPtes);
+  });
+
   it('VT-d: DMA aliases on the bus give SVT=2 with SID bus << 8 | bus (set_irte_verify_bus); intremap=nosid SVT=0', () => {
     const alias = vtdIrt({ vtdSameBusDmaAliases: true });
     expect(alias.ir.irt.get(alias.q.hw.irte)).toMatchObject({ svt: 2, sid: 0x0202 });
