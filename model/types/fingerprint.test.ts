@@ -123,6 +123,10 @@ describe('distinct data, distinct fingerprints, place by place', () => {
     ['bigint -5 and 5', -5n, 5n],
     ['bigint 2^70 and -(2^70)', 2n ** 70n, -(2n ** 70n)],
     ['bigint -(2^70) and -(2^71)', -(2n ** 70n), -(2n ** 71n)],
+    ['bigint 2^70 and 2^71', 2n ** 70n, 2n ** 71n],
+    ['bigint 2^70 and 2^70 + 1 (beyond a Number’s precision)', 2n ** 70n, 2n ** 70n + 1n],
+    ['bigint -5 and 2^32 - 5 (one 32-bit word apart)', -5n, 2n ** 32n - 5n],
+    ['floats differing in the low word only', 1 + 2 ** -52, 1 + 2 ** -51],
     ['bigint and number', 1n, 1],
     ['true and false', true, false],
     ['true and 1', true, 1],
@@ -169,6 +173,10 @@ describe('distinct data, distinct fingerprints, place by place', () => {
 
   it('symbols are not plain data', () => {
     expect(() => fpr.value(Symbol('s'))).toThrow('fingerprint: a symbol is not plain data');
+    // An object whose prototype has no constructor is named as a class instance.
+    expect(() => fpr.value(Object.create(Object.create(null)))).toThrow(
+      'fingerprint: not plain data (a class instance)',
+    );
   });
 
   it('a state skips `last` only', () => {
@@ -193,6 +201,7 @@ describe('feature masks', () => {
     if (v === 'x') m |= 2;
     if (key === 'k') m |= 4;
     if (Array.isArray(v) && v.length === 0) m |= 8;
+    if (v === null) m |= 16;
     return m;
   });
   it('hold the classification of the value, its fields, its elements, its Map keys and values, its Set elements', () => {
@@ -210,6 +219,13 @@ describe('feature masks', () => {
     expect(fpr.value('x').mask).toBe(0);
     // An empty array that classifies hashes as the unclassified one and keeps its own mask.
     expect(fpr.value([]).hi === new Fingerprinter().value([]).hi).toBe(true);
+  });
+  it('null elements, Map keys and values and Set elements are classified too', () => {
+    expect(fpr.value([null]).mask).toBe(16);
+    expect(fpr.value(new Map([[null, 1]])).mask).toBe(16);
+    expect(fpr.value(new Map([[1, null]])).mask).toBe(16);
+    expect(fpr.value(new Set([null])).mask).toBe(16);
+    expect(fpr.value({ a: null }).mask).toBe(1 | 16);
   });
   it('a non-empty Map or Set with nothing classified has mask 0', () => {
     expect(fpr.value(new Map([[1, 2]])).mask).toBe(0);
@@ -264,6 +280,12 @@ describe('collision probability and the fingerprint set’s geometry', () => {
     expect(set.bytes).toBe(2048 * 8);
     expect(set.size).toBe(513);
     for (let i = 1; i <= 513; i++) expect(set.add(i, i)).toBe(false);
+    // Entries with a zero half survive the growth too, and growth adds nothing of its own.
+    const z = new FingerprintSet(1);
+    for (let i = 1; i <= 513; i++) z.add(0, i);
+    expect([z.bytes, z.size]).toEqual([2048 * 8, 513]);
+    for (let i = 1; i <= 513; i++) expect(z.add(0, i)).toBe(false);
+    expect(z.size).toBe(513);
   });
 
   it('entries that hash to one slot are all kept (linear probing); (0, 0) is stored as (0, 1)', () => {
@@ -294,6 +316,18 @@ describe('sameData', () => {
     expect(sameData([], {})).toBe(false);
     expect(sameData({}, [])).toBe(false);
     expect(sameData(new Map([[1, { a: 1 }]]), new Map([[1, { a: 1 }]]))).toBe(true);
+    expect(
+      sameData(
+        new Map([
+          [1, 1],
+          [2, 2],
+        ]),
+        new Map([
+          [1, 1],
+          [2, 2],
+        ]),
+      ),
+    ).toBe(true);
     expect(sameData(new Map([[1, 1]]), new Map([[2, 1]]))).toBe(false);
     expect(sameData(new Map([[1, 1]]), new Map([[1, 2]]))).toBe(false);
     expect(sameData(new Map([[1, 1]]), new Map())).toBe(false);
