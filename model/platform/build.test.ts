@@ -91,7 +91,7 @@ describe('boot', () => {
   });
 
   it('takes the page size and the geometry a conformance case fixes', () => {
-    const geometry = { aperture: { start: 0n, end: 0xffff_ffffn }, pgsize: 0x1000n };
+    const geometry = { aperture: { start: 0n, last: 0xffff_ffffn }, pgsize: 0x1000n };
     const g = boot(d, t, [], [], { pageSize: 0x10000n, geometry });
     expect(g.pageSize).toBe(0x10000n);
     expect(g.geometry).toEqual(geometry);
