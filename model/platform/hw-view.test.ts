@@ -330,6 +330,12 @@ describe('x86: DMA remapping and interrupt remapping tables', () => {
         [s.devices[2]?.rid, { mode: 'translate', map: new Map([[7n, rw(1n)]]) }],
       ]),
     );
+    const dma = withDomains(
+      build(x86('vtd'), t),
+      [{ type: 'UNMANAGED', pages: new Map([[3n, page(4n)]]) }],
+      [0, 0, 0],
+    );
+    expect(x86Of(dma).dma.get(0x100)).toEqual({ mode: 'translate', map: new Map([[3n, rw(4n)]]) });
     // The composed map is one object per (S1 pages, S2 pages): a second view of an equal state reuses it.
     const again = x86Of({ ...s, irqs: [...s.irqs] });
     const m1 = p.dma.get(s.devices[1]?.rid ?? -1);
