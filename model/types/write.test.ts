@@ -36,6 +36,8 @@ describe('WriteSchema bounds', () => {
       [{ pid: 0 }, 'ok'],
       [{ pid: -1 }, '$.pid'],
       [{ pid: 0.5 }, '$.pid'],
+      [{ access: 'read' }, 'ok'],
+      [{ access: 'write' }, 'ok'],
       [{ access: 'exec' }, 'ok'],
       [{ access: 'atomic' }, '$.access'],
       [{ translated: true }, 'ok'],
