@@ -7,13 +7,14 @@ import type { DeviceContext } from '../hw/riscv-iommu/config.ts';
 import { basicPte, type MsiPte, validatedPte } from '../hw/riscv-iommu/msi-pte.ts';
 import type { X86Platform } from '../hw/x86/index.ts';
 import { isPaging } from '../kernel/iommu/domain.ts';
-import { domainMsiWindow } from '../kernel/iommufd/msi-window.ts';
 import type { PageMap } from '../types/page-map.ts';
 import { domainOf, groupOf } from './edit.ts';
 import { itsDeviceId, ittEvents } from './iort.ts';
 import {
   GICD_BASE,
   GICD_SPIS,
+  IMSIC_MSI_MASK,
+  IMSIC_MSI_PATTERN,
   ITS_BASE,
   imsicConfig,
   MSI_PT_PPN,
@@ -109,8 +110,8 @@ const riscvView = (
           ? { MODE: 'Sv48x4', GSCID: parent?.id ?? d.id, pages: g }
           : { MODE: 'Bare', GSCID: 0, pages: NO_PAGES },
       msiptp: table ? { MODE: 1, PPN: msiTableBase(d) >> 12n } : { MODE: 0, PPN: 0n },
-      msi_addr_mask: table ? domainMsiWindow(d).mask : 0n,
-      msi_addr_pattern: table ? domainMsiWindow(d).pattern : 0n,
+      msi_addr_mask: table ? IMSIC_MSI_MASK : 0n,
+      msi_addr_pattern: table ? IMSIC_MSI_PATTERN : 0n,
     });
     for (const [i, ppn] of d.msiTable)
       msiPtes.set(
