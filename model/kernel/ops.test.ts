@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { deviceOf } from '../platform/edit.ts';
+import type { State } from '../platform/state.ts';
+import { iommu_probe_device } from './iommu/core.ts';
+import { mergedResv } from './iommu/resv.ts';
+import { iommufd_device_bind } from './iommufd/device.ts';
+import { KERNEL_ICTX, KERNEL_TYPE1, kernelStep } from './ops.ts';
+import { armIts, armV2m, setup, topo } from './testing.ts';
+import { vfio_iommu_iova_ranges } from './vfio/type1.ts';
+
+// kernelStep is the conformance format's op dispatcher (docs/conformance-format.md section 4.3): each
+// op is one kernel entry point, its errno and write-back values passed through unchanged, and the
+// state's event log restarted so the step's events are its own.
+const withEvents = (s: State): State => ({ ...s, events: [{ kind: 'warn', text: 'earlier step' }] });
+const fresh = (s: State): State => ({ ...s, events: [] });
+
+describe('kernelStep (docs/conformance-format.md section 4.3)', () => {
+  it('the default iommufd context and type1 container tokens', () => {
+    expect([KERNEL_ICTX, KERNEL_TYPE1]).toEqual(['default', 'type1']);
+  });
+  it('probe_device is iommu_probe_device on the state with its events cleared (drivers/iommu/iommu.c)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const r = iommu_probe_device(fresh(s), 0);
+    const want = r.ok ? { state: r.state, out: {} } : { state: r.state, errno: r.errno, out: {} };
+    expect(kernelStep(s, { op: 'probe_device', dev: 0 })).toEqual(want);
+  });
+  it('an errno is passed through with no write-back: iommufd_device_bind without isolated MSI is -EPERM (drivers/iommu/iommufd/device.c)', () => {
+    const s = withEvents(setup(armV2m(), topo([{}])));
+    const direct = iommufd_device_bind(fresh(s), 0, KERNEL_ICTX);
+    expect(direct).toMatchObject({ ok: false, errno: 'EPERM' });
+    expect(kernelStep(s, { op: 'iommufd_device_bind', dev: 0, ictx: KERNEL_ICTX })).toEqual({
+      state: direct.state,
+      errno: 'EPERM',
+      out: {},
+    });
+  });
+  it('iommu_get_group_resv_regions returns the merged reserved regions of the group’s devices and changes nothing else (iommu_get_group_resv_regions, drivers/iommu/iommu.c)', () => {
+    const s = withEvents(setup(armIts(), topo([{ group: 0, resv: ['direct'] }, { group: 0 }])));
+    const devices = [deviceOf(s, 0), deviceOf(s, 1)];
+    expect(mergedResv(devices).length).toBeGreaterThan(mergedResv([deviceOf(s, 1)]).length); // premise: device 0's region counts
+    expect(kernelStep(s, { op: 'iommu_get_group_resv_regions', group: 0 })).toEqual({
+      state: fresh(s),
+      out: { regions: mergedResv(devices) },
+    });
+  });
+  it('iommu_dma_prepare_msi of a device without a translating domain: IOVA 0, shift 0, the doorbell itself, stored as the device’s MSI address (iommu_dma_prepare_msi, drivers/iommu/dma-iommu.c)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const step = kernelStep(s, { op: 'iommu_dma_prepare_msi', dev: 0, doorbell: 0x0809_0040n });
+    expect(step.errno).toBeUndefined();
+    expect(step.out).toEqual({ msi: { iova: 0n, shift: 0, addr: 0x0809_0040n } });
+    expect(deviceOf(step.state, 0).msiAddr).toBe(0x0809_0040n);
+    expect(step.state.events).toEqual([]);
+  });
+  it('set_param sets only the parameters it names (vfio_iommu_type1 / iommufd allow_unsafe_interrupts)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const p0 = { iommufdUnsafe: false, type1Unsafe: false };
+    const base = { ...s, params: p0 };
+    expect(kernelStep(base, { op: 'set_param' })).toEqual({ state: fresh(base), out: {} });
+    expect(kernelStep(base, { op: 'set_param', iommufd: true }).state.params).toEqual({
+      iommufdUnsafe: true,
+      type1Unsafe: false,
+    });
+    expect(kernelStep(base, { op: 'set_param', type1: true }).state.params).toEqual({
+      iommufdUnsafe: false,
+      type1Unsafe: true,
+    });
+    const both = { ...s, params: { iommufdUnsafe: true, type1Unsafe: true } };
+    expect(kernelStep(both, { op: 'set_param', iommufd: false }).state.params).toEqual({
+      iommufdUnsafe: false,
+      type1Unsafe: true,
+    });
+    expect(kernelStep(both, { op: 'set_param' }).state.params).toEqual({
+      iommufdUnsafe: true,
+      type1Unsafe: true,
+    });
+  });
+  it('VFIO_IOMMU_GET_INFO on type1 omits the IOVA-range capability when the container has no ranges (vfio_iommu_type1_get_info, drivers/vfio/vfio_iommu_type1.c)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const ranges = vfio_iommu_iova_ranges(s, KERNEL_TYPE1);
+    const step = kernelStep(s, { op: 'vfio_get_info_iova_ranges', container: 'type1' });
+    expect(ranges).toEqual([]); // premise: no group is attached to the container
+    expect(step).toEqual({ state: fresh(s), out: {} });
+  });
+});
