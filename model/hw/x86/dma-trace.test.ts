@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Hop } from '../../types/hop.ts';
 import { rw } from '../../types/page-map.ts';
 import { type Write, write32 } from '../../types/write.ts';
-import { type DmaRemap, type DmaUnit, dmaTranslate } from './dma.ts';
+import { type DmaRemap, type DmaUnit, dmaTranslate, parseDmaRemap } from './dma.ts';
 
 // Whole outcomes and traces of x86 DMA remapping: QEMU hw/i386/intel_iommu.c vtd_do_iommu_translate /
 // vtd_iova_to_slpte and hw/i386/amd_iommu.c amdvi_do_translate; the interrupt-address range
@@ -155,5 +155,12 @@ describe('x86 DMA remapping, whole outcome and trace', () => {
     });
     expect(run('vtd', t, dma(false)).outcome).toEqual({ kind: 'memory', pa: 0x8000_0008n, data: 3 });
     expect(run('amd-vi', t, dma(true)).outcome).toEqual({ kind: 'memory', pa: 0x8000_0008n, data: 3 });
+  });
+});
+
+describe('DmaRemapSchema requester-id bound (PCI requester id: 16 bits, bus:dev.fn; Intel VT-d spec 3.4.1 "Root Table")', () => {
+  const at = (rid: number) => parseDmaRemap(new Map([[rid, { mode: 'passthrough' }]])).ok;
+  it('0 and 0xffff are accepted; −1, 0x10000 and 1.5 are rejected', () => {
+    expect([at(0), at(0xffff), at(-1), at(0x1_0000), at(1.5)]).toEqual([true, true, false, false, false]);
   });
 });
