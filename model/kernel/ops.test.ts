@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { deviceOf } from '../platform/edit.ts';
 import type { State } from '../platform/state.ts';
-import { iommu_probe_device } from './iommu/core.ts';
+import { iommu_paging_domain_alloc, iommu_probe_device } from './iommu/core.ts';
 import { mergedResv } from './iommu/resv.ts';
-import { iommufd_device_bind } from './iommufd/device.ts';
+import { iommufd_device_bind, iommufd_device_detach } from './iommufd/device.ts';
+import { iommufd_vfio_iova_ranges } from './iommufd/vfio-compat.ts';
 import { KERNEL_ICTX, KERNEL_TYPE1, kernelStep } from './ops.ts';
 import { armIts, armV2m, setup, topo } from './testing.ts';
-import { vfio_iommu_iova_ranges } from './vfio/type1.ts';
+import { vfio_iommu_iova_ranges, vfio_iommu_type1_detach_group } from './vfio/type1.ts';
 
 // kernelStep is the conformance format's op dispatcher (docs/conformance-format.md section 4.3): each
 // op is one kernel entry point, its errno and write-back values passed through unchanged, and the
@@ -80,5 +81,39 @@ describe('kernelStep (docs/conformance-format.md section 4.3)', () => {
     const step = kernelStep(s, { op: 'vfio_get_info_iova_ranges', container: 'type1' });
     expect(ranges).toEqual([]); // premise: no group is attached to the container
     expect(step).toEqual({ state: fresh(s), out: {} });
+  });
+  it('iommu_paging_domain_alloc writes the new domain id back, owned by the kernel; an unprobed device is -ENODEV with no write-back (drivers/iommu/iommu.c iommu_paging_domain_alloc)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const r = iommu_paging_domain_alloc(fresh(s), 0, 'kernel');
+    if (!r.ok) throw new Error(`premise: allocation failed with ${r.errno}`);
+    expect(kernelStep(s, { op: 'iommu_paging_domain_alloc', dev: 0 })).toEqual({
+      state: r.state,
+      out: { domain: r.value },
+    });
+    const unprobed = { ...s, devices: s.devices.map((d) => ({ ...d, probed: false })) };
+    expect(kernelStep(unprobed, { op: 'iommu_paging_domain_alloc', dev: 0 })).toEqual({
+      state: fresh(unprobed),
+      errno: 'ENODEV',
+      out: {},
+    });
+  });
+  it('iommufd_device_detach and vfio detach_group return only the new state, with no errno and no write-back', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    expect(kernelStep(s, { op: 'iommufd_device_detach', dev: 0 })).toEqual({
+      state: iommufd_device_detach(fresh(s), 0),
+      out: {},
+    });
+    expect(kernelStep(s, { op: 'vfio_detach_group', group: 0 })).toEqual({
+      state: vfio_iommu_type1_detach_group(fresh(s), KERNEL_TYPE1, 0),
+      out: {},
+    });
+  });
+  it('VFIO_IOMMU_GET_INFO on the iommufd compatibility container is iommufd_vfio_iova_ranges of the default context (drivers/iommu/iommufd/vfio_compat.c)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const r = iommufd_vfio_iova_ranges(fresh(s), KERNEL_ICTX);
+    const want = r.ok
+      ? { state: r.state, out: { vfioRanges: r.value } }
+      : { state: r.state, errno: r.errno, out: {} };
+    expect(kernelStep(s, { op: 'vfio_get_info_iova_ranges', container: 'iommufd-compat' })).toEqual(want);
   });
 });
