@@ -67,7 +67,7 @@ describe('guest_program_msi with irqbypass guest files (msi-table-guest-files; R
     const id = groupOf(s, 0).domain;
     const r = guest_program_msi(s, 0, 0, 1);
     expect(r.result).toEqual({ ok: true });
-    const file = `G${place.hgei}`;
+    const file = `G${place.hgei}` as const;
     expect(domainOf(r.state, id).msiTable.get(msiFileIndex(1, 0))).toBe(imsicPage(2, place.hart, file));
     expect(irqOf(r.state, 0, 0)).toMatchObject({
       device: 0,
