@@ -80,3 +80,23 @@ describe('guest_program_msi with irqbypass guest files (msi-table-guest-files; R
     });
   });
 });
+
+// RFC v2 patches 10-17 as posted: the first irq_set_vcpu_affinity of a domain clears its MSI table
+// and switches DC.msi_addr_* to the guest layout; the host vector is allocated first if VFIO has not.
+describe('guest_program_msi with RFC v2 irqbypass (msi-table-irqbypass-rfc-v2)', () => {
+  it('the first guest write clears the host S-file PTEs and leaves only the guest-file PTE, table in the guest layout', () => {
+    const s = setup(riscv('msi-table-irqbypass-rfc-v2'), topo([{}], { vms: 1, harts: 2 }), [
+      assign(0, 'type1', { to: 'guest', unsafe: true }),
+    ]);
+    const place = s.vcpus[0]?.[0];
+    if (place === undefined) throw new Error('no vcpu 0');
+    const id = groupOf(s, 0).domain;
+    const r = guest_program_msi(s, 0, 0, 0);
+    expect(r.result).toEqual({ ok: true });
+    const d = domainOf(r.state, id);
+    expect(d.msiGuestLayout).toBe(true);
+    const file = `G${place.hgei}` as const;
+    expect(d.msiTable).toEqual(new Map([[msiFileIndex(0, 0), imsicPage(2, place.hart, file)]]));
+    expect(r.state.irqs.map((q) => q.via)).toEqual(['guest']);
+  });
+});
