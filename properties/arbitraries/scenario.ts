@@ -45,28 +45,28 @@ const fitSteps = (steps: readonly RawStep[], t: Topology): Op[] => {
     .slice(0, MAX_OPS);
 };
 
+/** The steps of a design with the iommufd MSI-window uAPI: its chunks of single ops (windowUapiChunkArb). */
+const windowStepsArb: fc.Arbitrary<readonly RawStep[]> = fc
+  .array(windowUapiChunkArb, { maxLength: MAX_OPS })
+  .map((chunks) => chunks.flat().map((op) => ({ op })));
+
 /**
  * Scenarios for one design as plain data (docs/architecture.md#the-scenario): a topology and up to MAX_OPS ops, generated
  * independently and fitted together, so fast-check shrinks harts, devices, vectors and ops alike.
- * A design with the iommufd MSI-window uAPI draws its ops in chunks (windowUapiChunkArb), so every
+ * A design with the iommufd MSI-window uAPI draws its ops in chunks (windowStepsArb), so every
  * other design's random stream never draws the window op.
  */
 export const scenarioArb = (design: string): fc.Arbitrary<Scenario> =>
-  loadDesigns().get(design)?.policy.doorbells === 'msi-table-userspace-window'
-    ? fc
-        .tuple(topologyArb, fc.array(windowUapiChunkArb, { maxLength: MAX_OPS }))
-        .map(([topology, chunks]) => ({
-          version: SCENARIO_VERSION,
-          design,
-          topology,
-          ops: chunks
-            .flat()
-            .slice(0, MAX_OPS)
-            .map((o: RawOp): Op => fitOp(o, topology)),
-        }))
-    : fc.tuple(topologyArb, rawStepsArb).map(([topology, steps]) => ({
-        version: SCENARIO_VERSION,
-        design,
-        topology,
-        ops: fitSteps(steps, topology),
-      }));
+  fc
+    .tuple(
+      topologyArb,
+      loadDesigns().get(design)?.policy.doorbells === 'msi-table-userspace-window'
+        ? windowStepsArb
+        : rawStepsArb,
+    )
+    .map(([topology, steps]) => ({
+      version: SCENARIO_VERSION,
+      design,
+      topology,
+      ops: fitSteps(steps, topology),
+    }));
