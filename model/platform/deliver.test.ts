@@ -11,11 +11,16 @@ import { hwView } from './hw-view.ts';
  * to its owner (VT-d: the IRQ's remappable message reaches its IRTE's vector, Intel VT-d spec 5.1.4).
  */
 describe('deliverFrom', () => {
-  const s = setup(x86('vtd'), topo([{}], { harts: 2 }), [alloc(0)]);
-  const q = s.irqs[0];
-  if (q === undefined) throw new Error('no irq');
+  // Set up inside each test, so the kernel code it runs is attributed to it (properties/lazy.ts).
+  const state = () => {
+    const s = setup(x86('vtd'), topo([{}], { harts: 2 }), [alloc(0)]);
+    const q = s.irqs[0];
+    if (q === undefined) throw new Error('no irq');
+    return { s, q };
+  };
 
   it('an interrupt carries its attribution: the IRQ the device’s message was composed for', () => {
+    const { s, q } = state();
     const d = deliverFrom(s, 0, q.msg.addr, q.msg.data);
     expect(d).toEqual({
       outcome: deliver(hwView(s), write32(0x100, q.msg.addr, q.msg.data)),
@@ -26,6 +31,7 @@ describe('deliverFrom', () => {
   });
 
   it('any other outcome comes alone, and the trace is the hardware’s', () => {
+    const { s } = state();
     const trace: Parameters<typeof deliverFrom>[4] = [];
     const d = deliverFrom(s, 0, 0x1000n, 0, trace);
     expect(d.outcome.kind).not.toBe('interrupt');

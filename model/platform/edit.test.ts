@@ -23,7 +23,8 @@ import {
 import type { Ioas, Irq, State } from './state.ts';
 
 /** The State editors (model/platform/state.ts: plain immutable data, a new State per change). */
-const s0 = build(armIts(), topo([{}, {}]));
+// Built inside each test, so the build is attributed to it (properties/lazy.ts).
+const state = () => ({ s0: build(armIts(), topo([{}, {}])) });
 const irq = (device: number, vector: number): Omit<Irq, 'irq'> => ({
   device,
   vector,
@@ -45,6 +46,7 @@ const ioas = (id: number): Ioas => ({
 
 describe('lookups throw a model inconsistency on an unknown index', () => {
   it('names what was missing', () => {
+    const { s0 } = state();
     expect(() => domainOf(s0, 99)).toThrow('model inconsistency: no domain 99');
     expect(() => groupOf(s0, 9)).toThrow('model inconsistency: no group 9');
     expect(() => deviceOf(s0, 9)).toThrow('model inconsistency: no device 9');
@@ -59,6 +61,7 @@ describe('lookups throw a model inconsistency on an unknown index', () => {
 
 describe('editors replace exactly the element with the id and share the rest', () => {
   it('setDomain / setGroup / setDevice / setIoas', () => {
+    const { s0 } = state();
     const d1 = { ...domainOf(s0, 1), owner: 'x' };
     const a = setDomain(s0, d1);
     expect(a.domains).toEqual([s0.domains[0], d1]);
@@ -75,6 +78,7 @@ describe('editors replace exactly the element with the id and share the rest', (
   });
 
   it('addDomain appends with the next id', () => {
+    const { s0 } = state();
     const { id: _id, ...rest } = domainOf(s0, 0);
     const [s, id] = addDomain(s0, rest);
     expect(id).toBe(s0.domains.length);
@@ -82,6 +86,7 @@ describe('editors replace exactly the element with the id and share the rest', (
   });
 
   it('mapPage sets one page in a copy of the domain’s pages', () => {
+    const { s0 } = state();
     const d = domainOf(s0, 0);
     const m = { ppn: 7n, origin: 'user' as const, prot: 3 };
     const e = mapPage(d, 5n, m);
@@ -91,6 +96,7 @@ describe('editors replace exactly the element with the id and share the rest', (
   });
 
   it('addIrq numbers from nextIrq; irqOf finds by device and vector; setIrq replaces by number; dropIrqsOf by device', () => {
+    const { s0 } = state();
     const [a, q0] = addIrq(s0, irq(0, 0));
     expect(q0).toEqual({ ...irq(0, 0), irq: s0.nextIrq });
     expect(a.nextIrq).toBe(s0.nextIrq + 1);
@@ -109,6 +115,7 @@ describe('editors replace exactly the element with the id and share the rest', (
   });
 
   it('emit appends an event; warn emits a warning', () => {
+    const { s0 } = state();
     const e = { kind: 'attach', group: 0, domain: 1 } as const;
     const a = emit(s0, e);
     expect(a.events).toEqual([e]);

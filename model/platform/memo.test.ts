@@ -5,8 +5,8 @@ import { internByContent, structuralMemo } from './memo.ts';
 
 /** The platform caches (model/platform/memo.ts): pure memoisation, the same inputs always give the same value. */
 describe('structuralMemo', () => {
-  const s = build(armIts(), topo([{}, {}]));
   it('computes once per (devices, groups, domains, irqs) and again when any one of them changes', () => {
+    const s = build(armIts(), topo([{}, {}]));
     let calls = 0;
     const f = structuralMemo((x) => {
       calls++;

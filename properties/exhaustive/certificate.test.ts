@@ -7,6 +7,7 @@ import { getDesign } from '../../spec/designs/load.ts';
 import { getInvariant, INVARIANTS } from '../../spec/invariants/index.ts';
 import type { InvariantId } from '../../spec/invariants/types.ts';
 import { expectedOf, loadVerdicts, type Verdict } from '../../spec/verdicts.ts';
+import { lazy } from '../lazy.ts';
 import {
   certificateFor,
   certificatePath,
@@ -35,11 +36,15 @@ const invariants = [...INVARIANTS.values()];
  * is stale and is recomputed by the gate").
  */
 describe('certificates', () => {
-  const design = getDesign('riscv-guest-files');
-  const proof = proveDesign(design, scope, invariants);
-  const certs = certificatesOf(proof, scope, scope.name, 'test');
+  // Searched inside the first test that asks (properties/lazy.ts).
+  const state = lazy(() => {
+    const design = getDesign('riscv-guest-files');
+    const proof = proveDesign(design, scope, invariants);
+    return { design, proof, certs: certificatesOf(proof, scope, scope.name, 'test') };
+  });
 
   it('one per invariant, with the search’s figures, the sources hash and the reproducing command', () => {
+    const { design, proof, certs } = state();
     expect(certs.map((c) => c.invariant)).toEqual([...INVARIANTS.keys()]);
     for (const c of certs) {
       expect(c.search.states).toBe(proof.distinct);
@@ -55,6 +60,7 @@ describe('certificates', () => {
   });
 
   it('round-trips through its file, Biome-formatted, and is fresh until the sources or the scope change', () => {
+    const { design, certs } = state();
     const dir = tmp();
     for (const c of certs) writeCertificate(c, dir);
     const file = certificatePath('msi-delivery', design.id, dir);
@@ -76,6 +82,7 @@ describe('certificates', () => {
   });
 
   it('a malformed certificate names the file and the JSON path', () => {
+    const { design, certs } = state();
     const dir = tmp();
     const file = certificatePath('msi-delivery', design.id, dir);
     mkdirSync(join(dir, 'msi-delivery'), { recursive: true });
@@ -87,11 +94,14 @@ describe('certificates', () => {
 describe('stored counterexamples certified minimal within a scope', () => {
   const id = 'msi-delivery';
   const designId = 'riscv-no-msi-window';
-  const design = getDesign(designId);
   const src = join(COUNTEREXAMPLES_DIR, id, `${designId}.json`);
-  const found = proveDesign(design, scope, [getInvariant(id)]).pairs[id];
+  const state = lazy(() => {
+    const design = getDesign(designId);
+    return { design, found: proveDesign(design, scope, [getInvariant(id)]).pairs[id] };
+  });
 
   it('a counterexample as small as the search’s is marked, by the random search, and not rewritten twice', () => {
+    const { design, found } = state();
     if (found?.result !== 'violated') throw new Error('expected a violation');
     const dir = tmp();
     mkdirSync(join(dir, id));
@@ -108,6 +118,7 @@ describe('stored counterexamples certified minimal within a scope', () => {
   });
 
   it('a longer one is replaced by the search’s, which replays, keeping how it was first found', () => {
+    const { design, found } = state();
     if (found?.result !== 'violated') throw new Error('expected a violation');
     const dir = tmp();
     mkdirSync(join(dir, id));
@@ -132,11 +143,14 @@ describe('stored counterexamples certified minimal within a scope', () => {
 describe('the certificate gate against the verdict table', () => {
   const verdicts = loadVerdicts();
   const designId = 'riscv-guest-files';
-  const design = getDesign(designId);
-  const proof = proveDesign(design, scope, invariants);
+  const state = lazy(() => {
+    const design = getDesign(designId);
+    return { design, proof: proveDesign(design, scope, invariants) };
+  });
   const setup = () => {
     const dirs = { certificates: tmp(), counterexamples: tmp() };
-    for (const c of certificatesOf(proof, scope, scope.name, 'test')) writeCertificate(c, dirs.certificates);
+    for (const c of certificatesOf(state().proof, scope, scope.name, 'test'))
+      writeCertificate(c, dirs.certificates);
     return dirs;
   };
   const ids = [...INVARIANTS.keys()];
@@ -154,6 +168,7 @@ describe('the certificate gate against the verdict table', () => {
   });
 
   it('a ✗ pair is certified only once its stored counterexample carries the search’s size', () => {
+    const { design, proof } = state();
     const dirs = setup();
     const id: InvariantId = 'msi-delivery';
     const v = expectedOf(verdicts, designId, id) as Extract<Verdict, { verdict: 'violated' }>;

@@ -67,8 +67,8 @@ describe('hopSentence covers the hardware blocks (model/types/hop.ts: step ids â
   });
 
   it('renders every hop of every stored witness with all its facts (no "?" placeholder)', () => {
-    for (const { file, data } of storedReports())
-      for (const h of data.hops) {
+    for (const { file, load } of storedReports())
+      for (const h of load().data.hops) {
         expect(hopSentence(h), `${file} ${h.step}`).not.toContain('?');
         expect(hopLabel(h), `${file} ${h.step}`).not.toContain('?');
       }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { listCounterexamples } from '../../counterexamples/store.ts';
 import { loadGateData } from '../../properties/gate-data.ts';
 import { renderHtml } from './html.ts';
 import { renderSequenceSvg } from './svg.ts';
@@ -11,11 +10,12 @@ const reports = storedReports();
 describe('HTML reports (issue 5: "HTML checked by parsing it"; issue 8: HTML details)', () => {
   it('renders one report per stored counterexample file (the count comes from counterexamples/)', () => {
     expect(reports.length).toBeGreaterThan(0);
-    expect(reports.map((r) => r.file)).toEqual(listCounterexamples());
+    expect(reports.map((r) => r.file)).toEqual([...loadGateData().counterexamples.keys()]);
   });
 
-  for (const { file, data, verdict } of reports) {
+  for (const { file, load } of reports) {
     it(`${file}: is well-formed, self-contained (inline SVG, no script, no URL in src/href), and its diagrams scale to the column and mark the violating hop`, () => {
+      const { data, verdict } = load();
       const html = renderHtml(data, verdict);
       const { errors, elements } = checkWellFormed(html);
       expect(errors).toEqual([]);

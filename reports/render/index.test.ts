@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadGateData } from '../../properties/gate-data.ts';
+import { lazy } from '../../properties/lazy.ts';
 import { designSearch, strengthOf } from '../../properties/strength.ts';
 import { INVARIANT_IDS } from '../../spec/invariants/types.ts';
 import { withVerdict } from '../../spec/verdicts.ts';
@@ -23,15 +24,19 @@ const matrix = (md: string): string[][] => {
   return rows;
 };
 
-const data = loadGateData();
-const rendered = renderReports(data);
-const md = rendered.get('index.md') ?? '';
-const stored = new Map<string, StoredState>(
-  [...data.counterexamples].map(([f, c]) => [f, { status: c.status, reproduces: true }]),
-);
+const state = lazy(() => {
+  const data = loadGateData();
+  const rendered = renderReports(data);
+  const md = rendered.get('index.md') ?? '';
+  const stored = new Map<string, StoredState>(
+    [...data.counterexamples].map(([f, c]) => [f, { status: c.status, reproduces: true }]),
+  );
+  return { data, rendered, md, stored };
+});
 
 describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue × docs/invariants.md)', () => {
   it('is rendered with one report pair per stored counterexample (the count comes from counterexamples/)', () => {
+    const { data, rendered } = state();
     expect(rendered.size).toBe(2 + 2 * data.counterexamples.size);
     for (const f of data.counterexamples.keys()) {
       expect(rendered.has(f.replace(/\.json$/, '.md'))).toBe(true);
@@ -40,6 +45,7 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
   });
 
   it('has a row per design file, a short-labelled column per invariant, listed in a legend, and the design’s search within ci last', () => {
+    const { data, md } = state();
     const [head, rule, ...rows] = matrix(md);
     expect(head).toEqual(['design', ...INVARIANT_IDS.map((_, i) => String(i + 1)), 'within ci']);
     expect(rule?.length).toBe(INVARIANT_IDS.length + 2);
@@ -57,6 +63,7 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
   });
 
   it('links every ✗ to a report it renders, and the report names that pair', () => {
+    const { data, rendered, md } = state();
     const links = [...md.matchAll(/\[✗\]\(([^)]+)\)/g)].map((x) => x[1] ?? '');
     expect(links.length).toBe(data.counterexamples.size);
     for (const l of links) {
@@ -68,12 +75,14 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
   });
 
   it('gives every n/a a footnote with its reason (spec/verdicts.ts n/a reason)', () => {
+    const { md } = state();
     const refs = new Set([...md.matchAll(/n\/a\[\^(\d+)\]/g)].map((x) => x[1]));
     expect(refs.size).toBeGreaterThan(0);
     for (const n of refs) expect(md).toMatch(new RegExp(`^\\[\\^${n}\\]: .+`, 'm'));
   });
 
   it('marks each ✓ with its strength from certificates/: vacuous ✓∅ with a note naming the premise that never arises, random-only ✓~ (issue 10 item 5, issue 11 "What to build" 2)', () => {
+    const { data, md } = state();
     const [, , ...rows] = matrix(md);
     for (const [n, d] of [...data.designs.keys()].entries())
       for (const [k, i] of INVARIANT_IDS.entries()) {
@@ -92,11 +101,13 @@ describe('reports/index (verdict matrix, docs/architecture.md#design-catalogue �
   });
 
   it('carries no run and no date, and says every pair is reviewed when the data agree', () => {
+    const { data, md } = state();
     expect(md).not.toMatch(/\b20\d\d-\d\d-\d\d\b/);
     expect(md).toContain(`**Recorded:** all ${data.designs.size * INVARIANT_IDS.length} pairs reviewed`);
   });
 
   it('lists the pairs that need review: unreviewed, a new counterexample against the table, one that no longer reproduces', () => {
+    const { data, stored } = state();
     const [design = '', other = ''] = [...data.designs.keys()];
     const [ceFile = '', ce] = [...data.counterexamples][0] ?? [];
     if (ce === undefined) throw new Error('no stored counterexample');

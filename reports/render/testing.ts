@@ -1,21 +1,37 @@
+import { listCounterexamples } from '../../counterexamples/store.ts';
 import { expected, loadGateData } from '../../properties/gate-data.ts';
+import { lazy } from '../../properties/lazy.ts';
 import type { Expected } from '../../spec/verdicts.ts';
 import { type ReportData, reportData } from './data.ts';
 
 /** Test support for the report layer (not a test file itself). */
 
-/** Every stored counterexample with its report data and its recorded verdict. */
-export const storedReports = (): { file: string; data: ReportData; verdict: Expected }[] => {
-  const data = loadGateData();
-  return [...data.counterexamples].map(([f, c]) => {
-    const design = data.designs.get(c.design);
-    if (design === undefined) throw new Error(`${f}: no design ${c.design}`);
-    return {
-      file: f,
-      data: reportData(design, c, `counterexamples/${f}`, data),
-      verdict: expected(data, c.design, c.invariant),
-    };
-  });
+/** A stored counterexample's report data and its recorded verdict. */
+export interface StoredReport {
+  readonly data: ReportData;
+  readonly verdict: Expected;
+}
+
+/**
+ * Every stored counterexample by file, its report built on first use inside a test (properties/lazy.ts):
+ * listing the files runs no model code.
+ */
+export const storedReports = (): { file: string; load: () => StoredReport }[] => {
+  const gate = lazy(() => loadGateData());
+  return listCounterexamples().map((f) => ({
+    file: f,
+    load: lazy(() => {
+      const data = gate();
+      const c = data.counterexamples.get(f);
+      if (c === undefined) throw new Error(`${f}: not loaded`);
+      const design = data.designs.get(c.design);
+      if (design === undefined) throw new Error(`${f}: no design ${c.design}`);
+      return {
+        data: reportData(design, c, `counterexamples/${f}`, data),
+        verdict: expected(data, c.design, c.invariant),
+      };
+    }),
+  }));
 };
 
 /**
