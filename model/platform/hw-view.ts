@@ -161,7 +161,7 @@ const steOf = (
         s1: toPageMap(d.pages),
         s2: d.parent === undefined ? NO_PAGES : toPageMap(domainOf(s, d.parent).pages),
       };
-    // Stryker disable next-line BlockStatement: unreachable, the switch over the domain type is exhaustive (the type checker proves it)
+    // Stryker disable next-line BlockStatement,ConditionalExpression: unreachable, the switch over the domain type is exhaustive (the type checker proves it)
     default: {
       const never: never = d.type;
       return never;
@@ -287,7 +287,7 @@ export const hwView: (s: State) => Platform = structuralMemo((s) => {
       return intern(armView(s, hw.irqchip));
     case 'x86':
       return intern(x86View(s, hw));
-    // Stryker disable next-line BlockStatement: unreachable, the switch over hw.arch is exhaustive (the type checker proves it)
+    // Stryker disable next-line BlockStatement,ConditionalExpression: unreachable, the switch over hw.arch is exhaustive (the type checker proves it)
     default: {
       const never: never = hw;
       return never;
