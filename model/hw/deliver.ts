@@ -31,6 +31,7 @@ export const deliver = (platform: Platform, w: Write, trace?: Trace): Outcome =>
       return deliverArm(platform, w, trace);
     case 'x86':
       return deliverX86(platform, w, trace);
+    // Stryker disable next-line BlockStatement: unreachable, the switch covers every member of the union
     default: {
       const never: never = platform;
       return never;

@@ -73,6 +73,7 @@ export const deliverRiscvIommu = (
     }
     case 'outcome':
       return r.outcome;
+    // Stryker disable next-line BlockStatement: unreachable, the switch covers every member of the union
     default: {
       const never: never = r;
       return never;

@@ -33,6 +33,7 @@ const pageMaps = new WeakMap<ReadonlyMap<bigint, Mapping>, PageMap>();
 /** A domain's pages as the hardware's page map; one map per pages Map, shared by every state that has it. */
 const toPageMap = (pages: ReadonlyMap<bigint, Mapping>): PageMap => {
   const known = pageMaps.get(pages);
+  // Stryker disable next-line ConditionalExpression: a cache; a miss builds an equal map
   if (known !== undefined) return known;
   const m: PageMap = new Map();
   for (const [iova, e] of pages) m.set(iova, { ppn: e.ppn, r: true, w: true, x: false });
@@ -53,11 +54,13 @@ const composedMap = (s: State, d: Domain): PageMap => {
   if (d.type !== 'NESTED' || d.parent === undefined) return toPageMap(d.pages);
   const s2 = domainOf(s, d.parent).pages;
   let byS2 = composedMaps.get(d.pages);
+  // Stryker disable next-line ConditionalExpression: a cache; a fresh inner table is a miss, which composes an equal map
   if (byS2 === undefined) {
     byS2 = new WeakMap();
     composedMaps.set(d.pages, byS2);
   }
   const known = byS2.get(s2);
+  // Stryker disable next-line ConditionalExpression: a cache; a miss composes an equal map
   if (known !== undefined) return known;
   const m: PageMap = new Map();
   for (const [iova, e] of d.pages) {
@@ -158,6 +161,7 @@ const steOf = (
         s1: toPageMap(d.pages),
         s2: d.parent === undefined ? NO_PAGES : toPageMap(domainOf(s, d.parent).pages),
       };
+    // Stryker disable next-line BlockStatement,ConditionalExpression: unreachable, the switch over the domain type is exhaustive (the type checker proves it)
     default: {
       const never: never = d.type;
       return never;
@@ -216,6 +220,7 @@ const x86View = (s: State, hw: Extract<State['hardware'], { arch: 'x86' }>): X86
       const irt: Extract<X86Platform['ir'], { kind: 'vtd' }>['irt'] = new Map();
       for (const q of s.irqs) {
         if (q.hw.chip !== 'vtd') continue;
+        // Stryker disable next-line OptionalChaining: every IRQ's device exists (irqs are allocated for topology devices only)
         const rid = s.devices[q.device]?.rid ?? 0;
         // set_msi_sid: SVT=1, SQ=0 with the device's requester id; with a DMA alias on its own bus
         // (count >= 2, every alias on one bus) set_irte_verify_bus(irte, bus, bus): SVT=2 with
@@ -282,6 +287,7 @@ export const hwView: (s: State) => Platform = structuralMemo((s) => {
       return intern(armView(s, hw.irqchip));
     case 'x86':
       return intern(x86View(s, hw));
+    // Stryker disable next-line BlockStatement,ConditionalExpression: unreachable, the switch over hw.arch is exhaustive (the type checker proves it)
     default: {
       const never: never = hw;
       return never;

@@ -24,6 +24,7 @@ export const itsDeviceId = (s: State, device: number): number => {
       return (s.devices.find((d) => d.group === dev.group) ?? dev).rid;
     case 'all-zero':
       return 0;
+    // Stryker disable next-line BlockStatement,ConditionalExpression: unreachable, the switch over the ID mapping is exhaustive (the type checker proves it)
     default: {
       const never: never = map;
       return never;

@@ -49,12 +49,15 @@ const word = (w: number): void => {
   k = (k << 15) | (k >>> 17);
   A ^= Math.imul(k, C2);
   A = (A << 13) | (A >>> 19);
+  // Stryker disable next-line ArithmeticOperator: another mixing constant or sign is another hash of the same quality; fingerprints are only compared with each other
   A = (Math.imul(A, 5) + 0xe6546b64) | 0;
   let j = Math.imul((w ^ 0x3c6ef372) | 0, C3);
   j = (j << 17) | (j >>> 15);
   B ^= Math.imul(j, C4);
   B = (B << 11) | (B >>> 21);
+  // Stryker disable next-line ArithmeticOperator: another mixing constant or sign is another hash of the same quality; fingerprints are only compared with each other
   B = (Math.imul(B, 9) + 0x7f4a7c15) | 0;
+  // Stryker disable next-line UpdateOperator: N only has to differ between word counts, which counting down does as well
   N++;
 };
 const fmix = (h0: number): number => {
@@ -106,14 +109,17 @@ const EMPTY_SET = constant(T_SET, 0);
 const strings = new Map<string, Fingerprint>();
 const stringFp = (s: string): Fingerprint => {
   const known = strings.get(s);
+  // Stryker disable next-line ConditionalExpression: a cache of a pure function; a miss recomputes the same fingerprint
   if (known !== undefined) return known;
   begin(T_STRING);
   word(s.length);
+  // Stryker disable next-line EqualityOperator: a word past the end is a NaN char code, hashed as 0 for every string of that length
   for (let i = 0; i < s.length; i += 2) word(s.charCodeAt(i) | ((s.charCodeAt(i + 1) || 0) << 16));
   finish();
   const f = make(0);
   // Strings in states are few and short (owner keys, enum values); the bound keeps a pathological
   // model from growing this cache without limit.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the bound of a cache; any bound gives the same fingerprints
   if (strings.size < 1 << 16) strings.set(s, f);
   return f;
 };
@@ -125,6 +131,7 @@ const numberFp = (x: number): Fingerprint => {
   const small = Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
   if (small) {
     const known = ints.get(x);
+    // Stryker disable next-line ConditionalExpression: a cache of a pure function; a miss recomputes the same fingerprint
     if (known !== undefined) return known;
     begin(T_INT);
     word(x);
@@ -136,6 +143,7 @@ const numberFp = (x: number): Fingerprint => {
   }
   finish();
   const f = make(0);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: the bound of a cache; any bound gives the same fingerprints
   if (small && ints.size < 1 << 16) ints.set(x, f);
   return f;
 };
@@ -149,11 +157,13 @@ const bigintFp = (x: bigint): Fingerprint => {
     begin(T_BIGINT);
     word(0);
     word(n >>> 0);
+    // Stryker disable next-line ConditionalExpression: hashing a zero high word for small values too is as injective
     if (n >= 0x100000000) word(Math.floor(n / 0x100000000));
     finish();
     return make(0);
   }
   const known = bigints.get(x);
+  // Stryker disable next-line ConditionalExpression: a cache of a pure function; a miss recomputes the same fingerprint
   if (known !== undefined) return known;
   let v = x < 0n ? -x : x;
   const words: number[] = [];
@@ -166,6 +176,7 @@ const bigintFp = (x: bigint): Fingerprint => {
   for (const w of words) word(w);
   finish();
   const f = make(0);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the bound of a cache; any bound gives the same fingerprints
   if (bigints.size < 1 << 18) bigints.set(x, f);
   return f;
 };
@@ -223,6 +234,7 @@ export class Fingerprinter {
       case 'object': {
         if (v === null) return NULL;
         const known = this.memo.get(v);
+        // Stryker disable next-line ConditionalExpression: a cache of a pure function; a miss recomputes the same fingerprint
         if (known !== undefined) return known;
         const f = this.object(v);
         this.memo.set(v, f);
@@ -255,12 +267,14 @@ export class Fingerprinter {
     const classify = this.classify;
     let mask = classify(undefined, o);
     if (Array.isArray(o)) {
+      // Stryker disable next-line ConditionalExpression: a speed-up; list() of no elements with mask 0 is the same constant
       if (o.length === 0 && mask === 0) return EMPTY_ARRAY;
       const fs: Fingerprint[] = o.map((x) => this.value(x));
       for (const x of o) if (typeof x !== 'object' || x === null) mask |= classify(undefined, x);
       return list(T_ARRAY, fs, mask);
     }
     if (o instanceof Map || o instanceof Set) {
+      // Stryker disable next-line ConditionalExpression: a speed-up; list() of no entries with mask 0 is the same constant
       if (o.size === 0 && mask === 0) return o instanceof Map ? EMPTY_MAP : EMPTY_SET;
       const fs: Fingerprint[] = [];
       if (o instanceof Map)
@@ -292,9 +306,13 @@ export class Fingerprinter {
       const kf = stringFp(k);
       const vf = this.value(v);
       mask |= vf.mask | classify(k, v);
+      // Stryker disable next-line ArithmeticOperator: another sign is another hash of the same quality; fingerprints are only compared with each other
       const a = fmix((kf.hi + Math.imul(vf.hi, 0x85ebca6b)) ^ vf.lo);
+      // Stryker disable next-line ArithmeticOperator: subtracting every field's mix is as order-free as adding it
       hi = (hi + a) | 0;
+      // Stryker disable next-line ArithmeticOperator: another sign is another order-free hash of the same quality
       lo = (lo + fmix((kf.lo + Math.imul(vf.lo, 0xc2b2ae35)) ^ vf.hi ^ a)) | 0;
+      // Stryker disable next-line UpdateOperator: n only has to differ between field counts, which counting down does as well
       n++;
     }
     begin(T_OBJECT);
@@ -341,6 +359,7 @@ export class FingerprintSet {
       const b = slots[2 * i + 1] ?? 0;
       if (a === 0 && b === 0) break;
       if (a === hi && b === lo) return false;
+      // Stryker disable next-line ArithmeticOperator: probing downwards, wrapping through the mask, finds the same entries
       i = (i + 1) & this.mask;
     }
     slots[2 * i] = hi;
@@ -354,6 +373,7 @@ export class FingerprintSet {
     this.slots = new Uint32Array(old.length * 2);
     this.mask = this.mask * 2 + 1;
     this.size = 0;
+    // Stryker disable next-line EqualityOperator: the slot past the end reads as empty (?? 0) and is skipped
     for (let i = 0; i < old.length; i += 2) {
       const hi = old[i] ?? 0;
       const lo = old[i + 1] ?? 0;

@@ -128,6 +128,7 @@ export const mgpaw = (c: RiscvIommuConfig): number => {
       return 34;
     case 'Bare':
       return c.capabilities.PAS;
+    // Stryker disable next-line BlockStatement: unreachable, the switch covers every member of the union
     default: {
       const never: never = c.capabilities.gStage;
       return never;
