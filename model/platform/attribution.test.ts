@@ -165,7 +165,8 @@ describe('attribute', () => {
     const free = { kind: 'unallocated', owner: 'host' };
     expect(attribute(s, intr('lapic', 'apic0', 0x1f))).toEqual(sys);
     expect(attribute(s, intr('lapic', 'apic0', 0x12))).toEqual(sys);
-    expect(attribute(s, intr('lapic', 'apic0', 0x20))).toEqual(free);
+    expect(q.hw.vector).toBe(0x20);
+    expect(attribute(s, intr('lapic', 'apic0', 0x21))).toEqual(free);
     expect(attribute(s, intr('lapic', 'apic0', 0xfb))).toEqual(free);
     expect(attribute(s, intr('lapic', 'apic0', 0xfc))).toEqual(sys);
     expect(attribute(s, intr('lapic', 'apic0', 0xfd))).toEqual(sys);

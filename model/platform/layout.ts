@@ -79,10 +79,18 @@ export const SW_MSI_LENGTH = 0x10_0000n;
 // x86: the interrupt window, LAPIC vectors (arch/x86/include/asm/irq_vectors.h).
 export const X86_MSI_BASE = 0xfee0_0000n;
 export const X86_MSI_LENGTH = 0x10_0000n;
-export const FIRST_DEVICE_VECTOR = 0x21;
 export const X86_SYSTEM_VECTORS = { RESCHEDULE_VECTOR: 0xfd, CALL_FUNCTION_VECTOR: 0xfc } as const;
 /** FIRST_EXTERNAL_VECTOR: vectors below it are the CPU's exceptions (#MC is 18), taken by their exception handlers. */
 export const X86_FIRST_EXTERNAL_VECTOR = 0x20;
+/** FIRST_SYSTEM_VECTOR: POSTED_MSI_NOTIFICATION_VECTOR, the lowest system vector (with CONFIG_X86_LOCAL_APIC). */
+export const X86_FIRST_SYSTEM_VECTOR = 0xeb;
+/**
+ * Device vectors: the vector matrix allocates FIRST_EXTERNAL_VECTOR up to below FIRST_SYSTEM_VECTOR
+ * (arch/x86/kernel/apic/vector.c arch_early_irq_init → irq_alloc_matrix). Simplification: the
+ * legacy ISA vectors 0x30-0x3f a PIC platform reserves are left out; a topology allocates at most
+ * 16 vectors on a CPU, 0x20-0x2f.
+ */
+export const FIRST_DEVICE_VECTOR = X86_FIRST_EXTERNAL_VECTOR;
 /** A vectored exception the write-space tries: 18, #MC (arch/x86/include/asm/trapnr.h X86_TRAP_MC). */
 export const X86_TRAP_MC = 18;
 

@@ -13,8 +13,8 @@ import {
   V2M_DOORBELL,
   V2M_FIRST_SPI,
   V2M_NUM_SPIS,
+  X86_FIRST_SYSTEM_VECTOR,
   X86_MSI_BASE,
-  X86_SYSTEM_VECTORS,
 } from '../../platform/layout.ts';
 import type { HwIrq, Irq, MsiMsg, State } from '../../platform/state.ts';
 import { ownerKey } from '../../platform/state.ts';
@@ -46,11 +46,14 @@ export const freeEiid = (s: State, hart: number, file = 'S'): number | undefined
     IMSIC_IDS + 1,
   );
 
-/** x86 vector matrix: a free device vector on CPU `hart`, never a system vector (irq_vectors.h). */
+/**
+ * x86 vector matrix: the lowest free device vector on CPU `hart` (kernel/irq/matrix.c
+ * irq_matrix_alloc → matrix_alloc_area), below every system vector (irq_vectors.h).
+ */
 export const freeCpuVector = (s: State, hart: number): number | undefined => {
-  const used = new Set<number>(Object.values(X86_SYSTEM_VECTORS));
+  const used = new Set<number>();
   for (const q of s.irqs) if (q.hart === hart && 'vector' in q.hw) used.add(q.hw.vector);
-  return lowestFree(used, FIRST_DEVICE_VECTOR, 0xef);
+  return lowestFree(used, FIRST_DEVICE_VECTOR, X86_FIRST_SYSTEM_VECTOR);
 };
 
 /** VT-d remappable-format address for IRTE `handle` with SHV = 1 (docs/hardware.md#intel-vt-d-interrupt-remapping). */
