@@ -2,22 +2,37 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Test files in a fixed order, the model's own unit tests first and the exhaustive searches last:
- * a mutant stops at its first failing test (Stryker's bail), so a mutant a unit test kills costs
- * that unit test, not the slower tests before it.
+ * Test files nearest the mutated file first: its own tests (`x.ts` → `x*.test.ts`), then its
+ * folder's, its top folder's, the rest of model/, spec/ and counterexamples/, each in path order.
+ * Stryker runs a mutant against the files related to the mutated file (`vitest.related`) and stops
+ * at the first failing test (bail), so a mutant its own unit test kills costs that test alone.
+ * Without a related file (a plain run) the order is by tier and path.
  */
 const TIERS = ['model/', 'spec/', 'counterexamples/'];
-class UnitsFirst extends BaseSequencer {
+class NearestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const key = (f: TestSpecification): [number, string] => {
-      const rel = f.moduleId.slice(f.project.config.root.length + 1);
-      const tier = TIERS.findIndex((t) => rel.startsWith(t));
-      return [tier < 0 ? TIERS.length : tier, rel];
+    const root = this.ctx.config.root;
+    const rel = (p: string): string => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p);
+    const mutated = this.ctx.config.related?.[0];
+    const target = mutated === undefined ? undefined : rel(mutated).replace(/\.ts$/, '');
+    const dir = (p: string): string => p.slice(0, p.lastIndexOf('/') + 1);
+    const top = (p: string): string => p.split('/').slice(0, 2).join('/');
+    const near = (p: string): number => {
+      if (target === undefined) return 0;
+      if (p.startsWith(target)) return 0;
+      if (dir(p) === dir(target)) return 1;
+      if (top(p) === top(target)) return 2;
+      return 3;
+    };
+    const key = (f: TestSpecification): [number, number, string] => {
+      const p = rel(f.moduleId);
+      const tier = TIERS.findIndex((t) => p.startsWith(t));
+      return [near(p), tier < 0 ? TIERS.length : tier, p];
     };
     return [...files].sort((a, b) => {
-      const [ta, pa] = key(a);
-      const [tb, pb] = key(b);
-      return ta - tb || (pa < pb ? -1 : pa > pb ? 1 : 0);
+      const [na, ta, pa] = key(a);
+      const [nb, tb, pb] = key(b);
+      return na - nb || ta - tb || (pa < pb ? -1 : pa > pb ? 1 : 0);
     });
   }
 }
@@ -39,7 +54,7 @@ export default defineConfig({
     include: ['model/**/*.test.ts', 'spec/**/*.test.ts', 'counterexamples/**/*.test.ts'],
     exclude: ['node_modules/**', '.mutation/**', 'spec/citations.test.ts'],
     pool: 'threads',
-    sequence: { sequencer: UnitsFirst },
+    sequence: { sequencer: NearestFirst },
     expect: { requireAssertions: true },
     // As in vitest.config.ts: a hang guard only; Stryker's timeoutMS times each mutant's run.
     testTimeout: 600_000,
