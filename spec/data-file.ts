@@ -75,7 +75,7 @@ export const formatJson = (value: unknown): string => `${print(value as Json, ''
 const TEMP = /\.(\d+)\.tmp$/;
 
 /** Writes `text` to `file` atomically: a temporary file in the same folder, then a rename. */
-export const writeAtomic = (file: string, text: string): void => {
+export const writeAtomic = (file: string, text: string | Uint8Array): void => {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   try {

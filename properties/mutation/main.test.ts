@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from '../../spec/repo.ts';
+
+/** The mutation driver's command line (properties/mutation/main.ts): bad input is one line and exit 2. */
+const main = (...argv: string[]) => {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join('properties', 'mutation', 'main.ts'), ...argv],
+    {
+      cwd: REPO.root,
+      encoding: 'utf8',
+    },
+  );
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('msispec mutation driver', () => {
+  it('an unknown command, flag or a glob outside model/ exits 2 naming what is allowed, before Stryker runs', () => {
+    expect(main('rn')).toMatchObject({
+      code: 2,
+      err: "msispec mutation: unknown command 'rn'. Allowed: run, score, merge\n",
+    });
+    const flag = main('score', '--chek');
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/unknown flag --chek; did you mean --check\? Allowed: --check/);
+    const glob = main('run', '--mutate', 'spec/replay.ts');
+    expect(glob.code).toBe(2);
+    expect(glob.err).toMatch(/--mutate spec\/replay\.ts: a glob under model\//);
+  });
+
+  it('score tables the committed results per folder of model/', () => {
+    const r = main('score');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^\| folder \| mutants \|/);
+    expect(r.out).toMatch(/\n\| \*\*model\/\*\* \| \d+ \|/);
+  });
+});

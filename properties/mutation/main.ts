@@ -1,0 +1,154 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { parseArgs, UsageError } from '../../cli/args.ts';
+import { writeAtomic } from '../../spec/data-file.ts';
+import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
+import { REPO } from '../../spec/repo.ts';
+import { mergeResults, type Results, ResultsSchema, scoresOf, scoreTable } from './results.ts';
+
+/**
+ * `npm run mutation` / `npm run mutation:incremental`: Stryker over model/ with the results kept.
+ *
+ *   tsx properties/mutation/main.ts run [--full] [--mutate <glob>[,<glob>…]]
+ *   tsx properties/mutation/main.ts score [--check]
+ *   tsx properties/mutation/main.ts merge <incremental.json>…
+ *
+ * `run` lays the committed results (properties/mutation/results.json.gz) into Stryker's incremental
+ * file, runs Stryker incrementally (`--full`: every mutant again), and lays what it found back over
+ * the committed results, so a run over one folder (`--mutate 'model/hw/**\/*.ts'`) keeps every
+ * other folder's. `score` prints the score of each folder of model/ from the committed results;
+ * with `--check` it exits 1 when a target of properties/mutation/targets.json is missed. `merge`
+ * lays the incremental files of runs made elsewhere (other checkouts, other machines, each over
+ * its own folders) over the committed results, in the order given.
+ */
+const ROOT = REPO.root;
+const COMMITTED = join(ROOT, 'properties', 'mutation', 'results.json.gz');
+const INCREMENTAL = join(ROOT, '.mutation', 'incremental.json');
+const TARGETS = join(ROOT, 'properties', 'mutation', 'targets.json');
+
+const TargetsSchema = z.strictObject({
+  overall: z.number().min(0).max(100),
+  folder: z.number().min(0).max(100),
+  noCoverageMax: z.number().min(0).max(100),
+});
+
+const parseResults = (text: string, file: string): Results => {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file}: not JSON: ${(e as Error).message}`);
+  }
+  const r = ResultsSchema.safeParse(data);
+  if (!r.success) throw new UsageError(`${file}: not Stryker results: ${r.error.issues[0]?.message ?? ''}`);
+  return r.data;
+};
+const committed = (): Results | undefined =>
+  existsSync(COMMITTED)
+    ? parseResults(gunzipSync(readFileSync(COMMITTED)).toString('utf8'), COMMITTED)
+    : undefined;
+const json = (r: Results): string => `${JSON.stringify(r)}\n`;
+
+const run = (argv: readonly string[]): number => {
+  const p = parseArgs(argv, [
+    { name: 'full', kind: 'boolean', help: 'run every mutant, not only those whose code or tests changed' },
+    { name: 'mutate', kind: 'list', help: 'globs of model/ files to mutate, comma-separated' },
+  ]);
+  if (p.positional.length > 0)
+    throw new UsageError(`run takes no positional argument, got '${p.positional[0]}'`);
+  const globs = (p.flags.get('mutate') as string[] | undefined) ?? [];
+  for (const g of globs)
+    if (!g.startsWith('model/'))
+      throw new UsageError(`--mutate ${g}: a glob under model/ (e.g. 'model/hw/**/*.ts')`);
+  const base = committed();
+  if (base !== undefined) writeAtomic(INCREMENTAL, json(base));
+  const args = ['stryker', 'run', '--incremental'];
+  if (p.flags.get('full') === true) args.push('--force');
+  if (globs.length > 0)
+    args.push(
+      '--mutate',
+      [...globs, '!model/**/*.test.ts', '!model/kernel/testing.ts', '!model/hw/riscv-fixture.ts'].join(','),
+    );
+  const r = spawnSync('npx', args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) return r.status ?? 1;
+  const found = parseResults(readFileSync(INCREMENTAL, 'utf8'), INCREMENTAL);
+  save(base === undefined ? found : mergeResults(base, found));
+  return score([]);
+};
+
+/** The files Stryker mutates: model/'s TypeScript but tests and the files stryker.config.json leaves out. */
+const mutatedFiles = (): string[] => {
+  const config = z
+    .object({ mutate: z.array(z.string()) })
+    .loose()
+    .parse(JSON.parse(readFileSync(join(ROOT, 'stryker.config.json'), 'utf8')));
+  const left = new Set(
+    config.mutate.filter((g) => g.startsWith('!') && !g.includes('*')).map((g) => g.slice(1)),
+  );
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(join(ROOT, dir)).sort()) {
+      const rel = `${dir}/${e}`;
+      if (statSync(join(ROOT, rel)).isDirectory()) walk(rel);
+      else if (e.endsWith('.ts') && !e.endsWith('.test.ts') && !left.has(rel)) out.push(rel);
+    }
+  };
+  walk('model');
+  return out;
+};
+
+const save = (r: Results): void => {
+  writeAtomic(INCREMENTAL, json(r));
+  writeAtomic(COMMITTED, gzipSync(json(r), { level: 9 }));
+  process.stdout.write(`results: ${COMMITTED.slice(ROOT.length + 1)}\n`);
+};
+
+const merge = (argv: readonly string[]): number => {
+  const p = parseArgs(argv, []);
+  if (p.positional.length === 0) throw new UsageError('merge needs the incremental files to merge');
+  for (const f of p.positional) if (!existsSync(f)) throw new UsageError(`${f}: no such file`);
+  const merged = p.positional.reduce<Results | undefined>((acc, f) => {
+    const r = parseResults(readFileSync(f, 'utf8'), f);
+    return acc === undefined ? r : mergeResults(acc, r);
+  }, committed());
+  if (merged !== undefined) save(merged);
+  return score([]);
+};
+
+const score = (argv: readonly string[]): number => {
+  const p = parseArgs(argv, [{ name: 'check', kind: 'boolean', help: 'exit 1 when a target is missed' }]);
+  if (p.positional.length > 0)
+    throw new UsageError(`score takes no positional argument, got '${p.positional[0]}'`);
+  const r = committed();
+  if (r === undefined)
+    throw new UsageError(`no results yet: ${COMMITTED.slice(ROOT.length + 1)}; run npm run mutation`);
+  const targets = readJsonFile(TARGETS, TargetsSchema);
+  const s = scoresOf(r, targets);
+  process.stdout.write(`${scoreTable(s)}\n`);
+  const unrun = mutatedFiles().filter((f) => !(f in r.files));
+  const problems = [
+    ...s.missed,
+    ...(s.pending > 0 ? [`${s.pending} mutants not yet run`] : []),
+    ...(unrun.length > 0
+      ? [`${unrun.length} files of model/ not yet run (${unrun.slice(0, 3).join(', ')}…)`]
+      : []),
+  ];
+  process.stdout.write(problems.length === 0 ? 'every target holds\n' : `missed: ${problems.join('; ')}\n`);
+  return p.flags.get('check') === true && problems.length > 0 ? 1 : 0;
+};
+
+const COMMANDS = { run, score, merge } as const;
+try {
+  const [cmd = '', ...rest] = process.argv.slice(2);
+  const f = COMMANDS[cmd as keyof typeof COMMANDS];
+  if (f === undefined)
+    throw new UsageError(`unknown command '${cmd}'. Allowed: ${Object.keys(COMMANDS).join(', ')}`);
+  process.exitCode = f(rest);
+} catch (e) {
+  if (!(e instanceof UsageError || e instanceof InputFileError)) throw e;
+  process.stderr.write(`msispec mutation: ${e.message}\n`);
+  process.exitCode = 2;
+}

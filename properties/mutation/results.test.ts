@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { folderOf, mergeResults, type Results, scoresOf, scoreTable } from './results.ts';
+
+/**
+ * The kept mutation results (properties/mutation/results.ts): Stryker's report JSON
+ * (mutation-testing-report-schema: files → mutants with coveredBy/killedBy test ids, testFiles →
+ * tests), merged across runs and scored per folder of model/ against properties/mutation/targets.json.
+ */
+const mutant = (
+  id: string,
+  status: Results['files'][string]['mutants'][number]['status'],
+  killedBy?: string[],
+) => ({
+  id,
+  status,
+  coveredBy: killedBy ?? [],
+  ...(killedBy === undefined ? {} : { killedBy }),
+});
+
+describe('mergeResults', () => {
+  const base: Results = {
+    files: {
+      'model/hw/a.ts': { source: 'a1', mutants: [mutant('0', 'Survived')] },
+      'model/kernel/b.ts': { source: 'b', mutants: [mutant('1', 'Killed', ['1'])] },
+    },
+    testFiles: {
+      'model/hw/a.test.ts': { tests: [{ id: '0', name: 'a works' }] },
+      'model/kernel/b.test.ts': { tests: [{ id: '1', name: 'b works' }] },
+    },
+  };
+  const run: Results = {
+    files: { 'model/hw/a.ts': { source: 'a2', mutants: [mutant('0', 'Killed', ['0'])] } },
+    testFiles: { 'model/hw/a.test.ts': { tests: [{ id: '0', name: 'a is bounded' }] } },
+  };
+
+  it('takes the run’s mutants for the files it mutated and keeps the others’', () => {
+    const m = mergeResults(base, run);
+    expect(Object.keys(m.files)).toEqual(['model/hw/a.ts', 'model/kernel/b.ts']);
+    expect(m.files['model/hw/a.ts']?.source).toBe('a2');
+    expect(m.files['model/hw/a.ts']?.mutants[0]?.status).toBe('Killed');
+    expect(m.files['model/kernel/b.ts']?.mutants[0]?.status).toBe('Killed');
+  });
+
+  it('gives each test one id across both runs and renumbers coveredBy and killedBy with it', () => {
+    const m = mergeResults(base, run);
+    const byId = new Map(
+      Object.entries(m.testFiles ?? {}).flatMap(([f, tf]) => tf.tests.map((t) => [t.id, `${f}: ${t.name}`])),
+    );
+    expect(byId.size).toBe(3);
+    const killer = (f: string) => m.files[f]?.mutants[0]?.killedBy?.map((id) => byId.get(id));
+    expect(killer('model/hw/a.ts')).toEqual(['model/hw/a.test.ts: a is bounded']);
+    expect(killer('model/kernel/b.ts')).toEqual(['model/kernel/b.test.ts: b works']);
+  });
+});
+
+describe('scoresOf', () => {
+  const targets = { overall: 90, folder: 85, noCoverageMax: 2 };
+  const of = (statuses: Results['files'][string]['mutants'][number]['status'][]) =>
+    statuses.map((s, i) => mutant(String(i), s));
+
+  it('counts killed and timed-out as detected, of all mutants but the marked equivalent (Ignored) ones', () => {
+    const s = scoresOf(
+      {
+        files: {
+          'model/hw/x.ts': { mutants: of(['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored']) },
+        },
+      },
+      targets,
+    );
+    expect(s.overall).toMatchObject({
+      mutants: 4,
+      killed: 1,
+      timeout: 1,
+      survived: 1,
+      noCoverage: 1,
+      ignored: 1,
+    });
+    expect(s.overall.score).toBe(50);
+    expect(s.overall.noCoveragePercent).toBe(25);
+  });
+
+  it('scores each folder of model/ and names every target missed, the threshold itself passing', () => {
+    const nine = Array.from({ length: 9 }, () => 'Killed' as const);
+    const s = scoresOf(
+      {
+        files: {
+          'model/hw/x86/a.ts': { mutants: of([...nine, 'Killed']) },
+          'model/kernel/b.ts': {
+            mutants: of([...nine, ...nine.slice(0, 8), 'Survived', 'Survived', 'Survived']),
+          },
+        },
+      },
+      targets,
+    );
+    expect([...s.folders.keys()]).toEqual(['model/hw', 'model/kernel']);
+    expect(s.folders.get('model/kernel')?.score).toBe(85);
+    expect(s.overall.score).toBe(90);
+    expect(s.missed).toEqual([]);
+    const worse = scoresOf(
+      { files: { 'model/hw/a.ts': { mutants: of(['Killed', 'NoCoverage']) } } },
+      targets,
+    );
+    expect(worse.missed).toEqual(['overall 50.0% < 90%', 'model/hw 50.0% < 85%', 'no coverage 50.0% > 2%']);
+  });
+
+  it('counts mutants no run has finished as pending', () => {
+    expect(
+      scoresOf({ files: { 'model/hw/a.ts': { mutants: of(['Pending', 'Killed']) } } }, targets).pending,
+    ).toBe(1);
+  });
+
+  it('tables a row per folder and one for the whole', () => {
+    const t = scoreTable(
+      scoresOf({ files: { 'model/types/a.ts': { mutants: of(['Killed', 'Ignored']) } } }, targets),
+    );
+    expect(t.split('\n')).toEqual([
+      '| folder | mutants | killed | timed out | survived | no coverage | marked equivalent | score |',
+      '|---|---|---|---|---|---|---|---|',
+      '| model/types | 1 | 1 | 0 | 0 | 0 | 1 | 100.0% |',
+      '| **model/** | 1 | 1 | 0 | 0 | 0 | 1 | 100.0% |',
+    ]);
+    expect(folderOf('model/hw/x86/vtd-ir.ts')).toBe('model/hw');
+  });
+});
