@@ -360,3 +360,174 @@ describe('sameData', () => {
     expect(sameData({ a: { b: 1 } }, { a: { b: 2 } })).toBe(false);
   });
 });
+
+/**
+ * The fingerprint agrees with sameData (the module's doc: "the same notion of equal as the
+ * fingerprint"), whose first test is ===: 0 and -0 are one value, so one fingerprint. JavaScript
+ * integers that do not fit 32 bits must not wrap onto others (ECMA-262 §7.1.6 ToInt32 truncates).
+ */
+describe('numbers: the 32-bit integer fast path', () => {
+  const fpr = new Fingerprinter();
+  const same = (a: unknown, b: unknown) => {
+    const x = fpr.value(a);
+    const y = fpr.value(b);
+    return x.hi === y.hi && x.lo === y.lo;
+  };
+  it('0 and -0 are one fingerprint, as they are one value for sameData (===)', () => {
+    expect(sameData(0, -0)).toBe(true);
+    expect(same(0, -0)).toBe(true);
+    expect(same({ a: [0] }, { a: [-0] })).toBe(true);
+  });
+  it('integers past 2^31 - 1 do not wrap as 32-bit words: 2^32, 2^33 and 3·2^32 are distinct', () => {
+    expect(same(2 ** 32, 2 ** 33)).toBe(false);
+    expect(same(2 ** 32, 3 * 2 ** 32)).toBe(false);
+    expect(same(2 ** 32 + 1, 2 ** 33 + 1)).toBe(false);
+  });
+});
+
+/**
+ * The Classifier's contract (its doc in fingerprint.ts): called once on every object with key
+ * undefined, on every primitive element of an array, Map or Set with key undefined, and on every
+ * field's value with the field's name; on nothing that is not in the data.
+ */
+describe('the classifier is called once per object, per primitive element and per field', () => {
+  const record = () => {
+    const calls: [string | undefined, unknown][] = [];
+    const fpr = new Fingerprinter((k, v) => {
+      calls.push([k, v]);
+      return 0;
+    });
+    return { calls, fpr };
+  };
+  it('an array: itself, each object element once (by its own call), each primitive element', () => {
+    const { calls, fpr } = record();
+    const inner = { a: 1 };
+    const arr = [inner, 2, null];
+    fpr.value(arr);
+    expect(calls.length).toBe(5);
+    expect(calls[0]?.[1]).toBe(arr);
+    expect(calls[1]?.[1]).toBe(inner);
+    expect(calls.slice(2)).toEqual([
+      ['a', 1],
+      [undefined, 2],
+      [undefined, null],
+    ]);
+  });
+  it('a Map: itself, each object key and value once, each primitive key and value; no entry pairs', () => {
+    const { calls, fpr } = record();
+    const key = { k: 1 };
+    const val = { v: 1 };
+    const m = new Map<unknown, unknown>([
+      [key, val],
+      [1, 'x'],
+    ]);
+    fpr.value(m);
+    expect(calls.map(([, v]) => v)).toEqual([m, key, 1, val, 1, 1, 'x']);
+    expect(calls[0]?.[1]).toBe(m);
+    expect(calls[1]?.[1]).toBe(key);
+    expect(calls[3]?.[1]).toBe(val);
+    expect(calls.map(([k]) => k)).toEqual([undefined, undefined, 'k', undefined, 'v', undefined, undefined]);
+    // No array is ever passed: a Map's entries are not arrays of the data.
+    expect(calls.some(([, v]) => Array.isArray(v))).toBe(false);
+  });
+  it('a Set: itself, each object element once, each primitive element', () => {
+    const { calls, fpr } = record();
+    const inner = { s: 1 };
+    const s = new Set<unknown>([inner, 2]);
+    fpr.value(s);
+    expect(calls.length).toBe(4);
+    expect(calls[0]?.[1]).toBe(s);
+    expect(calls[1]?.[1]).toBe(inner);
+    expect(calls.slice(2)).toEqual([
+      ['s', 1],
+      [undefined, 2],
+    ]);
+  });
+  it('the default classifier gives every value the mask 0, a number', () => {
+    const fpr = new Fingerprinter();
+    expect(fpr.value([]).mask).toBe(0);
+    expect(fpr.value({}).mask).toBe(0);
+    expect(fpr.value(new Map()).mask).toBe(0);
+    expect(fpr.value({ a: [1] }).mask).toBe(0);
+  });
+});
+
+describe('empty Maps and Sets that classify', () => {
+  const fpr = new Fingerprinter((_k, v) => (v instanceof Map ? 1 : v instanceof Set ? 2 : 0));
+  const plain = new Fingerprinter();
+  it('keep their own mask and hash as the unclassified empty Map or Set', () => {
+    const m = fpr.value(new Map());
+    const s = fpr.value(new Set());
+    expect(m.mask).toBe(1);
+    expect(s.mask).toBe(2);
+    const pm = plain.value(new Map());
+    const ps = plain.value(new Set());
+    expect([m.hi, m.lo]).toEqual([pm.hi, pm.lo]);
+    expect([s.hi, s.lo]).toEqual([ps.hi, ps.lo]);
+    // And a non-empty one hashes as its unclassified equal too.
+    const m1 = fpr.value(new Map([[1, 2]]));
+    const pm1 = plain.value(new Map([[1, 2]]));
+    expect([m1.hi, m1.lo, m1.mask]).toEqual([pm1.hi, pm1.lo, 1]);
+  });
+});
+
+/** The fingerprint set's contract (its doc): add is true exactly when (hi, lo) was not there yet. */
+describe('the fingerprint set keeps every distinct pair', () => {
+  it('(h, 0) and (h, 1) are two fingerprints when h is not 0; only (0, 0) is stored as (0, 1)', () => {
+    const set = new FingerprintSet(1);
+    expect(set.add(1, 0)).toBe(true);
+    expect(set.add(1, 1)).toBe(true);
+    expect(set.add(1, 0)).toBe(false);
+    expect(set.add(1, 1)).toBe(false);
+    expect(set.size).toBe(2);
+  });
+  it('pairs with the same low half and another high half in one probe chain are distinct', () => {
+    const set = new FingerprintSet(1);
+    // With 1024 slots the index is (lo ^ hi·φ) & 1023; 1024·φ has no low 10 bits, so (0, 5) and (1024, 5) share slot 5.
+    expect(set.add(0, 5)).toBe(true);
+    expect(set.add(1024, 5)).toBe(true);
+    expect(set.add(1024, 5)).toBe(false);
+    expect(set.size).toBe(2);
+  });
+  it('entries with a zero low half survive growth', () => {
+    const set = new FingerprintSet(1);
+    for (let i = 1; i <= 513; i++) expect(set.add(i, 0)).toBe(true);
+    expect([set.bytes, set.size]).toEqual([2048 * 8, 513]);
+    for (let i = 1; i <= 513; i++) expect(set.add(i, 0)).toBe(false);
+    expect(set.size).toBe(513);
+  });
+});
+
+/** sameData's contract (its doc): deep equality of plain data, with the fingerprint's notion of equal. */
+describe('sameData tells apart', () => {
+  it('an object and a primitive, either way round, even when the object has no fields', () => {
+    expect(sameData({}, 1)).toBe(false);
+    expect(sameData(1, {})).toBe(false);
+    expect(sameData('', {})).toBe(false);
+    expect(sameData({}, true)).toBe(false);
+  });
+  it('a Map and a longer Map that starts with its entries', () => {
+    expect(
+      sameData(
+        new Map([[1, 1]]),
+        new Map([
+          [1, 1],
+          [2, 2],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      sameData(
+        new Map([
+          [1, 1],
+          [2, 2],
+        ]),
+        new Map([[1, 1]]),
+      ),
+    ).toBe(false);
+  });
+  it('Sets and objects that agree in one place and differ in another', () => {
+    expect(sameData(new Set([1, 2]), new Set([1, 3]))).toBe(false);
+    expect(sameData({ a: 1, b: 2 }, { a: 1, b: 3 })).toBe(false);
+  });
+});

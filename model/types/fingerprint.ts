@@ -152,6 +152,7 @@ const TWO_53 = 2n ** 53n;
 const bigints = new Map<bigint, Fingerprint>();
 const bigintFp = (x: bigint): Fingerprint => {
   // Addresses and page numbers: below 2^53 a bigint is hashed from its Number, with no cache.
+  // Stryker disable next-line BlockStatement: a speed-up; without it such a bigint takes the general path below, which hashes the same words (sign 0, then its 32-bit limbs)
   if (x >= 0n && x < TWO_53) {
     const n = Number(x);
     begin(T_BIGINT);
@@ -166,6 +167,7 @@ const bigintFp = (x: bigint): Fingerprint => {
   // Stryker disable next-line ConditionalExpression: a cache of a pure function; a miss recomputes the same fingerprint
   if (known !== undefined) return known;
   let v = x < 0n ? -x : x;
+  // Stryker disable next-line ArrayDeclaration: a leading junk element hashes as a constant 0 word before the limbs, as injective; only negatives (sign word 1) and values of 2^53 and more (a longer word count than the fast path's) come here
   const words: number[] = [];
   do {
     words.push(Number(v & 0xffffffffn));

@@ -37,6 +37,10 @@ describe('parseWith / firstIssue', () => {
     const root = parseWith(schema, 7);
     expect(root.ok ? undefined : root.error).toEqual({ path: '$', message: expect.any(String) });
   });
+  it('number allowed values are rendered as JSON numbers, only bigints become strings', () => {
+    const r = parseWith(z.object({ v: z.literal(3) }), { v: 4 });
+    expect(r.ok ? undefined : r.error).toEqual({ path: '$.v', message: expect.any(String), allowed: ['3'] });
+  });
   it('an error without issues is reported at the root as invalid input', () => {
     expect(firstIssue(new z.ZodError([]))).toEqual({ path: '$', message: 'invalid input' });
   });
