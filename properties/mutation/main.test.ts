@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../../spec/repo.ts';
@@ -28,6 +30,20 @@ describe('msispec mutation driver', () => {
     const glob = main('run', '--mutate', 'spec/replay.ts');
     expect(glob.code).toBe(2);
     expect(glob.err).toMatch(/--mutate spec\/replay\.ts: a glob under model\//);
+  });
+
+  it('a malformed results file to merge exits 2 naming its JSON path, and the committed results stay as they were', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'msispec-mutation-'));
+    const bad = join(dir, 'incremental.json');
+    writeFileSync(bad, '{"files": 3}');
+    const committed = join(REPO.root, 'properties', 'mutation', 'results.json.gz');
+    const before = readFileSync(committed);
+    const r = main('merge', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `msispec mutation: ${bad}: $.files: Invalid input: expected record, received number\n`,
+    );
+    expect(readFileSync(committed).equals(before)).toBe(true);
   });
 
   it('score tables the committed results per folder of model/', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { parseArgs, UsageError } from '../../cli/args.ts';
+import { parseWith } from '../../model/types/validate.ts';
 import { writeAtomic } from '../../spec/data-file.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { REPO } from '../../spec/repo.ts';
@@ -35,16 +36,17 @@ const TargetsSchema = z.strictObject({
   noCoverageMax: z.number().min(0).max(100),
 });
 
+/** Stryker's results in `text`, read from `file`; malformed, an InputFileError naming the JSON path. */
 const parseResults = (text: string, file: string): Results => {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`${file}: not JSON: ${(e as Error).message}`);
+    throw new InputFileError(file, { path: '$', message: `not valid JSON: ${(e as Error).message}` });
   }
-  const r = ResultsSchema.safeParse(data);
-  if (!r.success) throw new UsageError(`${file}: not Stryker results: ${r.error.issues[0]?.message ?? ''}`);
-  return r.data;
+  const r = parseWith(ResultsSchema, data);
+  if (!r.ok) throw new InputFileError(file, r.error);
+  return r.value;
 };
 const committed = (): Results | undefined =>
   existsSync(COMMITTED)
