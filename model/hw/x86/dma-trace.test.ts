@@ -91,13 +91,11 @@ describe('x86 DMA remapping, whole outcome and trace', () => {
       data: 0,
     });
   });
-  it('AMD-Vi: a missing leaf or permission is IO_PAGE_FAULT for reads and writes', () => {
-    expect(run('amd-vi', { ...write32(0x0200, 0x20_000n, 0), access: 'read' }).outcome).toEqual({
-      kind: 'fault',
-      arch: 'amd-vi',
-      cause: 'IO_PAGE_FAULT',
-      code: 0x2,
-    });
+  it('AMD-Vi: a missing leaf or permission is IO_PAGE_FAULT for reads and writes; the step names the access that failed', () => {
+    const rd = run('amd-vi', { ...write32(0x0200, 0x20_000n, 0), access: 'read' });
+    expect(rd.outcome).toEqual({ kind: 'fault', arch: 'amd-vi', cause: 'IO_PAGE_FAULT', code: 0x2 });
+    expect(rd.trace[1]?.step).toBe('no-read');
+    expect(run('amd-vi', write32(0x0200, 0x12_000n, 0)).trace[1]?.step).toBe('no-write');
     expect(run('amd-vi', write32(0x0200, 0x12_000n, 0)).trace[1]?.facts).toEqual({
       iova: '0x12000',
       result: 'no-permission',

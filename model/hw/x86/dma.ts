@@ -102,7 +102,7 @@ export const dmaTranslate = (dma: DmaRemap, unit: DmaUnit, w: Write, trace: Trac
           'QEMU hw/i386/intel_iommu.c vtd_iova_to_slpte',
           { iova: hex(w.addr), result: t.kind },
         )
-      : dmaFault(unit, IO_PAGE_FAULT, trace, 'no-write', REF['amd-vi'], {
+      : dmaFault(unit, IO_PAGE_FAULT, trace, write ? 'no-write' : 'no-read', REF['amd-vi'], {
           iova: hex(w.addr),
           result: t.kind,
         });
