@@ -8,7 +8,7 @@ import { parseWith } from '../../model/types/validate.ts';
 import { writeAtomic } from '../../spec/data-file.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { REPO } from '../../spec/repo.ts';
-import { mergeResults, type Results, ResultsSchema, scoresOf, scoreTable } from './results.ts';
+import { mergeResults, outOfDate, type Results, ResultsSchema, scoresOf, scoreTable } from './results.ts';
 
 /**
  * `npm run mutation` / `npm run mutation:incremental`: Stryker over model/ with the results kept.
@@ -21,7 +21,8 @@ import { mergeResults, type Results, ResultsSchema, scoresOf, scoreTable } from 
  * file, runs Stryker incrementally (`--full`: every mutant again), and lays what it found back over
  * the committed results, so a run over one folder (`--mutate 'model/hw/**\/*.ts'`) keeps every
  * other folder's. `score` prints the score of each folder of model/ from the committed results;
- * with `--check` it exits 1 when a target of properties/mutation/targets.json is missed. `merge`
+ * with `--check` it exits 1 when a target of properties/mutation/targets.json is missed, a file of
+ * model/ has not been run, or a file changed since its results were taken. `merge`
  * lays the incremental files of runs made elsewhere (other checkouts, other machines, each over
  * its own folders) over the committed results, in the order given.
  */
@@ -122,6 +123,10 @@ const merge = (argv: readonly string[]): number => {
   return score([]);
 };
 
+/** `2 files (model/a.ts, model/b.ts)`: a count and the first three names. */
+const files = (list: readonly string[]): string =>
+  `${list.length} file${list.length === 1 ? '' : 's'} (${list.slice(0, 3).join(', ')}${list.length > 3 ? ', …' : ''})`;
+
 const score = (argv: readonly string[]): number => {
   const p = parseArgs(argv, [{ name: 'check', kind: 'boolean', help: 'exit 1 when a target is missed' }]);
   if (p.positional.length > 0)
@@ -133,12 +138,18 @@ const score = (argv: readonly string[]): number => {
   const s = scoresOf(r, targets);
   process.stdout.write(`${scoreTable(s)}\n`);
   const unrun = mutatedFiles().filter((f) => !(f in r.files));
+  const changed = outOfDate(r, (f) =>
+    existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f), 'utf8') : undefined,
+  );
   const problems = [
     ...s.missed,
-    ...(s.pending > 0 ? [`${s.pending} mutants not yet run`] : []),
-    ...(unrun.length > 0
-      ? [`${unrun.length} files of model/ not yet run (${unrun.slice(0, 3).join(', ')}…)`]
+    ...(changed.length > 0
+      ? [
+          `${files(changed)} changed since their results were taken (npm run mutation:incremental reruns them)`,
+        ]
       : []),
+    ...(s.pending > 0 ? [`${s.pending} mutants not yet run`] : []),
+    ...(unrun.length > 0 ? [`${files(unrun)} of model/ not yet run`] : []),
   ];
   process.stdout.write(problems.length === 0 ? 'every target holds\n' : `missed: ${problems.join('; ')}\n`);
   return p.flags.get('check') === true && problems.length > 0 ? 1 : 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderOf, mergeResults, type Results, scoresOf, scoreTable } from './results.ts';
+import { folderOf, mergeResults, outOfDate, type Results, scoresOf, scoreTable } from './results.ts';
 
 /**
  * The kept mutation results (properties/mutation/results.ts): Stryker's report JSON
@@ -62,7 +62,10 @@ describe('scoresOf', () => {
     const s = scoresOf(
       {
         files: {
-          'model/hw/x.ts': { mutants: of(['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored']) },
+          'model/hw/x.ts': {
+            source: '',
+            mutants: of(['Killed', 'Timeout', 'Survived', 'NoCoverage', 'Ignored']),
+          },
         },
       },
       targets,
@@ -84,8 +87,9 @@ describe('scoresOf', () => {
     const s = scoresOf(
       {
         files: {
-          'model/hw/x86/a.ts': { mutants: of([...nine, 'Killed']) },
+          'model/hw/x86/a.ts': { source: '', mutants: of([...nine, 'Killed']) },
           'model/kernel/b.ts': {
+            source: '',
             mutants: of([...nine, ...nine.slice(0, 8), 'Survived', 'Survived', 'Survived']),
           },
         },
@@ -97,7 +101,7 @@ describe('scoresOf', () => {
     expect(s.overall.score).toBe(90);
     expect(s.missed).toEqual([]);
     const worse = scoresOf(
-      { files: { 'model/hw/a.ts': { mutants: of(['Killed', 'NoCoverage']) } } },
+      { files: { 'model/hw/a.ts': { source: '', mutants: of(['Killed', 'NoCoverage']) } } },
       targets,
     );
     expect(worse.missed).toEqual(['overall 50.0% < 90%', 'model/hw 50.0% < 85%', 'no coverage 50.0% > 2%']);
@@ -105,13 +109,17 @@ describe('scoresOf', () => {
 
   it('counts mutants no run has finished as pending', () => {
     expect(
-      scoresOf({ files: { 'model/hw/a.ts': { mutants: of(['Pending', 'Killed']) } } }, targets).pending,
+      scoresOf({ files: { 'model/hw/a.ts': { source: '', mutants: of(['Pending', 'Killed']) } } }, targets)
+        .pending,
     ).toBe(1);
   });
 
   it('tables a row per folder and one for the whole', () => {
     const t = scoreTable(
-      scoresOf({ files: { 'model/types/a.ts': { mutants: of(['Killed', 'Ignored']) } } }, targets),
+      scoresOf(
+        { files: { 'model/types/a.ts': { source: '', mutants: of(['Killed', 'Ignored']) } } },
+        targets,
+      ),
     );
     expect(t.split('\n')).toEqual([
       '| folder | mutants | killed | timed out | survived | no coverage | marked equivalent | score |',
@@ -120,5 +128,22 @@ describe('scoresOf', () => {
       '| **model/** | 1 | 1 | 0 | 0 | 0 | 1 | 100.0% |',
     ]);
     expect(folderOf('model/hw/x86/vtd-ir.ts')).toBe('model/hw');
+  });
+});
+
+describe('outOfDate', () => {
+  it('names the files whose source differs from the file as it is now, or that are gone; an unchanged file is current', () => {
+    const r: Results = {
+      files: {
+        'model/hw/b.ts': { source: 'b1', mutants: [] },
+        'model/hw/a.ts': { source: 'a1', mutants: [] },
+        'model/hw/c.ts': { source: 'c1', mutants: [] },
+      },
+    };
+    const now = new Map([
+      ['model/hw/a.ts', 'a1'],
+      ['model/hw/b.ts', 'b2'],
+    ]);
+    expect(outOfDate(r, (f) => now.get(f))).toEqual(['model/hw/b.ts', 'model/hw/c.ts']);
   });
 });

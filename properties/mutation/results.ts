@@ -25,7 +25,7 @@ const MutantSchema = z
 const TestSchema = z.object({ id: z.string(), name: z.string() }).loose();
 export const ResultsSchema = z
   .object({
-    files: z.record(z.string(), z.object({ mutants: z.array(MutantSchema) }).loose()),
+    files: z.record(z.string(), z.object({ source: z.string(), mutants: z.array(MutantSchema) }).loose()),
     testFiles: z.record(z.string(), z.object({ tests: z.array(TestSchema) }).loose()).optional(),
   })
   .loose();
@@ -111,6 +111,17 @@ const tally = (statuses: readonly MutantStatus[]): Tally => {
     noCoveragePercent: mutants === 0 ? 0 : (100 * n('NoCoverage')) / mutants,
   };
 };
+
+/**
+ * The files whose results no longer describe them: the source each was mutated from differs from
+ * `current(file)` (the file as it is now; undefined when it is gone). Their mutants' locations and
+ * statuses belong to the old text, so the score over them is not a measurement of the model.
+ */
+export const outOfDate = (r: Results, current: (file: string) => string | undefined): string[] =>
+  Object.entries(r.files)
+    .filter(([file, f]) => current(file) !== f.source)
+    .map(([file]) => file)
+    .sort();
 
 /** `model/hw/x86/vtd-ir.ts` → `model/hw`: the folders the score targets are stated for. */
 export const folderOf = (file: string): string => file.split('/').slice(0, 2).join('/');
