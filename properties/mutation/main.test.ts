@@ -46,6 +46,18 @@ describe('msispec mutation driver', () => {
     expect(readFileSync(committed).equals(before)).toBe(true);
   });
 
+  it("README.md's measured table is the table score prints from the committed results, row for row", () => {
+    const table = main('score')
+      .out.split('\n')
+      .filter((l) => l.startsWith('|'));
+    const readme = readFileSync(join(REPO.root, 'README.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('  |'))
+      .map((l) => l.slice(2));
+    expect(table.length).toBeGreaterThan(3);
+    expect(readme.slice(readme.indexOf(table[0] ?? ''))).toEqual(table);
+  });
+
   it('score tables the committed results per folder of model/', () => {
     const r = main('score');
     expect(r.code).toBe(0);
