@@ -1,3 +1,4 @@
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,3 +31,17 @@ export const repoAt = (root: string): Repo => ({
 
 /** This checkout. */
 export const REPO: Repo = repoAt(fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, ''));
+
+/** The TypeScript files under `dir` (relative to `root`) but tests, repository-relative, sorted. */
+export const tsSourcesUnder = (root: string, dir: string): string[] => {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const e of readdirSync(join(root, d)).sort()) {
+      const rel = `${d}/${e}`;
+      if (statSync(join(root, rel)).isDirectory()) walk(rel);
+      else if (e.endsWith('.ts') && !e.endsWith('.test.ts')) out.push(rel);
+    }
+  };
+  walk(dir);
+  return out.sort();
+};

@@ -12,6 +12,7 @@ import {
   certificateFor,
   certificatePath,
   certificatesOf,
+  codeOf,
   readCertificate,
   sourcesHash,
   writeCertificate,
@@ -216,5 +217,23 @@ describe('the certificate gate against the verdict table', () => {
     expect(judged(stale).get('msi-isolation')?.why).toMatch(
       /stale .* run npx msispec prove --design riscv-guest-files --scope cert-test/,
     );
+  });
+});
+
+describe('the code a certificate is computed on (codeOf, under sourcesHash)', () => {
+  const base = [
+    'const pick = (a: bigint): bigint => (a === 0n ? 1n : a);',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text is TypeScript source holding a template literal
+    'export const s = `x ${pick(2n)} // y`;',
+  ].join('\n');
+  it('a comment (an equivalent-mutant mark) or a reformatting leaves it as it was', () => {
+    const marked = `// Stryker disable next-line ConditionalExpression: same page either way\n${base}`;
+    const reformatted = base.replace('(a === 0n ? 1n : a)', '(\n  a === 0n\n    ? 1n\n    : a /* page */\n)');
+    expect(codeOf(marked)).toBe(codeOf(base));
+    expect(codeOf(reformatted)).toBe(codeOf(base));
+  });
+  it('a changed token, or text inside a template that only looks like a comment, changes it', () => {
+    expect(codeOf(base.replace('1n : a', '0n : a'))).not.toBe(codeOf(base));
+    expect(codeOf(base.replace('// y', '// z'))).not.toBe(codeOf(base));
   });
 });

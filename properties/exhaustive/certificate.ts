@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import ts from 'typescript';
 import { z } from 'zod';
 import { writeAtomic } from '../../counterexamples/store.ts';
 import { OpSchema, TopologySchema } from '../../model/platform/scenario.ts';
@@ -10,6 +11,7 @@ import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { INVARIANT_IDS, type InvariantId } from '../../spec/invariants/types.ts';
 import { WITNESS_CLASSES, type WitnessClass } from '../../spec/invariants/witness-class.ts';
 import { WitnessSchema } from '../../spec/invariants/witness-schema.ts';
+import { tsSourcesUnder } from '../../spec/repo.ts';
 import { topologyWeight } from './enumerate.ts';
 import { formatJson } from './json.ts';
 import { TRAITS } from './premise.ts';
@@ -84,29 +86,43 @@ export const readCertificate = (file: string): Certificate =>
 const SOURCE_DIRS = ['model', 'spec/invariants', 'properties/exhaustive'];
 const SOURCE_FILES = ['spec/designs/schema.ts', 'spec/designs/load.ts', 'spec/replay.ts'];
 
-const sourceFiles = (): string[] => {
-  const out: string[] = [...SOURCE_FILES];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(join(ROOT, dir)).sort()) {
-      const rel = `${dir}/${e}`;
-      if (statSync(join(ROOT, rel)).isDirectory()) walk(rel);
-      else if (e.endsWith('.ts') && !e.endsWith('.test.ts')) out.push(rel);
-    }
+const sourceFiles = (): string[] =>
+  [...SOURCE_FILES, ...SOURCE_DIRS.flatMap((d) => tsSourcesUnder(ROOT, d))].sort();
+
+/**
+ * The code of a TypeScript file as the hash sees it: its tokens, each with its kind, as TypeScript
+ * parses them (comments and whitespace are trivia, not tokens), so a comment (an equivalent-mutant
+ * mark, a citation) or a reformatting leaves certificates fresh while any changed token, literal
+ * text included, stales them. The parser is TypeScript's, pinned in the lockfile.
+ */
+export const codeOf = (text: string, file = 'source.ts'): string => {
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone },
+    false,
+    ts.ScriptKind.TS,
+  );
+  const out: string[] = [];
+  const visit = (node: ts.Node): void => {
+    const children = node.getChildren(sf);
+    if (children.length === 0) out.push(`${node.kind}:${node.getText(sf)}`);
+    else for (const c of children) visit(c);
   };
-  for (const d of SOURCE_DIRS) walk(d);
-  return out.sort();
+  visit(sf);
+  return out.join('\n');
 };
 
 let codeDigest: string | undefined;
 /**
- * The hash a certificate is computed on: every non-test TypeScript file of the model, the
- * invariants and the search, the design loader, and the design's own file. Any change to one of
- * them makes the design's certificates stale.
+ * The hash a certificate is computed on: the code (codeOf) of every non-test TypeScript file of
+ * the model, the invariants and the search and of the design loader, and the design's own file. Any
+ * change to the code of one of them makes the design's certificates stale.
  */
 export const sourcesHash = (design: DesignId): string => {
   if (codeDigest === undefined) {
     const h = createHash('sha256');
-    for (const f of sourceFiles()) h.update(`${f}\0${readFileSync(join(ROOT, f))}\0`);
+    for (const f of sourceFiles()) h.update(`${f}\0${codeOf(readFileSync(join(ROOT, f), 'utf8'), f)}\0`);
     codeDigest = h.digest('hex');
   }
   const h = createHash('sha256').update(codeDigest);

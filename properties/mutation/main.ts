@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import { parseArgs, UsageError } from '../../cli/args.ts';
 import { parseWith } from '../../model/types/validate.ts';
 import { writeAtomic } from '../../spec/data-file.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
-import { REPO } from '../../spec/repo.ts';
+import { REPO, tsSourcesUnder } from '../../spec/repo.ts';
 import { mergeResults, outOfDate, type Results, ResultsSchema, scoresOf, scoreTable } from './results.ts';
 
 /**
@@ -93,16 +93,7 @@ const mutatedFiles = (): string[] => {
       .filter((g) => !g.includes('*'))
       .map((g) => g.slice(1)),
   );
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(join(ROOT, dir)).sort()) {
-      const rel = `${dir}/${e}`;
-      if (statSync(join(ROOT, rel)).isDirectory()) walk(rel);
-      else if (e.endsWith('.ts') && !e.endsWith('.test.ts') && !left.has(rel)) out.push(rel);
-    }
-  };
-  walk('model');
-  return out;
+  return tsSourcesUnder(ROOT, 'model').filter((f) => !left.has(f));
 };
 
 const save = (r: Results): void => {
