@@ -231,9 +231,13 @@ describe('the code a certificate is computed on (codeOf, under sourcesHash)', ()
     const reformatted = base.replace('(a === 0n ? 1n : a)', '(\n  a === 0n\n    ? 1n\n    : a /* page */\n)');
     expect(codeOf(marked)).toBe(codeOf(base));
     expect(codeOf(reformatted)).toBe(codeOf(base));
+    expect(codeOf('f(a, [b, c], { d });')).toBe(codeOf('f(\n  a,\n  [b, c,],\n  { d, },\n);'));
   });
   it('a changed token, or text inside a template that only looks like a comment, changes it', () => {
     expect(codeOf(base.replace('1n : a', '0n : a'))).not.toBe(codeOf(base));
     expect(codeOf(base.replace('// y', '// z'))).not.toBe(codeOf(base));
+    // An array hole is an element: [a,,] has length 2, [a,] length 1, [,] length 1.
+    expect(codeOf('[a,,]')).not.toBe(codeOf('[a,]'));
+    expect(codeOf('[,]')).not.toBe(codeOf('[]'));
   });
 });

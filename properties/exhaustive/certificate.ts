@@ -92,8 +92,8 @@ const sourceFiles = (): string[] =>
 /**
  * The code of a TypeScript file as the hash sees it: its tokens, each with its kind, as TypeScript
  * parses them (comments and whitespace are trivia, not tokens), so a comment (an equivalent-mutant
- * mark, a citation) or a reformatting leaves certificates fresh while any changed token, literal
- * text included, stales them. The parser is TypeScript's, pinned in the lockfile.
+ * mark, a citation) or a reformatting (trailing commas included) leaves certificates fresh while
+ * any changed token, literal text included, stales them. The parser is TypeScript's, pinned in the lockfile.
  */
 export const codeOf = (text: string, file = 'source.ts'): string => {
   const sf = ts.createSourceFile(
@@ -103,14 +103,25 @@ export const codeOf = (text: string, file = 'source.ts'): string => {
     false,
     ts.ScriptKind.TS,
   );
-  const out: string[] = [];
+  const tokens: ts.Node[] = [];
   const visit = (node: ts.Node): void => {
     const children = node.getChildren(sf);
-    if (children.length === 0) out.push(`${node.kind}:${node.getText(sf)}`);
+    if (children.length === 0) tokens.push(node);
     else for (const c of children) visit(c);
   };
   visit(sf);
-  return out.join('\n');
+  const K = ts.SyntaxKind;
+  const closes = new Set([K.CloseParenToken, K.CloseBracketToken, K.CloseBraceToken, K.GreaterThanToken]);
+  const opensOrComma = new Set([K.OpenBracketToken, K.CommaToken]);
+  // A trailing comma (before a closer, after an element) is formatting; an array hole (`[,]`, `[a,,]`) is not.
+  const trailing = (i: number): boolean =>
+    tokens[i]?.kind === K.CommaToken &&
+    closes.has(tokens[i + 1]?.kind ?? K.Unknown) &&
+    !opensOrComma.has(tokens[i - 1]?.kind ?? K.Unknown);
+  return tokens
+    .filter((_, i) => !trailing(i))
+    .map((t) => `${t.kind}:${t.getText(sf)}`)
+    .join('\n');
 };
 
 let codeDigest: string | undefined;
