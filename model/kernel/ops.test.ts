@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { boot } from '../platform/build.ts';
 import { deviceOf } from '../platform/edit.ts';
 import type { State } from '../platform/state.ts';
 import { iommu_paging_domain_alloc, iommu_probe_device } from './iommu/core.ts';
 import { mergedResv } from './iommu/resv.ts';
-import { iommufd_device_bind, iommufd_device_detach } from './iommufd/device.ts';
+import { iommufd_ioas_alloc } from './iommufd/ctx.ts';
+import {
+  iommufd_device_attach,
+  iommufd_device_bind,
+  iommufd_device_detach,
+  iommufd_device_replace,
+} from './iommufd/device.ts';
+import { iommufd_ioas_iova_ranges } from './iommufd/ioas.ts';
+import { iommufd_test_mock_domain } from './iommufd/selftest.ts';
 import { iommufd_vfio_iova_ranges } from './iommufd/vfio-compat.ts';
 import { KERNEL_ICTX, KERNEL_TYPE1, kernelStep } from './ops.ts';
 import { armIts, armV2m, setup, topo } from './testing.ts';
@@ -115,5 +124,58 @@ describe('kernelStep (docs/conformance-format.md section 4.3)', () => {
       ? { state: r.state, out: { vfioRanges: r.value } }
       : { state: r.state, errno: r.errno, out: {} };
     expect(kernelStep(s, { op: 'vfio_get_info_iova_ranges', container: 'iommufd-compat' })).toEqual(want);
+  });
+
+  it('an errno with nothing written back has an empty write-back, not a domain field set to undefined; -EMSGSIZE of IOMMU_IOAS_IOVA_RANGES still writes num_iovas back (drivers/iommu/iommufd/ioas.c iommufd_ioas_iova_ranges)', () => {
+    const s = withEvents(setup(armIts(), topo([{}])));
+    const unprobed = { ...s, devices: s.devices.map((d) => ({ ...d, probed: false })) };
+    const failed = kernelStep(unprobed, { op: 'iommu_paging_domain_alloc', dev: 0 });
+    expect(failed.errno).toBe('ENODEV');
+    expect(failed.out).toStrictEqual({});
+    const [withIoas, ioas] = iommufd_ioas_alloc(fresh(s), KERNEL_ICTX);
+    const r = iommufd_ioas_iova_ranges(withIoas, ioas, 0);
+    if (r.ok || r.partial === undefined)
+      throw new Error('premise: a zero-sized array is -EMSGSIZE with the counts');
+    expect(kernelStep(withIoas, { op: 'ioas_iova_ranges', ioas, numIovas: 0 })).toEqual({
+      state: r.state,
+      errno: 'EMSGSIZE',
+      out: { iovaRanges: r.partial },
+    });
+  });
+
+  it('IOMMU_TEST_OP_MOCK_DOMAIN, then iommufd_device_replace and iommufd_device_attach write the hwpt the device is left on back (drivers/iommu/iommufd/selftest.c iommufd_test_mock_domain: out_stdev / out_hwpt_id; device.c iommufd_device_attach/replace: *pt_id)', () => {
+    const mock = {
+      bdf: '01:00.0',
+      group: 0,
+      vectors: 1,
+      resv: [],
+      msiIsolated: false,
+      cacheCoherent: true,
+      nestingCapable: false,
+      mock: true,
+    };
+    const [s0, ioas] = iommufd_ioas_alloc(boot(armIts(), topo([{}]), [mock], ['blocked']), KERNEL_ICTX);
+    const s = withEvents(s0);
+    const mocked = iommufd_test_mock_domain(fresh(s), ioas, 0);
+    if (!mocked.ok) throw new Error(`premise: mock domain failed with ${mocked.errno}`);
+    expect(kernelStep(s, { op: 'selftest_mock_domain', ioas, dev: 0 })).toEqual({
+      state: mocked.state,
+      out: { domain: mocked.value },
+    });
+    const [s1, ioas2] = iommufd_ioas_alloc(mocked.state, KERNEL_ICTX);
+    const replaced = iommufd_device_replace(fresh(s1), 0, { ioas: ioas2 });
+    if (!replaced.ok) throw new Error(`premise: replace failed with ${replaced.errno}`);
+    expect(replaced.value).not.toBe(mocked.value);
+    expect(kernelStep(s1, { op: 'iommufd_device_replace', dev: 0, pt: { ioas: ioas2 } })).toEqual({
+      state: replaced.state,
+      out: { domain: replaced.value },
+    });
+    const detached = iommufd_device_detach(replaced.state, 0);
+    const attached = iommufd_device_attach(fresh(detached), 0, { ioas });
+    if (!attached.ok) throw new Error(`premise: attach failed with ${attached.errno}`);
+    expect(kernelStep(detached, { op: 'iommufd_device_attach', dev: 0, pt: { ioas } })).toEqual({
+      state: attached.state,
+      out: { domain: attached.value },
+    });
   });
 });

@@ -188,8 +188,10 @@ export const kernelStep = (s0: State, op: KernelOp): KernelStep => {
           type1Unsafe: op.type1 ?? s.params.type1Unsafe,
         },
       });
+    // Stryker disable next-line BlockStatement,ConditionalExpression: unreachable, the switch over KernelOp is exhaustive (the type checker proves it)
     default: {
       const never: never = op;
+      // Stryker disable next-line StringLiteral: unreachable, the switch over KernelOp is exhaustive
       throw new Error(`model inconsistency: ${JSON.stringify(never)}`);
     }
   }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HardwareSchema, LINUX_POLICY, PolicySchema } from './policy.ts';
 
 // The policy knobs name Linux 7.0 behaviour (model/kernel/policy.ts docs); each enum is asserted
@@ -69,5 +69,32 @@ describe('HardwareSchema', () => {
     const hw = { arch: 'x86', ir: 'amd', vtdSourceIdCheck: true, compatFormatBlocked: true };
     expect(HardwareSchema.safeParse({ ...hw, amdIvrsPass: ['NMIPass', 'Lint1Pass'] }).success).toBe(true);
     expect(HardwareSchema.safeParse({ ...hw, amdIvrsPass: ['SMIPass'] }).success).toBe(false);
+  });
+  // The schema is evaluated afresh inside the test (vi.resetModules + import), so what is checked is the
+  // schema built when the test runs, not the one built when this file was loaded.
+  it('one valid hardware of each arch parses to itself; dropping a required field of that arch, or an unknown or missing arch, is rejected (the discriminator is `arch`; docs/hardware.md)', async () => {
+    vi.resetModules();
+    const { HardwareSchema: schema } = await import('./policy.ts');
+    const valid = [
+      { arch: 'riscv', msiFlat: true, specVersion: 'v1.0' },
+      { arch: 'arm', irqchip: 'gicv3-its', deviceIds: 'aliased' },
+      {
+        arch: 'x86',
+        ir: 'vtd',
+        vtdSourceIdCheck: true,
+        compatFormatBlocked: true,
+        vtdSameBusDmaAliases: true,
+      },
+    ] as const;
+    const optional = new Set(['arch', 'deviceIds', 'vtdSameBusDmaAliases']);
+    for (const hw of valid) {
+      expect(schema.parse(hw)).toEqual(hw);
+      for (const key of Object.keys(hw).filter((k) => !optional.has(k))) {
+        const missing = Object.fromEntries(Object.entries(hw).filter(([k]) => k !== key));
+        expect(schema.safeParse(missing).success).toBe(false);
+      }
+    }
+    expect(schema.safeParse({ arch: 'ppc', msiFlat: true, specVersion: 'v1.0' }).success).toBe(false);
+    expect(schema.safeParse({ msiFlat: true, specVersion: 'v1.0' }).success).toBe(false);
   });
 });

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { deliverFrom } from '../../platform/deliver.ts';
-import { domainOf, groupOf, irqOf } from '../../platform/edit.ts';
-import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
-import type { State } from '../../platform/state.ts';
+import { addIrq, domainOf, groupOf, irqOf } from '../../platform/edit.ts';
+import {
+  FIRST_DEVICE_VECTOR,
+  IMSIC_IDS,
+  imsicPage,
+  msiFileIndex,
+  X86_FIRST_SYSTEM_VECTOR,
+} from '../../platform/layout.ts';
+import { type HwIrq, type Irq, ownerKey, type State } from '../../platform/state.ts';
 import { bits } from '../../types/addr.ts';
 import { affinity, alloc, armIts, armV2m, assign, riscv, run, setup, topo, x86 } from '../testing.ts';
+import { irq_set_affinity } from './affinity.ts';
 
 const irq0 = (s: State) => {
   const q = irqOf(s, 0, 0);
@@ -164,5 +171,82 @@ describe('irq_set_affinity: the no-op and the IMSIC temporary message (irq-riscv
     expect(after.msg.addr).toBe(imsicPage(2, 1, 'S') << 12n);
     expect(after.inflight).toEqual([old.msg, { addr: old.msg.addr, data: after.msg.data }]);
     expect(after.hw).toEqual({ chip: 'imsic', file: 'S', eiid: after.msg.data });
+  });
+});
+
+describe('irq_set_affinity refusals: no host irq_desc, a full target CPU, a doorbell that cannot be mapped', () => {
+  /** `s` with device 1's IRQs holding every identity in `hws` on hart 1 (filled by earlier allocations). */
+  const onHart1 = (s: State, hws: readonly HwIrq[]): State => ({
+    ...s,
+    irqs: [
+      ...s.irqs,
+      ...hws.map(
+        (hw, i): Irq => ({
+          irq: 100 + i,
+          device: 1,
+          vector: i,
+          hart: 1,
+          owner: 'host',
+          via: 'host',
+          hw,
+          msg: { addr: 0n, data: 0 },
+        }),
+      ),
+    ],
+  });
+  const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+  it('a vector the guest programmed through irqbypass has no host IRQ: -EINVAL, nothing changes (kernel/irq/manage.c __irq_set_affinity: !desc → -EINVAL; the guest IRQ lives in its guest interrupt file, RFC v2 patches 10-17)', () => {
+    const s0 = setup(riscv('msi-table-guest-files'), topo([{}], { vms: 1, harts: 2 }), [
+      assign(0, 'type1', { to: 'guest', unsafe: true }),
+      { op: 'guest_program_msi', device: 0, vector: 0, vcpu: 0 },
+    ]);
+    const q = irqOf(s0, 0, 0);
+    expect(q?.via).toBe('guest'); // premise
+    const target = q?.hart === 0 ? 1 : 0;
+    expect(irq_set_affinity(s0, 0, 0, target)).toEqual({ ok: false, errno: 'EINVAL' });
+    expect(run(s0, [affinity(0, 0, target)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+
+  it('IMSIC: every S-file identity of the target hart taken is -ENOSPC, the IRQ stays where it was (irq-riscv-imsic-platform.c imsic_irq_set_affinity: imsic_vector_alloc NULL → -ENOSPC)', () => {
+    const s0 = setup(riscv('raw-physical', { msiRegion: 'none' }), topo([{}, {}], { harts: 2 }), [alloc(0)]);
+    const imsic = (eiid: number): HwIrq => ({ chip: 'imsic', file: 'S', eiid });
+    const full = onHart1(s0, range(2, IMSIC_IDS + 1).map(imsic));
+    expect(irq_set_affinity(full, 0, 0, 1)).toEqual({ ok: false, errno: 'ENOSPC' });
+    const last = irq_set_affinity(onHart1(s0, range(2, IMSIC_IDS).map(imsic)), 0, 0, 1);
+    expect(last.ok && irqOf(last.state, 0, 0)?.hw).toEqual(imsic(IMSIC_IDS));
+  });
+
+  it('x86: every device vector of the target CPU taken is -ENOSPC, with or without IR (arch/x86/kernel/apic/vector.c apic_set_affinity → assign_vector_locked ← irq_matrix_alloc -ENOSPC)', () => {
+    for (const ir of ['vtd', 'amd', 'none'] as const) {
+      const s0 = setup(x86(ir), topo([{}, {}], { harts: 2 }), [alloc(0)]);
+      const lapic = (vector: number): HwIrq => ({ chip: 'lapic', vector });
+      const full = onHart1(s0, range(FIRST_DEVICE_VECTOR, X86_FIRST_SYSTEM_VECTOR).map(lapic));
+      expect(irq_set_affinity(full, 0, 0, 1)).toEqual({ ok: false, errno: 'ENOSPC' });
+      const last = irq_set_affinity(
+        onHart1(s0, range(FIRST_DEVICE_VECTOR, X86_FIRST_SYSTEM_VECTOR - 1).map(lapic)),
+        0,
+        0,
+        1,
+      );
+      expect(last.ok && irqOf(last.state, 0, 0)?.hw).toMatchObject({ vector: X86_FIRST_SYSTEM_VECTOR - 1 });
+    }
+  });
+
+  it('prepare-msi: a move whose new doorbell page cannot be prepared fails with that errno (an UNMANAGED domain without an MSI cookie: iommu_dma_prepare_msi -EOPNOTSUPP, drivers/iommu/dma-iommu.c; docs/linux-policy.md doorbell policies)', () => {
+    const s0 = setup(riscv('prepare-msi', { msiRegion: 'none' }), topo([{}], { harts: 2 }), [
+      assign(0, 'type1', { unsafe: true }),
+    ]);
+    // An IRQ of the device on hart 0 (its doorbell prepared before the domain changed).
+    const [s] = addIrq(s0, {
+      device: 0,
+      vector: 0,
+      hart: 0,
+      owner: ownerKey(groupOf(s0, 0).owner),
+      via: 'host',
+      hw: { chip: 'imsic', file: 'S', eiid: 2 },
+      msg: { addr: imsicPage(2, 0, 'S') << 12n, data: 2 },
+    });
+    expect(irq_set_affinity(s, 0, 0, 1)).toEqual({ ok: false, errno: 'EOPNOTSUPP' });
   });
 });

@@ -1,8 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { irqOf } from '../../platform/edit.ts';
-import { FIRST_DEVICE_VECTOR, MBI_DOORBELL, MBI_FIRST_SPI } from '../../platform/layout.ts';
-import { alloc, armIts, run, setup, topo, x86 } from '../testing.ts';
-import { compatAddr, freeCpuVector, vtdRemappableAddr } from './alloc.ts';
+import { itsDeviceId, ittEvents } from '../../platform/iort.ts';
+import {
+  FIRST_DEVICE_VECTOR,
+  IMSIC_IDS,
+  LPI_BASE,
+  MBI_DOORBELL,
+  MBI_FIRST_SPI,
+  MBI_NUM_SPIS,
+  V2M_FIRST_SPI,
+  V2M_NUM_SPIS,
+  X86_FIRST_SYSTEM_VECTOR,
+  X86_MSI_BASE,
+} from '../../platform/layout.ts';
+import type { HwIrq, Irq, State } from '../../platform/state.ts';
+import { alloc, armIts, armV2m, riscv, run, setup, topo, x86 } from '../testing.ts';
+import { allocIrq, compatAddr, freeCpuVector, vtdRemappableAddr } from './alloc.ts';
+
+/** `s` with IRQs of `device` (on hart 0) holding every identity in `hws`: a pool filled by earlier allocations. */
+const holding = (s: State, hws: readonly HwIrq[], device = 1): State => ({
+  ...s,
+  irqs: hws.map(
+    (hw, i): Irq => ({
+      irq: i,
+      device,
+      vector: i,
+      hart: 0,
+      owner: 'host',
+      via: 'host',
+      hw,
+      msg: { addr: 0n, data: 0 },
+    }),
+  ),
+  nextIrq: hws.length,
+});
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('msi_domain_alloc_irqs (kernel/irq/msi.c; irqchip compose_msi_msg)', () => {
   it('allocating beyond the device vectors is -ENOSPC (pci_alloc_irq_vectors: table size exhausted)', () => {
@@ -63,5 +95,93 @@ describe('msi_domain_alloc_irqs (kernel/irq/msi.c; irqchip compose_msi_msg)', ()
     expect(
       [...(dom?.pages.values() ?? [])].some((m) => m.origin === 'msi' && m.ppn === MBI_DOORBELL >> 12n),
     ).toBe(true);
+  });
+
+  it('AMD IR: the interrupt remapping table is per device, its lowest free index is the IRTE and the MSI data, the address the bare 0xFEE00000 base (drivers/iommu/amd/iommu.c alloc_irq_index: scan of the devid table from min_index 0; fill_msi_msg: data = index)', () => {
+    const s = setup(x86('amd'), topo([{}, {}]), [alloc(0), alloc(0), alloc(1)]);
+    expect(s.irqs.map((q) => [q.device, q.hw])).toEqual([
+      [0, { chip: 'amd', index: 0, vector: FIRST_DEVICE_VECTOR }],
+      [0, { chip: 'amd', index: 1, vector: FIRST_DEVICE_VECTOR + 1 }],
+      [1, { chip: 'amd', index: 0, vector: FIRST_DEVICE_VECTOR + 2 }],
+    ]);
+    expect(s.irqs.map((q) => q.msg)).toEqual([
+      { addr: X86_MSI_BASE, data: 0 },
+      { addr: X86_MSI_BASE, data: 1 },
+      { addr: X86_MSI_BASE, data: 0 },
+    ]);
+  });
+
+  it('allocation runs in process context: a DMA-domain doorbell mapped by msi_domain_alloc_irqs is not an atomic-context mapping (kernel/irq/msi.c msi_domain_alloc_irqs takes a mutex; seed 002 is about irq_set_affinity)', () => {
+    const s = setup(riscv('prepare-msi', { defaultDomain: 'dma' }), topo([{}]), [alloc(0)]);
+    expect(irqOf(s, 0, 0)?.msg.addr).toBe(0xffff_f000n); // premise: the doorbell page was mapped
+    expect(s.atomicMappings).toEqual([]);
+  });
+});
+
+describe('allocIrq on a full identity pool is -ENOSPC, and the last free identity is still given (irqchip domain alloc callbacks)', () => {
+  it('IMSIC: every S-file identity 2..IMSIC_IDS of the hart taken is -ENOSPC; another hart still allocates (drivers/irqchip/irq-riscv-imsic-platform.c imsic_irq_domain_alloc: imsic_vector_alloc NULL → -ENOSPC)', () => {
+    const s0 = setup(riscv('raw-physical'), topo([{}, {}], { harts: 2 }));
+    const imsic = (eiid: number): HwIrq => ({ chip: 'imsic', file: 'S', eiid });
+    const full = holding(s0, range(2, IMSIC_IDS + 1).map(imsic));
+    expect(allocIrq(full, 0, 0, 0)).toEqual({ ok: false, errno: 'ENOSPC' });
+    const r = allocIrq(full, 0, 0, 1);
+    expect(r.ok && r.irq.hw).toEqual(imsic(2));
+    const last = allocIrq(holding(s0, range(2, IMSIC_IDS).map(imsic)), 0, 0, 0);
+    expect(last.ok && last.irq.hw).toEqual(imsic(IMSIC_IDS));
+  });
+
+  it("GICv3 ITS: every event of the device's ITT in use is -ENOSPC; the last free event is still given (drivers/irqchip/irq-gic-v3-its.c its_alloc_device_irq: bitmap_find_free_region fails → -ENOSPC; ITT size: docs/hardware.md#arm-gicv3-its)", () => {
+    const s0 = setup(armIts(), topo([{}, {}]));
+    const events = ittEvents(s0, itsDeviceId(s0, 0));
+    const its = (event: number): HwIrq => ({ chip: 'its', event, lpi: LPI_BASE + event });
+    expect(allocIrq(holding(s0, range(0, events).map(its), 0), 0, 1, 0)).toEqual({
+      ok: false,
+      errno: 'ENOSPC',
+    });
+    // Another device's events are in its own ITT.
+    expect(allocIrq(holding(s0, range(0, events).map(its), 1), 0, 1, 0)).toMatchObject({
+      ok: true,
+      irq: { hw: { event: 0 } },
+    });
+    const last = allocIrq(holding(s0, range(0, events - 1).map(its), 0), 0, 1, 0);
+    expect(last).toMatchObject({ ok: true, irq: { hw: { chip: 'its', event: events - 1 } } });
+  });
+
+  it('GICv2m: all V2M_NUM_SPIS SPIs of the frame taken is -ENOSPC (drivers/irqchip/irq-gic-v2m.c gicv2m_irq_domain_alloc: bitmap_find_free_region < 0 → -ENOSPC)', () => {
+    const s0 = setup(armV2m(), topo([{}, {}]));
+    const v2m = (spi: number): HwIrq => ({ chip: 'v2m', spi });
+    const top = V2M_FIRST_SPI + V2M_NUM_SPIS;
+    expect(allocIrq(holding(s0, range(V2M_FIRST_SPI, top).map(v2m)), 0, 0, 0)).toEqual({
+      ok: false,
+      errno: 'ENOSPC',
+    });
+    const last = allocIrq(holding(s0, range(V2M_FIRST_SPI, top - 1).map(v2m)), 0, 0, 0);
+    expect(last.ok && last.irq.hw).toEqual(v2m(top - 1));
+  });
+
+  it('GICv3 MBI: all mbi-ranges SPIs taken is -ENOSPC (drivers/irqchip/irq-gic-v3-mbi.c mbi_irq_domain_alloc: no range with a free bit → -ENOSPC)', () => {
+    const mbi = {
+      ...armIts({ isolatedMsiClaim: false }),
+      hardware: { arch: 'arm', irqchip: 'gicv3-mbi' },
+    } as const;
+    const s0 = setup(mbi, topo([{}, {}]));
+    const spi = (n: number): HwIrq => ({ chip: 'mbi', spi: n });
+    const top = MBI_FIRST_SPI + MBI_NUM_SPIS;
+    expect(allocIrq(holding(s0, range(MBI_FIRST_SPI, top).map(spi)), 0, 0, 0)).toEqual({
+      ok: false,
+      errno: 'ENOSPC',
+    });
+    const last = allocIrq(holding(s0, range(MBI_FIRST_SPI, top - 1).map(spi)), 0, 0, 0);
+    expect(last.ok && last.irq.hw).toEqual(spi(top - 1));
+  });
+
+  it('x86: every device vector of the target CPU taken is -ENOSPC, with or without IR (arch/x86/kernel/apic/vector.c assign_vector_locked ← kernel/irq/matrix.c irq_matrix_alloc → -ENOSPC)', () => {
+    for (const ir of ['vtd', 'amd', 'none'] as const) {
+      const s0 = setup(x86(ir), topo([{}, {}]));
+      const lapic = (vector: number): HwIrq => ({ chip: 'lapic', vector });
+      const full = holding(s0, range(FIRST_DEVICE_VECTOR, X86_FIRST_SYSTEM_VECTOR).map(lapic));
+      expect(allocIrq(full, 0, 0, 0)).toEqual({ ok: false, errno: 'ENOSPC' });
+      expect(allocIrq(full, 0, 0, 1).ok).toBe(true);
+    }
   });
 });

@@ -46,4 +46,30 @@ describe('imsicDoorbell (drivers/irqchip/irq-riscv-imsic-platform.c imsic_irq_co
     ]);
     expect(imsicDoorbell(s, 0, 0, 7, false)).toEqual({ ok: false, errno: 'EOPNOTSUPP' });
   });
+
+  it('hw-window: the hart S-file physical address, nothing asked of the IOMMU (the fixed window is decoded untranslated, model/kernel/policy.ts DOORBELL_POLICIES)', () => {
+    const s = setup(riscv('hw-window', { defaultDomain: 'dma' }), topo([{}], { harts: 2 }));
+    expect(imsicDoorbell(s, 0, 1, 7, true)).toEqual({
+      ok: true,
+      state: s,
+      addr: imsicPage(2, 1, 'S') << 12n,
+    });
+  });
+
+  it('map-all-at-attach: every S-file page is already mapped in the DMA domain, so the address is its IOVA and irq_set_affinity maps nothing in atomic context (seed 000 series1; iommu_dma_prepare_msi finds the msi_page, iommu_dma_get_msi_page)', () => {
+    const s = setup(riscv('map-all-at-attach', { defaultDomain: 'dma' }), topo([{}], { harts: 2 }));
+    const dom = s.domains[s.groups[0]?.domain ?? -1];
+    const iovaOf = (hart: number) =>
+      [...(dom?.pages.entries() ?? [])].find(([, m]) => m.ppn === imsicPage(2, hart, 'S'))?.[0];
+    expect(iovaOf(1)).toBeDefined(); // premise: mapped at attach
+    const r = imsicDoorbell(s, 0, 1, 7, true);
+    expect(r.ok && r.addr >> 12n).toBe(iovaOf(1));
+    expect(r.ok && r.state.atomicMappings).toEqual([]);
+    expect(r.ok && r.state.domains).toBe(s.domains);
+  });
+
+  it('prepare-msi-all-imsics for a hart the platform does not have: a model inconsistency, never an undefined address', () => {
+    const s = setup(riscv('prepare-msi-all-imsics', { defaultDomain: 'dma' }), topo([{}], { harts: 2 }));
+    expect(() => imsicDoorbell(s, 0, 2, 7, false)).toThrow('model inconsistency: target hart not prepared');
+  });
 });
