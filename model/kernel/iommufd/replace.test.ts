@@ -103,6 +103,15 @@ describe('iommu_replace_domain failures leave the state as it was', () => {
     unchanged(state, s);
   });
 
+  it('the first device of a two-device group detached on its own (the other still attached): iommufd_device_replace of it is -EINVAL (iommufd_device_do_replace: !iommufd_device_is_attached)', () => {
+    const s0 = setup(armIts(), topo([{ group: 0 }, { group: 0 }]), [assign(0, 'iommufd')]);
+    const s = iommufd_device_detach(s0, 0);
+    expect(groupOf(s, 0).domain).toBe(groupOf(s0, 0).domain);
+    const { state, results } = replace(s);
+    expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+    unchanged(state, s);
+  });
+
   it('IOMMU_HWPT_ALLOC of the new paging hwpt fails when the IOAS has an area outside its aperture (iopt_table_add_domain → iopt_reserve_iova: -EADDRINUSE)', () => {
     const s = lowAperture(setup(armIts(), topo([{}]), [assign(0, 'iommufd'), map(0, 0x1_0000_0000n)]));
     const { state, results } = replace(s);
