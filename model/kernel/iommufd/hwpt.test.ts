@@ -256,7 +256,8 @@ describe('hwpt object lifetime and lookups (drivers/iommu/iommufd/hw_pagetable.c
     const [s2, nested] = ok(iommufd_hwpt_alloc_nested(s1, 0, parent));
     expect(findHwptPaging(s2, nested)).toBe(parent);
     expect(() => hwptIoas(s2, nested)).toThrow(`model inconsistency: hwpt ${nested} has no IOAS`);
-    const orphan = setDomain(s2, { ...domainOf(s2, nested), parent: undefined });
+    const { parent: _, ...noParent } = domainOf(s2, nested);
+    const orphan = setDomain(s2, noParent);
     expect(() => findHwptPaging(orphan, nested)).toThrow(
       `model inconsistency: nested hwpt ${nested} without parent`,
     );
