@@ -8,7 +8,9 @@ import { IMSIC_MSI_MASK, IMSIC_MSI_PATTERN, imsicPage } from '../../platform/lay
 import type { Op } from '../../platform/scenario.ts';
 import type { State } from '../../platform/state.ts';
 import { alloc, assign, map, run, setup, topo } from '../testing.ts';
+import { iommufd_device_detach } from './device.ts';
 import { domainOwner } from './io-pagetable.ts';
+import { inMsiWindow } from './msi-window.ts';
 
 /**
  * The iommufd MSI window of seed 000 (Jason Gunthorpe, 20250922235651.GG1391379@nvidia.com:
@@ -155,5 +157,44 @@ describe('userspace-msi-address on a userspace-supplied window (seed 000; docs/i
     };
     expect(dcOf(broken, 0).msiptp.MODE).toBe(0);
     expect(judge(broken)).toMatchObject([{ witness: { kind: 'mapping', iova: '0x10000000' } }]);
+  });
+});
+
+describe('iommufd_hwpt_set_msi_window: the window test and the hwpt it takes (seed 000)', () => {
+  const withPolicy = (p: Partial<typeof design.policy>) => ({
+    ...design,
+    policy: { ...design.policy, ...p },
+  });
+
+  it('inMsiWindow: a GPA page hits the window only when its bits outside msi_addr_mask equal the pattern (RISC-V IOMMU spec [[MSI_TRANS]])', () => {
+    const w = { pattern: 0x1_0000n, mask: 0xfn };
+    expect(inMsiWindow(w, 0x1_0003n)).toBe(true);
+    expect(inMsiWindow(w, 0x1_0010n)).toBe(false);
+    expect(inMsiWindow(w, 0x2_0003n)).toBe(false);
+  });
+
+  it('a window base inside a page (not page aligned) is -EINVAL, though its page would be a valid pattern', () => {
+    const s = setup(design, topo([{}], { vms: 1 }), [toVm]);
+    expect(run(s, [setWindow(WINDOW + 0x800n), setWindow(WINDOW)]).results).toEqual([
+      { ok: false, errno: 'EINVAL' },
+      { ok: true },
+    ]);
+  });
+
+  it('a VM group whose device is not attached to an hwpt has no domain to take the window: -EINVAL', () => {
+    const s = iommufd_device_detach(setup(design, topo([{}], { vms: 1 }), [toVm]), 0);
+    expect(run(s, [setWindow(WINDOW)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+
+  it('a first-stage paging hwpt is -EINVAL: only a G-stage hwpt decodes MSIs through msi_addr_* beside its table (docs/hardware.md#msiptp-with-a-bare-g-stage)', () => {
+    const s = setup(withPolicy({ pagingStage: 's1' }), topo([{}], { vms: 1 }), [toVm]);
+    expect(deviceDomain(s, 0)).toMatchObject({ type: 'UNMANAGED', stage: 's1' });
+    expect(run(s, [setWindow(WINDOW)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+
+  it('a nested hwpt is -EINVAL even over a G-stage parent: the window belongs to a paging hwpt', () => {
+    const s = setup(withPolicy({ nestedGuest: 'rmr' }), topo([{}], { vms: 1 }), [toVm]);
+    expect(deviceDomain(s, 0)).toMatchObject({ type: 'NESTED', stage: 's2' });
+    expect(run(s, [setWindow(WINDOW)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
   });
 });

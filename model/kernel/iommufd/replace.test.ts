@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { domainOf, groupOf } from '../../platform/edit.ts';
 import type { State } from '../../platform/state.ts';
-import { armIts, assign, run, setup, topo } from '../testing.ts';
+import { armIts, assign, map, run, setup, topo } from '../testing.ts';
+import { iommufd_device_detach } from './device.ts';
 import { hwptOf } from './hwpt.ts';
 
 /**
@@ -83,5 +84,48 @@ describe('iommu_replace_domain (iommufd_device_replace)', () => {
         .map((h) => h.id)
         .sort(),
     ).toEqual([parent, nested].sort());
+  });
+});
+
+describe('iommu_replace_domain failures leave the state as it was', () => {
+  /** The driver's next domains cover only the low 4 GiB (domain->geometry.aperture_end = 0xffffffff). */
+  const lowAperture = (s: State): State => ({
+    ...s,
+    geometry: { aperture: { start: 0n, last: 0xffff_ffffn }, pgsize: 0x1000n },
+  });
+  const unchanged = (a: State, b: State) =>
+    expect([a.groups, a.domains, a.ioases, a.iommufd]).toEqual([b.groups, b.domains, b.ioases, b.iommufd]);
+
+  it('a device that is not attached has no hwpt to replace: -EINVAL (iommufd_device_do_replace: no old hwpt)', () => {
+    const s = iommufd_device_detach(setup(armIts(), topo([{}]), [assign(0, 'iommufd')]), 0);
+    const { state, results } = replace(s);
+    expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+    unchanged(state, s);
+  });
+
+  it('the first device of a two-device group detached on its own (the other still attached): iommufd_device_replace of it is -EINVAL (iommufd_device_do_replace: !iommufd_device_is_attached)', () => {
+    const s0 = setup(armIts(), topo([{ group: 0 }, { group: 0 }]), [assign(0, 'iommufd')]);
+    const s = iommufd_device_detach(s0, 0);
+    expect(groupOf(s, 0).domain).toBe(groupOf(s0, 0).domain);
+    const { state, results } = replace(s);
+    expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+    unchanged(state, s);
+  });
+
+  it('IOMMU_HWPT_ALLOC of the new paging hwpt fails when the IOAS has an area outside its aperture (iopt_table_add_domain → iopt_reserve_iova: -EADDRINUSE)', () => {
+    const s = lowAperture(setup(armIts(), topo([{}]), [assign(0, 'iommufd'), map(0, 0x1_0000_0000n)]));
+    const { state, results } = replace(s);
+    expect(results).toEqual([{ ok: false, errno: 'EADDRINUSE' }]);
+    unchanged(state, s);
+  });
+
+  it('a nested group: the new NEST_PARENT hwpt failing the same way is returned before any nested hwpt is allocated (-EADDRINUSE)', () => {
+    const design = armIts({ nestedGuest: 'rmr' });
+    const s = lowAperture(
+      setup(design, topo([{}], { vms: 1 }), [assign(0, 'iommufd', { to: 'guest' }), map(0, 0x1_0000_0000n)]),
+    );
+    const { state, results } = replace(s);
+    expect(results).toEqual([{ ok: false, errno: 'EADDRINUSE' }]);
+    unchanged(state, s);
   });
 });

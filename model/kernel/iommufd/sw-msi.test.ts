@@ -3,9 +3,16 @@ import { deliverFrom } from '../../platform/deliver.ts';
 import { deviceDomain, domainOf, groupOf, irqOf } from '../../platform/edit.ts';
 import { ITS_DOORBELL, imsicPage } from '../../platform/layout.ts';
 import { IOMMU_MMIO, IOMMU_READ, IOMMU_WRITE, type State, type SwMsiMap } from '../../platform/state.ts';
+import { iommu_map } from '../iommu/pgtable.ts';
 import { affinity, alloc, armIts, assign, map, riscv, run, setup, topo } from '../testing.ts';
 import { ctxOf, setCtx } from './ctx.ts';
-import { IOMMUFD_SW_MSI_MAX, iommufd_sw_msi } from './sw-msi.ts';
+import { iommufd_device_detach } from './device.ts';
+import {
+  IOMMUFD_SW_MSI_MAX,
+  iommufd_group_setup_msi,
+  iommufd_sw_msi,
+  iommufd_sw_msi_install,
+} from './sw-msi.ts';
 
 const replace = (group: number) => ({ op: 'iommu_replace_domain', group }) as const;
 const ITS_PAGE = ITS_DOORBELL >> 12n;
@@ -152,5 +159,67 @@ describe('iommufd_sw_msi_get_map pgoff allocation (drivers/iommu/iommufd/driver.
     expect(!r.ok && r.errno).toBe('EOVERFLOW');
     const known = iommufd_sw_msi(s, 0, groupOf(s, 0).domain, 0x13_f040n);
     expect(known.ok && known.value.addr).toBe(0x803_f040n);
+  });
+});
+
+describe('iommufd_sw_msi and iommufd_group_setup_msi guards (drivers/iommu/iommufd/driver.c iommufd_sw_msi, device.c iommufd_group_setup_msi)', () => {
+  const assigned = () => setup(armIts(), topo([{}, {}]), [assign(0, 'iommufd')]);
+  const physical = (addr: bigint) => ({ iova: 0n, shift: 0, addr });
+
+  it('a device whose group has no attach handle keeps the physical doorbell (iommu_attach_handle_get fails → return 0): unbound, or bound then detached', () => {
+    const s = assigned();
+    const hwpt = groupOf(s, 0).domain;
+    const r = iommufd_sw_msi(s, 1, hwpt, ITS_DOORBELL);
+    expect(r).toEqual({ ok: true, state: s, value: physical(ITS_DOORBELL) });
+    const detached = iommufd_device_detach(s, 0);
+    expect(ctxOf(detached, 'userspace:0').igroups.get(0)?.hwpt).toBeUndefined();
+    const d = iommufd_sw_msi(detached, 0, hwpt, ITS_DOORBELL);
+    expect(d).toEqual({ ok: true, state: detached, value: physical(ITS_DOORBELL) });
+  });
+
+  it('an iommu_map error of iommufd_sw_msi_install is returned (an IOVA already mapped is -EEXIST)', () => {
+    const s0 = assigned();
+    const hwpt = groupOf(s0, 0).domain;
+    const pre = iommu_map(s0, hwpt, 0x800_0000n, 0x4000_0000n, 0x1000n, IOMMU_READ, 'user');
+    if (!pre.ok) throw new Error(pre.errno);
+    const r = iommufd_sw_msi(pre.state, 0, hwpt, ITS_DOORBELL);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.errno).toBe('EEXIST');
+  });
+
+  it('required_sw_msi is a bitmap (__set_bit): a second MSI through the same map records its id once', () => {
+    const s0 = assigned();
+    const hwpt = groupOf(s0, 0).domain;
+    const once = iommufd_sw_msi(s0, 0, hwpt, ITS_DOORBELL);
+    if (!once.ok) throw new Error(once.errno);
+    const twice = iommufd_sw_msi(once.state, 0, hwpt, ITS_DOORBELL);
+    if (!twice.ok) throw new Error(twice.errno);
+    expect(twice.value).toEqual(once.value);
+    expect(ctxOf(twice.state, 'userspace:0').igroups.get(0)?.required).toEqual([0]);
+  });
+
+  it("iommufd_group_setup_msi installs only the maps of the group's own sw_msi_start, even when required_sw_msi names another", () => {
+    const s0 = assigned();
+    const hwpt = groupOf(s0, 0).domain;
+    const maps: SwMsiMap[] = [
+      { start: 0x800_0000n, addr: 0x10_0000n, pgoff: 3, id: 0 },
+      { start: 0x1000_0000n, addr: 0x20_0000n, pgoff: 0, id: 1 },
+    ];
+    const s = setCtx(s0, 'userspace:0', { ...ctxOf(s0, 'userspace:0'), swMsi: maps, swMsiId: 2 });
+    const ig = { required: [0, 1], attached: [], bound: 1, swMsiStart: 0x800_0000n };
+    const r = iommufd_group_setup_msi(s, 'userspace:0', ig, hwpt);
+    if (!r.ok) throw new Error(r.errno);
+    expect(domainOf(r.state, hwpt).pages.get(0x8003n)).toEqual(MSI_PAGE(0x100n));
+    expect(domainOf(r.state, hwpt).pages.has(0x1_0000n)).toBe(false);
+    expect(domainOf(r.state, hwpt).hwpt?.presentSwMsi).toEqual([0]);
+  });
+
+  it('iommufd_sw_msi_install on a domain that is no hwpt is a model inconsistency', () => {
+    const s = assigned();
+    const dflt = groupOf(s, 1).domain;
+    const m: SwMsiMap = { start: 0x800_0000n, addr: ITS_DOORBELL & ~0xfffn, pgoff: 0, id: 0 };
+    expect(() => iommufd_sw_msi_install(s, dflt, m)).toThrow(
+      `model inconsistency: domain ${dflt} is no hwpt`,
+    );
   });
 });

@@ -67,7 +67,9 @@ export const iommufd_sw_msi_install = (s: State, domainId: number, m: SwMsiMap):
  */
 export const iommufd_sw_msi = (s0: State, device: number, domainId: number, doorbell: bigint): MsiIova => {
   const dev = deviceOf(s0, device);
+  // Stryker disable next-line OptionalChaining: only reached through iommu_dma_prepare_msi for an IOMMUFD cookie, whose domain is always an hwpt
   const ictx = domainOf(s0, domainId).hwpt?.ictx;
+  // Stryker disable next-line ConditionalExpression: ctxOf of no context is the empty one, so ig is undefined either way
   const ig = ictx === undefined ? undefined : ctxOf(s0, ictx).igroups.get(dev.group);
   const physical = done(s0, { iova: 0n, shift: 0, addr: doorbell });
   if (ictx === undefined || ig === undefined || ig.hwpt === undefined) return physical;
@@ -91,6 +93,7 @@ export const iommufd_sw_msi = (s0: State, device: number, domainId: number, door
  * requires (required_sw_msi) — not the pages other groups of the context use.
  */
 export const iommufd_group_setup_msi = (s0: State, ictx: string, ig: IGroup, domainId: number): Res => {
+  // Stryker disable next-line ConditionalExpression: a shortcut; with no sw_msi_start no map's start matches and the loop installs nothing
   if (ig.swMsiStart === undefined) return done(s0, undefined);
   let s = s0;
   for (const m of ctxOf(s, ictx).swMsi) {

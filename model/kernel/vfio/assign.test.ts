@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { build } from '../../platform/build.ts';
-import { deviceOf, domainOf, groupOf } from '../../platform/edit.ts';
+import { deviceOf, domainOf, groupOf, setDevice } from '../../platform/edit.ts';
 import { directRegionPage, SW_MSI_BASE } from '../../platform/layout.ts';
 import type { State } from '../../platform/state.ts';
+import { ctxOf } from '../iommufd/ctx.ts';
+import { iommufd_device_attach, iommufd_device_bind } from '../iommufd/device.ts';
+import { hwptOf, iommufd_hwpt_alloc } from '../iommufd/hwpt.ts';
 import { iommu_group_has_isolated_msi } from '../irq/isolated.ts';
 import { alloc, armIts, armV2m, assign, map, run, setup, topo, x86 } from '../testing.ts';
+import { ownerIoas } from './assign.ts';
 
 const BACKENDS = ['type1', 'iommufd'] as const;
 const ownerDomain = (s: State, group: number) => domainOf(s, groupOf(s, group).domain);
@@ -187,5 +191,74 @@ describe('vfio_group_assign: HW MSI and SW_MSI together (iopt_table_enforce_dev_
     expect(results).toEqual([{ ok: true }, { ok: true }]);
     expect(groupOf(state, 0).domain).toBe(groupOf(state, 1).domain);
     expect(state.irqs).toEqual([]);
+  });
+});
+
+describe('vfio_group_assign / vfio_group_release: the VMM side of nesting and IOMMU_DESTROY (drivers/iommu/iommufd/hw_pagetable.c iommufd_hwpt_alloc, main.c iommufd_destroy)', () => {
+  const nesting = armIts({ nestedGuest: 'rmr' });
+  const cannotNest = (s: State, device: number): State =>
+    setDevice(s, { ...deviceOf(s, device), nestingCapable: false });
+  const liveHwpts = (s: State) => s.domains.filter((d) => d.hwpt !== undefined && !d.hwpt.destroyed);
+
+  it("a VM's IOAS that already holds an automatic hwpt (another device attached to the IOAS) still gets a NEST_PARENT hwpt for the nested one: only NEST_PARENT hwpts can parent (iommufd_hwpt_nested_alloc)", () => {
+    const s0 = setup(nesting, topo([{}, {}], { vms: 1 }));
+    const [s1, ioas] = ownerIoas(s0, 'vm:0');
+    const bound = iommufd_device_bind(s1, 1, 'vm:0');
+    if (!bound.ok) throw new Error(bound.errno);
+    const auto = iommufd_device_attach(bound.state, 1, { ioas });
+    if (!auto.ok) throw new Error(auto.errno);
+    const { state, results } = run(auto.state, [assign(0, 'iommufd', { to: 'guest' })]);
+    expect(results).toEqual([{ ok: true }]);
+    const nested = domainOf(state, groupOf(state, 0).domain);
+    expect(nested.type).toBe('NESTED');
+    expect(nested.parent).not.toBe(auto.value);
+    expect(domainOf(state, nested.parent ?? -1).hwpt).toMatchObject({ nestParent: true, auto: false });
+  });
+
+  it("a device whose IOMMU cannot nest: the NEST_PARENT IOMMU_HWPT_ALLOC fails -EOPNOTSUPP (domain_alloc_paging_flags) and that errno is the assignment's", () => {
+    const s = cannotNest(setup(nesting, topo([{}], { vms: 1 })), 0);
+    const { state, results } = run(s, [assign(0, 'iommufd', { to: 'guest' })]);
+    expect(results).toEqual([{ ok: false, errno: 'EOPNOTSUPP' }]);
+    expect(groupOf(state, 0).owner.kind).toBe('host');
+  });
+
+  it('a second group whose device cannot nest finds the live parent but its nested IOMMU_HWPT_ALLOC is -EOPNOTSUPP (no domain_alloc_nested)', () => {
+    const s = cannotNest(
+      setup(nesting, topo([{}, {}], { vms: 1 }), [assign(0, 'iommufd', { to: 'guest' })]),
+      1,
+    );
+    const { state, results } = run(s, [assign(1, 'iommufd', { to: 'guest' })]);
+    expect(results).toEqual([{ ok: false, errno: 'EOPNOTSUPP' }]);
+    expect(groupOf(state, 1).owner.kind).toBe('host');
+  });
+
+  it("release destroys the unused hwpts of the releasing owner only, dropping the handle (users 0); another context's hwpt held only by its handle stays", () => {
+    const s0 = setup(nesting, topo([{}, {}], { vms: 1 }), [
+      assign(0, 'iommufd', { to: 'guest' }),
+      assign(1, 'iommufd', { owner: 1 }),
+    ]);
+    const other = iommufd_hwpt_alloc(s0, 1, ctxOf(s0, 'userspace:1').ioas[0] ?? -1, new Set());
+    if (!other.ok) throw new Error(other.errno);
+    const nested = groupOf(other.state, 0).domain;
+    const parent = domainOf(other.state, nested).parent ?? -1;
+    const { state, results } = run(other.state, [{ op: 'vfio_group_release', group: 0 }]);
+    expect(results).toEqual([{ ok: true }]);
+    for (const h of [nested, parent]) expect(hwptOf(state, h)).toMatchObject({ destroyed: true, users: 0 });
+    expect(hwptOf(state, other.value)).toMatchObject({ destroyed: false, users: 1 });
+    expect(liveHwpts(state).map((d) => d.id)).toContain(other.value);
+  });
+
+  it('a group with one device lacking IOMMU_CAP_CACHE_COHERENCY is refused as a whole (-EINVAL: that device is never a VFIO device, __vfio_register_dev)', () => {
+    const s0 = setup(armIts(), topo([{ group: 0 }, { group: 0 }]));
+    const s = setDevice(s0, { ...deviceOf(s0, 1), cacheCoherent: false });
+    for (const backend of BACKENDS)
+      expect(run(s, [assign(0, backend)]).results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+  });
+
+  it('releasing a host-owned group is -EINVAL (vfio_group_ioctl_unset_container: no container or iommufd)', () => {
+    const s = setup(armIts(), topo([{}]));
+    expect(run(s, [{ op: 'vfio_group_release', group: 0 }]).results).toEqual([
+      { ok: false, errno: 'EINVAL' },
+    ]);
   });
 });

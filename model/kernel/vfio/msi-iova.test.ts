@@ -6,7 +6,7 @@ import type { Op } from '../../platform/scenario.ts';
 import type { State } from '../../platform/state.ts';
 import { ctxOf } from '../iommufd/ctx.ts';
 import { IOAS_MAP_PROT } from '../iommufd/ioas.ts';
-import { affinity, alloc, armIts, armV2m, assign, run, setup, topo } from '../testing.ts';
+import { affinity, alloc, armIts, armV2m, assign, map, run, setup, topo } from '../testing.ts';
 import { containerOf } from './type1.ts';
 
 const perVector = armIts({ msiIova: 'userspace-per-vector' });
@@ -135,6 +135,49 @@ describe('vfio_set_msi_iova: where the doorbell mapping goes (seed 003; vfio_dma
       const s = setup(perVector, topo([{}]), [assign(0, backend)]);
       const { state, results } = run(s, [setIova(0, 0, SW_MSI_BASE)]);
       expect(results).toEqual([{ ok: false, errno: 'EINVAL' }]);
+      expect(deviceOf(state, 0).userMsiIova).toEqual(new Map());
+    }
+  });
+});
+
+describe('vfio_set_msi_iova: a known doorbell mapping is the same IOVA onto the same page (seed 003)', () => {
+  const doorbellPage = ITS_DOORBELL >> 12n;
+
+  it('a second vector naming another IOVA for the same doorbell gets its own mapping there, on type1 (vfio_dma_do_map) and on iommufd (iopt_map_pages)', () => {
+    for (const backend of ['type1', 'iommufd'] as const) {
+      const s = setup(perVector, topo([{}]), [assign(0, backend), setIova(0, 0, 0x1000_0000n)]);
+      const { state, results } = run(s, [setIova(0, 1, 0x2000_0000n)]);
+      expect(results).toEqual([{ ok: true }]);
+      if (backend === 'type1')
+        expect(containerOf(state, 'userspace:0').dmas.map((d) => [d.iova, d.ppn])).toEqual([
+          [0x1000_0000n, doorbellPage],
+          [0x2000_0000n, doorbellPage],
+        ]);
+      else
+        expect(
+          ioasOf(state, ctxOf(state, 'userspace:0').ioas[0] ?? -1).areas.map((a) => [a.start, a.ppn]),
+        ).toEqual([
+          [0x1000_0000n, doorbellPage],
+          [0x2000_0000n, doorbellPage],
+        ]);
+      expect(deviceDomain(state, 0).pages.get(0x2_0000n)?.ppn).toBe(doorbellPage);
+    }
+  });
+
+  it('an IOVA the owner has already mapped to other memory is refused as any overlapping map is (-EEXIST), and the vector keeps no IOVA', () => {
+    for (const backend of ['type1', 'iommufd'] as const) {
+      const s = setup(perVector, topo([{}]), [assign(0, backend), map(0, 0x1000_0000n)]);
+      const { state, results } = run(s, [setIova(0, 0, 0x1000_0000n)]);
+      expect(results).toEqual([{ ok: false, errno: 'EEXIST' }]);
+      expect(deviceOf(state, 0).userMsiIova).toEqual(new Map());
+    }
+  });
+
+  it('the IOVAs belong to the owner that set them: forgotten when the group goes back to the host', () => {
+    for (const backend of ['type1', 'iommufd'] as const) {
+      const s = setup(perVector, topo([{}]), [assign(0, backend), setIova(0, 0, 0x1000_0000n)]);
+      expect(deviceOf(s, 0).userMsiIova.size).toBe(1);
+      const { state } = run(s, [{ op: 'vfio_group_release', group: 0 }]);
       expect(deviceOf(state, 0).userMsiIova).toEqual(new Map());
     }
   });
