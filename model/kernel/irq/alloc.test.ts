@@ -184,4 +184,30 @@ describe('allocIrq on a full identity pool is -ENOSPC, and the last free identit
       expect(allocIrq(full, 0, 0, 1).ok).toBe(true);
     }
   });
+
+  it('VT-d: all 65536 IRTEs of the remapping table taken fails with -ENOMEM, not a shared IRTE (drivers/iommu/intel/irq_remapping.c intel_irq_remapping_alloc: alloc_irte < 0 → goto out_free_parent with ret = -ENOMEM)', () => {
+    const s0 = setup(x86('vtd'), topo([{}, {}]));
+    const vtd = (irte: number): HwIrq => ({ chip: 'vtd', irte, vector: FIRST_DEVICE_VECTOR });
+    expect(allocIrq(holding(s0, range(0, 0x10000).map(vtd)), 0, 0, 1)).toEqual({
+      ok: false,
+      errno: 'ENOMEM',
+    });
+    const last = allocIrq(holding(s0, range(0, 0xffff).map(vtd)), 0, 0, 1);
+    expect(last.ok && last.irq.hw).toMatchObject({ chip: 'vtd', irte: 0xffff });
+  });
+
+  it("AMD IR: all 2048 indices of the device's remapping table taken is -ENOSPC; another device's table is its own (drivers/iommu/amd/iommu.c irq_remapping_alloc: alloc_irq_index → -ENOSPC, MAX_IRQS_PER_TABLE_2K)", () => {
+    const s0 = setup(x86('amd'), topo([{}, {}]));
+    const amd = (index: number): HwIrq => ({ chip: 'amd', index, vector: FIRST_DEVICE_VECTOR });
+    expect(allocIrq(holding(s0, range(0, 0x800).map(amd), 0), 0, 0, 1)).toEqual({
+      ok: false,
+      errno: 'ENOSPC',
+    });
+    expect(allocIrq(holding(s0, range(0, 0x800).map(amd), 1), 0, 0, 1)).toMatchObject({
+      ok: true,
+      irq: { hw: { index: 0 } },
+    });
+    const last = allocIrq(holding(s0, range(0, 0x7ff).map(amd), 0), 0, 0, 1);
+    expect(last.ok && last.irq.hw).toMatchObject({ chip: 'amd', index: 0x7ff });
+  });
 });

@@ -163,18 +163,24 @@ export const allocIrq = (s: State, device: number, vector: number, hart: number)
       if (vec === undefined) return { ok: false, errno: 'ENOSPC' };
       const ok = (addr: bigint): DoorbellAddr => ({ ok: true, state: s, addr });
       return match(x.ir)
-        .with('vtd', () => {
+        .with('vtd', (): IrqStep => {
           // Stryker disable next-line ConditionalExpression,UnaryOperator: on a VT-d platform every IRQ is a VT-d IRQ: the non-VT-d branch never runs
           const used = new Set(s.irqs.map((q) => (q.hw.chip === 'vtd' ? q.hw.irte : -1)));
-          const irte = lowestFree(used, 0, 0x10000) ?? 0;
+          // intel_irq_remapping_alloc: alloc_irte finds no free run of the INTR_REMAP_TABLE_ENTRIES
+          // bitmap → the -ENOMEM ret still holds from the allocation before it.
+          const irte = lowestFree(used, 0, 0x10000);
+          if (irte === undefined) return { ok: false, errno: 'ENOMEM' };
           return finish(ok(vtdRemappableAddr(irte)), { chip: 'vtd', irte, vector: vec }, 0);
         })
-        .with('amd', () => {
+        .with('amd', (): IrqStep => {
           const used = new Set(
             // Stryker disable next-line ConditionalExpression,UnaryOperator: chip === 'amd' → true and -1 → +1 are equivalent, on an AMD IR platform every IRQ is an AMD IRQ (the per-device filter mutants are killed by alloc.test.ts)
             s.irqs.filter((q) => q.device === device).map((q) => (q.hw.chip === 'amd' ? q.hw.index : -1)),
           );
-          const index = lowestFree(used, 0, 0x800) ?? 0;
+          // irq_remapping_alloc: alloc_irq_index over the device's table (MAX_IRQS_PER_TABLE_2K here;
+          // 512 without FEATURE_NUM_INT_REMAP_SUP_2K) finds no free index → -ENOSPC.
+          const index = lowestFree(used, 0, 0x800);
+          if (index === undefined) return { ok: false, errno: 'ENOSPC' };
           return finish(ok(X86_MSI_BASE), { chip: 'amd', index, vector: vec }, index);
         })
         .with('none', () => finish(ok(compatAddr(hart)), { chip: 'lapic', vector: vec }, vec))
