@@ -40,6 +40,7 @@ export const guest_program_msi = (s0: State, device: number, vector: number, vcp
   // A VMM-supplied MSI window (seed 000; model/kernel/iommufd/msi-window.ts): the guest's message
   // names its vIMSIC page in the window, which the MSI table decodes to the vCPU's guest file.
   if (
+    // Stryker disable next-line ConditionalExpression: only iommufd_hwpt_set_msi_window sets Domain.msiWindow, and it refuses every design but msi-table-userspace-window
     p === 'msi-table-userspace-window' &&
     domainOf(s0, currentDomainOf(s0, device)).msiWindow !== undefined
   ) {

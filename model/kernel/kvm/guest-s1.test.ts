@@ -5,6 +5,8 @@ import { ITS_DOORBELL, SW_MSI_BASE, SW_MSI_LENGTH } from '../../platform/layout.
 import type { Op } from '../../platform/scenario.ts';
 import type { State } from '../../platform/state.ts';
 import type { Hop } from '../../types/hop.ts';
+import { iommufd_device_replace } from '../iommufd/device.ts';
+import { iommufd_hwpt_alloc_nested } from '../iommufd/hwpt.ts';
 import { armIts, assign, run, setup, topo } from '../testing.ts';
 import { GUEST_ITS_DOORBELL, guestResvRegions, guestStage1 } from './guest-s1.ts';
 
@@ -142,5 +144,49 @@ describe('the trapped guest MSI through guest S1 and host S2 (drivers/iommu/iomm
     const { q, del } = fire(s);
     expect(q.msg.addr).toBe((TOP_PAGE << 12n) | (ITS_DOORBELL & 0xfffn));
     expect(del.attribution).toMatchObject({ kind: 'irq', irq: { irq: q.irq } });
+  });
+});
+
+/**
+ * The VMM's own IOMMU_HWPT_ALLOC of a nested hwpt over the VM's NEST_PARENT hwpt
+ * (iommufd_hwpt_nested_alloc), to which it replaces the device (iommufd_device_replace): a stage 1
+ * the guest has not filled, so it holds no guest doorbell page.
+ */
+const emptyStage1 = (s0: State): State => {
+  const parent = deviceDomain(s0, 0).parent;
+  if (parent === undefined) throw new Error('test setup: not nested');
+  const n = iommufd_hwpt_alloc_nested(s0, 0, parent);
+  if (!n.ok) throw new Error(`test setup: nested alloc ${n.errno}`);
+  const r = iommufd_device_replace(n.state, 0, { hwpt: n.value });
+  if (!r.ok) throw new Error(`test setup: replace ${r.errno}`);
+  expect(deviceDomain(r.state, 0)).toMatchObject({ type: 'NESTED', msiPages: new Map() });
+  return r.state;
+};
+
+describe('whether the guest’s own iommu_dma_prepare_msi refuses (drivers/iommu/iommu.c iommu_dma_prepare_msi; drivers/iommu/dma-iommu.c iommu_dma_get_msi_page; drivers/vfio/pci/vfio_pci_intrs.c vfio_msix_vector_do_use)', () => {
+  it('a guest on its DMA default domain always gets an msi page, so it programs the vector even over a nested stage 1 with no doorbell: the trapped write gets a host vector', () => {
+    const s = emptyStage1(vm({ guestRmr: 'DIRECT_RELAXABLE' }));
+    const { state, results } = run(s, [program]);
+    expect(results[0]?.ok).toBe(true);
+    expect(irqOf(state, 0, 0)).toMatchObject({ via: 'host', owner: 'vm:0' });
+  });
+
+  it('vmm-ipa over a nested stage 1 with no guest doorbell: the VMM has no guest IOVA to hand over, so the host message stays the one iommufd_sw_msi composes', () => {
+    const s = emptyStage1(vm({ nestedGuest: 'vmm-ipa' }));
+    const { state, results } = run(s, [program]);
+    expect(results[0]?.ok).toBe(true);
+    // The host maps the ITS at the vITS IPA in the parent S2 (seed 001: "we map that to the real
+    // underlying address at S2"), so the unchanged message names that IPA.
+    expect(irqOf(state, 0, 0)?.msg.addr).toBe(GUEST_ITS_DOORBELL);
+  });
+
+  it('a VM whose device VFIO type1 holds has no nested stage 1 (no vSMMU), so a guest "own VFIO" policy refuses nothing: the trapped write gets a host vector', () => {
+    const s = setup(nested({ nestedGuest: 'no-rmr', guestDomain: 'vfio' }), topo([{}], { vms: 1 }), [
+      assign(0, 'type1', { to: 'guest' }),
+    ]);
+    expect(deviceDomain(s, 0).type).toBe('UNMANAGED');
+    const { state, results } = run(s, [program]);
+    expect(results[0]?.ok).toBe(true);
+    expect(irqOf(state, 0, 0)).toMatchObject({ via: 'host', owner: 'vm:0' });
   });
 });

@@ -5,7 +5,9 @@ import { domainOf, groupOf, irqOf } from '../../platform/edit.ts';
 import { imsicPage, msiFileIndex } from '../../platform/layout.ts';
 import type { Op } from '../../platform/scenario.ts';
 import type { State } from '../../platform/state.ts';
-import { assign, riscv, run, setup, topo, x86 } from '../testing.ts';
+import { OK } from '../errno.ts';
+import { alloc, assign, riscv, run, setup, topo, x86 } from '../testing.ts';
+import { kvm_riscv_vcpu_aia_imsic_update, vcpuOnFile } from './vcpu.ts';
 
 /** The idealised irqbypass design: guest files only, G-stage paging (RFC v2 patches 10-17 direction). */
 const guestFiles = riscv('msi-table-guest-files', {
@@ -81,6 +83,55 @@ describe('KVM guest interrupt files (arch/riscv/kvm/aia.c kvm_riscv_aia_alloc_hg
       kind: 'guest-file',
       owner: 'vm:0',
     });
+  });
+
+  it('vcpuOnFile names the VM and vCPU holding a guest file (kvm_riscv_aia_alloc_hgei records the owner of hgei), none for a free one', () => {
+    const s = setup(guestFiles, topo([{}], { harts: 2, vms: 2 }));
+    expect(vcpuOnFile(s, 1, 2)).toEqual({ vm: 1, vcpu: 1 });
+    expect(vcpuOnFile(s, 0, 1)).toEqual({ vm: 0, vcpu: 0 });
+    expect(vcpuOnFile(s, 0, 3)).toBeUndefined();
+  });
+
+  it('a VM or vCPU that does not exist is -EINVAL and nothing changes', () => {
+    const s = setup(guestFiles, topo([{}], { harts: 2, vms: 1 }));
+    expect(kvm_riscv_vcpu_aia_imsic_update(s, 1, 0, 1)).toEqual({
+      state: s,
+      result: { ok: false, errno: 'EINVAL' },
+    });
+    expect(kvm_riscv_vcpu_aia_imsic_update(s, 0, 2, 1)).toEqual({
+      state: s,
+      result: { ok: false, errno: 'EINVAL' },
+    });
+  });
+
+  it('a vCPU loaded again on the hart it runs on keeps its guest file ("Do nothing if we are continuing on same CPU"): OK, state unchanged', () => {
+    const s = setup(guestFiles, topo([{}], { harts: 2, vms: 1 }), [
+      assign(0, 'iommufd', { to: 'guest' }),
+      program(0),
+    ]);
+    expect(kvm_riscv_vcpu_aia_imsic_update(s, 0, 0, 0)).toEqual({ state: s, result: OK });
+  });
+
+  it('only the IRQs in the moving vCPU’s own guest file move: not another vCPU’s file on the same hart, not the same file number on another hart, not host vectors', () => {
+    const s0 = setup(guestFiles, topo([{ vectors: 3 }, {}], { harts: 3, vms: 1 }), [
+      assign(0, 'iommufd', { to: 'guest' }),
+      migrate(0, 2, 0), // vCPU 2 joins vCPU 0 on hart 0: G2 there
+      { op: 'guest_program_msi', device: 0, vector: 0, vcpu: 0 }, // hart 0, G1
+      { op: 'guest_program_msi', device: 0, vector: 1, vcpu: 1 }, // hart 1, G1
+      { op: 'guest_program_msi', device: 0, vector: 2, vcpu: 2 }, // hart 0, G2
+      alloc(1), // a host vector of device 1 in an S-file
+    ]);
+    expect(s0.vcpus[0]?.[2]).toEqual({ hart: 0, hgei: 2 });
+    const { state, results } = run(s0, [migrate(0, 0, 1)]);
+    expect(results).toEqual([{ ok: true }]);
+    expect(state.vcpus[0]?.[0]).toEqual({ hart: 1, hgei: 2 });
+    expect(irqOf(state, 0, 0)).toMatchObject({ hart: 1, hw: { chip: 'imsic', file: 'G2' } });
+    expect(state.irqs.filter((q) => !(q.device === 0 && q.vector === 0))).toEqual(
+      s0.irqs.filter((q) => !(q.device === 0 && q.vector === 0)),
+    );
+    expect(irqOf(state, 0, 1)).toMatchObject({ hart: 1, hw: { file: 'G1' } });
+    expect(irqOf(state, 0, 2)).toMatchObject({ hart: 0, hw: { file: 'G2' } });
+    expect(irqOf(state, 1, 0)).toMatchObject({ via: 'host', hw: { chip: 'imsic', file: 'S' } });
   });
 
   it('Arm and x86 designs trap guest MSI programming: the op is refused (-EINVAL)', () => {

@@ -36,6 +36,7 @@ const retargetPtes = (s0: State, from: bigint, to: bigint): State => {
   if (p !== 'msi-table-guest-files' && p !== 'msi-table-userspace-window') return s0;
   let s = s0;
   for (const d of s0.domains) {
+    // Stryker disable next-line ConditionalExpression: a shortcut: without `from` the rewrite below gives back an equal table
     if (![...d.msiTable.values()].includes(from)) continue;
     const table = new Map([...d.msiTable].map(([i, p]) => [i, p === from ? to : p] as const));
     s = setDomain(s, { ...domainOf(s, d.id), msiTable: table });
@@ -63,9 +64,12 @@ export const kvm_riscv_vcpu_aia_imsic_update = (s0: State, vm: number, vcpu: num
   const file = `G${hgei}` as const;
   const owner = `vm:${vm}`;
   const irqs = s0.irqs.map((q) =>
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: an IRQ in the moving vCPU's guest file (same hart, same hgei) can only be that VM's guest IRQ: host vectors use the S-file, guest files are one per vCPU (allocHgei) and IRQs follow their vCPU
     q.via === 'guest' &&
+    // Stryker disable next-line ConditionalExpression: an IRQ in the moving vCPU's guest file (same hart, same hgei) is that VM's guest IRQ: guest files are one per vCPU (allocHgei) and IRQs follow their vCPU
     q.owner === owner &&
     q.hart === old.hart &&
+    // Stryker disable next-line ConditionalExpression: every IRQ on a RISC-V design is an IMSIC one (allocIrq's riscv branch, guest_program_msi's bypass); a non-IMSIC hw has no file to match
     q.hw.chip === 'imsic' &&
     q.hw.file === oldFile
       ? { ...q, hart, hw: { ...q.hw, file } }
