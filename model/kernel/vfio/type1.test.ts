@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { deviceDomain } from '../../platform/edit.ts';
-import type { ResvRegion, State } from '../../platform/state.ts';
+import { build } from '../../platform/build.ts';
+import { deviceDomain, warn } from '../../platform/edit.ts';
+import type { Device, ResvRegion, State, Type1Container } from '../../platform/state.ts';
 import { ULONG_MAX } from '../interval.ts';
-import { armIts, assign, run, setup, topo } from '../testing.ts';
+import { armIts, armV2m, assign, run, setup, topo } from '../testing.ts';
 import {
   containerOf,
   VFIO_MAP_PROT,
   vfio_dma_do_map,
   vfio_iommu_has_sw_msi,
   vfio_iommu_iova_ranges,
+  vfio_iommu_type1_attach_group,
+  vfio_iommu_type1_detach_group,
 } from './type1.ts';
 
 /** drivers/vfio/vfio_iommu_type1.c (Linux 7.0), VFIO_TYPE1v2_IOMMU on SMMUv3 (MSI_IOVA_BASE 0x8000000, MSI_IOVA_LENGTH 0x100000). */
@@ -188,5 +191,221 @@ describe('vfio_iommu_type1_attach_group / detach_group with two groups in one co
   it('after the last group left, the empty container accepts a map anywhere again (an empty domain list maps nothing)', () => {
     const s = release(release(two(), 1).state, 0).state;
     expect(mapAt(s, 0x800_0000n, 0x1000n)).toBe('ok');
+  });
+});
+
+/** A booted state whose device `i` is patched (reserved regions, the mock driver), before any VFIO op. */
+const patched = (s: State, i: number, p: Partial<Device>): State => ({
+  ...s,
+  devices: s.devices.map((d) => (d.index === i ? { ...d, ...p } : d)),
+});
+/** The TOKEN container with its fields set as a previous history of the container left them. */
+const seeded = (s: State, c: Partial<Type1Container>): State => ({
+  ...s,
+  type1: new Map(s.type1).set(TOKEN, { ...containerOf(s, TOKEN), ...c }),
+});
+const withAperture = (s: State, start: bigint, last: bigint, pgsize = 0x1000n): State => ({
+  ...s,
+  geometry: { aperture: { start, last }, pgsize },
+});
+/** vfio_iommu_type1_attach_group of group 0 on `s`: the new valid IOVA list, or the errno. */
+const listAfterAttach = (s: State) => {
+  const r = vfio_iommu_type1_attach_group(s, TOKEN, 0);
+  return r.ok ? vfio_iommu_iova_ranges(r.state, TOKEN) : r.errno;
+};
+const TOP = 0xffff_ffff_ffffn;
+
+describe('vfio_iommu_type1_attach_group: vfio_iommu_aper_conflict (a DMA the new aperture would leave out is -EINVAL)', () => {
+  const LIST = [{ start: 0x100_0000n, last: 0x7fff_ffffn }];
+  const dma = (iova: bigint) => ({ iova, size: 0x1000n, ppn: 0x4_0000n });
+  const at = (iova: bigint, start: bigint, last: bigint) =>
+    listAfterAttach(
+      withAperture(seeded(build(armIts(), topo([{}])), { iovas: LIST, dmas: [dma(iova)] }), start, last),
+    );
+
+  it('a DMA below the new aperture start conflicts; one at the new start does not (vfio_find_dma(first->start, start - first->start))', () => {
+    expect(at(0x100_0000n, 0x100_1000n, TOP)).toBe('EINVAL');
+    expect(at(0x200_0000n, 0x200_0000n, TOP)).toEqual([
+      { start: 0x200_0000n, last: 0x7ff_ffffn },
+      { start: 0x810_0000n, last: 0x7fff_ffffn },
+    ]);
+  });
+
+  it('a DMA above the new aperture end conflicts; one ending at the new end does not (vfio_find_dma(end + 1, last->end - end))', () => {
+    expect(at(0x7fff_f000n, 0n, 0x7fff_efffn)).toBe('EINVAL');
+    expect(at(0x7fff_e000n, 0n, 0x7fff_efffn)).toEqual([
+      { start: 0x100_0000n, last: 0x7ff_ffffn },
+      { start: 0x810_0000n, last: 0x7fff_efffn },
+    ]);
+  });
+});
+
+describe('vfio_iommu_type1_attach_group: vfio_iommu_aper_resize clips an existing list to the new aperture', () => {
+  const A = { start: 0x1000_0000n, last: 0x1fff_ffffn };
+  const B = { start: 0x3000_0000n, last: 0x3fff_ffffn };
+  const at = (start: bigint, last: bigint) =>
+    listAfterAttach(withAperture(seeded(build(armIts(), topo([{}])), { iovas: [A, B] }), start, last));
+
+  it('an aperture covering the list leaves it as it is (the existing holes stay)', () => {
+    expect(at(0n, TOP)).toEqual([A, B]);
+  });
+
+  it('the start: a range holding it is cut there; ranges ending at or below it are deleted', () => {
+    expect(at(0x1800_0000n, TOP)).toEqual([{ start: 0x1800_0000n, last: A.last }, B]);
+    expect(at(0x2800_0000n, TOP)).toEqual([B]);
+    // start == node->end: "start >= node->start && start < node->end" fails, the node goes
+    expect(at(A.last, TOP)).toEqual([B]);
+  });
+
+  it('the end: a range holding it is cut there; ranges starting at or above it are deleted', () => {
+    expect(at(0n, 0x17ff_ffffn)).toEqual([{ start: A.start, last: 0x17ff_ffffn }]);
+    // end == node->start: "end > node->start && end <= node->end" fails, the node goes
+    expect(at(0n, B.start)).toEqual([A]);
+  });
+
+  it('a group without reserved regions gets the clipped list itself, the deleted ranges gone', () => {
+    const s = seeded(patched(build(armIts(), topo([{}])), 0, { resv: [] }), { iovas: [A, B] });
+    expect(listAfterAttach(withAperture(s, 0n, 0x17ff_ffffn))).toEqual([
+      { start: A.start, last: 0x17ff_ffffn },
+    ]);
+  });
+});
+
+describe('vfio_iommu_type1_attach_group: vfio_iommu_resv_exclude cuts the SW_MSI window [0x8000000, 0x80fffff] out of the aperture', () => {
+  const at = (start: bigint, last: bigint) =>
+    listAfterAttach(withAperture(build(armIts(), topo([{}])), start, last));
+
+  it('a window outside the aperture, above or below, leaves it whole', () => {
+    expect(at(0n, 0x6ff_ffffn)).toEqual([{ start: 0n, last: 0x6ff_ffffn }]);
+    expect(at(0x900_0000n, TOP)).toEqual([{ start: 0x900_0000n, last: TOP }]);
+  });
+
+  it('a window touching the aperture by one byte at either end still cuts it (a > n->end || b < n->start is no overlap)', () => {
+    expect(at(0n, 0x800_0000n)).toEqual([{ start: 0n, last: 0x7ff_ffffn }]);
+    expect(at(0x80f_ffffn, TOP)).toEqual([{ start: 0x810_0000n, last: TOP }]);
+  });
+
+  it('a window at the very start or end of the aperture leaves only the part on the other side', () => {
+    expect(at(0x800_0000n, TOP)).toEqual([{ start: 0x810_0000n, last: TOP }]);
+    expect(at(0n, 0x80f_ffffn)).toEqual([{ start: 0n, last: 0x7ff_ffffn }]);
+  });
+
+  it('an aperture inside the window leaves nothing: -EINVAL', () => {
+    expect(at(0x800_0000n, 0x80f_ffffn)).toBe('EINVAL');
+  });
+});
+
+describe('vfio_iommu_type1_attach_group: pgsize, replay, errors', () => {
+  it('the container page size is the largest smallest-page of its domains, never below PAGE_SIZE (vfio_update_pgsize_bitmap)', () => {
+    const big = vfio_iommu_type1_attach_group(
+      withAperture(build(armIts(), topo([{}])), 0n, TOP, 0x1_0000n),
+      TOKEN,
+      0,
+    );
+    expect([mapAt(big.state, 0x1000_0000n, 0x1000n), mapAt(big.state, 0x1000_0000n, 0x1_0000n)]).toEqual([
+      'EINVAL',
+      'ok',
+    ]);
+    expect(containerOf(big.state, TOKEN).pgsize).toBe(0x1_0000n);
+    // a 64 KiB PAGE_SIZE kernel over 4 KiB IOMMU pages: "pgsize_bitmap & ~PAGE_MASK" → PAGE_SIZE
+    const s64 = { ...build(armIts(), topo([{}])), pageSize: 0x1_0000n };
+    const small = vfio_iommu_type1_attach_group(s64, TOKEN, 0);
+    expect(containerOf(small.state, TOKEN).pgsize).toBe(0x1_0000n);
+  });
+
+  it('the DMAs of the container are replayed into the new domain as user READ|WRITE|CACHE pages (vfio_iommu_replay)', () => {
+    const s = seeded(build(armIts(), topo([{}])), {
+      dmas: [{ iova: 0x1000_0000n, size: 0x1000n, ppn: 0x4_0000n }],
+    });
+    const r = vfio_iommu_type1_attach_group(s, TOKEN, 0);
+    expect(r.ok).toBe(true);
+    expect(deviceDomain(r.state, 0).pages.get(0x1_0000n)).toEqual({
+      ppn: 0x4_0000n,
+      origin: 'user',
+      prot: VFIO_MAP_PROT,
+    });
+  });
+
+  it('a DMA the new domain cannot map (not aligned to its 64 KiB pages) fails the attach with the iommu_map error (vfio_iommu_replay)', () => {
+    const s = seeded(withAperture(build(armIts(), topo([{}])), 0n, TOP, 0x1_0000n), {
+      dmas: [{ iova: 0x1000_1000n, size: 0x1000n, ppn: 0x4_0000n }],
+    });
+    expect(errnoOf(vfio_iommu_type1_attach_group(s, TOKEN, 0))).toBe('EINVAL');
+  });
+
+  it('a group already attached to another domain is -EBUSY from iommu_attach_group, state untouched', () => {
+    const s = attached();
+    const r = vfio_iommu_type1_attach_group(s, 'userspace:9', 0);
+    expect(errnoOf(r)).toBe('EBUSY');
+    expect(r.state).toBe(s);
+  });
+
+  it('a failed attach keeps the warnings printed before it once, adding only its own (unwound)', () => {
+    const s = warn(build(armV2m(), topo([{}])), 'earlier');
+    const r = vfio_iommu_type1_attach_group(s, TOKEN, 0);
+    expect(errnoOf(r)).toBe('EPERM');
+    expect(r.state.events.map((e) => (e.kind === 'warn' ? e.text : e.kind))).toEqual([
+      'earlier',
+      'vfio_iommu_type1_attach_group: No interrupt remapping support.  Use the module param "allow_unsafe_interrupts" to enable VFIO IOMMU support on this platform',
+    ]);
+  });
+});
+
+describe('vfio_iommu_type1_detach_group', () => {
+  it('a group not in the container changes nothing', () => {
+    const s0 = setup(armIts(), topo([{}, {}]), [assign(0, 'type1')]);
+    const s = vfio_dma_do_map(s0, TOKEN, 0x1000_0000n, 0x1000n).state;
+    expect(vfio_iommu_type1_detach_group(s, TOKEN, 1)).toBe(s);
+  });
+
+  it('the regions of a leaving group are no longer cut out of the list (vfio_iommu_resv_refresh)', () => {
+    const rsv: ResvRegion = { type: 'RESERVED', start: 0x2000_0000n, length: 0x10_0000n };
+    const b = build(armIts(), topo([{}, {}]));
+    const s0 = patched(b, 1, { resv: [...(b.devices[1]?.resv ?? []), rsv] });
+    const s = run(s0, [assign(0, 'type1'), assign(1, 'type1')]).state;
+    expect(vfio_iommu_iova_ranges(s, TOKEN)).toEqual([
+      { start: 0n, last: 0x7ff_ffffn },
+      { start: 0x810_0000n, last: 0x1fff_ffffn },
+      { start: 0x2010_0000n, last: TOP },
+    ]);
+    const left = vfio_iommu_type1_detach_group(s, TOKEN, 1);
+    expect(vfio_iommu_iova_ranges(left, TOKEN)).toEqual([
+      { start: 0n, last: 0x7ff_ffffn },
+      { start: 0x810_0000n, last: TOP },
+    ]);
+  });
+
+  it('the last domain gone, the list is widened to [0, ULONG_MAX] even from an aperture not starting at 0 (vfio_iommu_aper_expand)', () => {
+    const s = vfio_iommu_type1_attach_group(
+      withAperture(build(armIts(), topo([{}])), 0x1000_0000n, TOP),
+      TOKEN,
+      0,
+    ).state;
+    expect(vfio_iommu_iova_ranges(s, TOKEN)[0]?.start).toBe(0x1000_0000n);
+    expect(vfio_iommu_iova_ranges(vfio_iommu_type1_detach_group(s, TOKEN, 0), TOKEN)).toEqual([
+      { start: 0n, last: ULONG_MAX },
+    ]);
+  });
+
+  it('two domains (a second driver, the iommufd mock driver with aperture [2^24, 2^31 - 1]): freeing one keeps the DMAs and the other domain, and the list takes the remaining aperture (vfio_iommu_type1_detach_group, vfio_iommu_aper_expand)', () => {
+    const s0 = patched(build(armIts(), topo([{}, {}])), 1, { mock: true, resv: [] });
+    const s1 = run(s0, [assign(0, 'type1'), assign(1, 'type1')]).state;
+    const s = vfio_dma_do_map(s1, TOKEN, 0x1000_0000n, 0x1000n).state;
+    const c = containerOf(s, TOKEN);
+    expect(c.domains).toHaveLength(2);
+    const left = containerOf(vfio_iommu_type1_detach_group(s, TOKEN, 0), TOKEN);
+    expect([left.domains, left.dmas.length, left.iovas]).toEqual([
+      [c.groups.get(1)],
+      1,
+      [{ start: 0x100_0000n, last: 0x7fff_ffffn }],
+    ]);
+  });
+});
+
+describe('vfio_dma_do_map on a container without a domain', () => {
+  it('size 0 is -EINVAL and an overlap -EEXIST before any domain is asked', () => {
+    const s = vfio_dma_do_map(attached(), 'userspace:9', 0x1000_0000n, 0x2000n).state;
+    expect(errnoOf(vfio_dma_do_map(s, 'userspace:9', 0x2000_0000n, 0n))).toBe('EINVAL');
+    expect(errnoOf(vfio_dma_do_map(s, 'userspace:9', 0x1000_1000n, 0x1000n))).toBe('EEXIST');
   });
 });
