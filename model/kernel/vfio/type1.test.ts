@@ -87,10 +87,11 @@ describe('vfio_dma_do_map (VFIO_IOMMU_MAP_DMA)', () => {
     ]).toEqual(['ok', 'EINVAL', 'EINVAL', 'EINVAL', 'ok', 'ok', 'EINVAL']);
   });
 
-  it('an empty valid list (a container without an IOMMU domain) accepts any range', () => {
+  it('a container no group was ever set on has no IOMMU driver: a map is -EINVAL even where the IOVA is free (drivers/vfio/container.c vfio_fops_unl_ioctl)', () => {
     const s = attached();
     expect(mapAt(s, 0x800_0000n, 0x1000n)).toBe('EINVAL');
-    expect(errnoOf(vfio_dma_do_map(s, 'userspace:9', 0x800_0000n, 0x1000n))).toBe('ok');
+    expect(errnoOf(vfio_dma_do_map(s, 'userspace:9', 0x1000_0000n, 0x1000n))).toBe('EINVAL');
+    expect(mapAt(s, 0x1000_0000n, 0x1000n)).toBe('ok');
   });
 
   it('success: the DMA is recorded from fresh user pages, mapped READ|WRITE|CACHE into the domain, one entry used', () => {
@@ -188,9 +189,9 @@ describe('vfio_iommu_type1_attach_group / detach_group with two groups in one co
     ]);
   });
 
-  it('after the last group left, the empty container accepts a map anywhere again (an empty domain list maps nothing)', () => {
+  it('after the last group left, the container has no IOMMU driver and a map is -EINVAL (drivers/vfio/container.c __vfio_container_detach_group releases the driver; vfio_fops_unl_ioctl: no driver → -EINVAL)', () => {
     const s = release(release(two(), 1).state, 0).state;
-    expect(mapAt(s, 0x800_0000n, 0x1000n)).toBe('ok');
+    expect(mapAt(s, 0x800_0000n, 0x1000n)).toBe('EINVAL');
   });
 });
 
@@ -403,9 +404,9 @@ describe('vfio_iommu_type1_detach_group', () => {
 });
 
 describe('vfio_dma_do_map on a container without a domain', () => {
-  it('size 0 is -EINVAL and an overlap -EEXIST before any domain is asked', () => {
-    const s = vfio_dma_do_map(attached(), 'userspace:9', 0x1000_0000n, 0x2000n).state;
-    expect(errnoOf(vfio_dma_do_map(s, 'userspace:9', 0x2000_0000n, 0n))).toBe('EINVAL');
-    expect(errnoOf(vfio_dma_do_map(s, 'userspace:9', 0x1000_1000n, 0x1000n))).toBe('EEXIST');
+  it('size 0 is -EINVAL and an overlap with a recorded DMA -EEXIST (vfio_dma_do_map: !size, vfio_find_dma)', () => {
+    const s = vfio_dma_do_map(attached(), TOKEN, 0x1000_0000n, 0x2000n).state;
+    expect(mapAt(s, 0x2000_0000n, 0n)).toBe('EINVAL');
+    expect(mapAt(s, 0x1000_1000n, 0x1000n)).toBe('EEXIST');
   });
 });

@@ -263,7 +263,10 @@ export const vfio_iommu_type1_detach_group = (s0: State, token: string, group: n
 
 /**
  * VFIO_IOMMU_MAP_DMA (vfio_dma_do_map), READ|WRITE, from fresh user memory (or, for a design's
- * uAPI that maps a doorbell, from physical address `phys`): size 0 is -EINVAL, an
+ * uAPI that maps a doorbell, from physical address `phys`). A container with no group has no
+ * IOMMU driver (VFIO_SET_IOMMU needs a group; the last group's leaving releases it,
+ * drivers/vfio/container.c __vfio_container_detach_group), so vfio_fops_unl_ioctl answers the
+ * ioctl -EINVAL. Then size 0 is -EINVAL, an
  * overflowing range -EOVERFLOW, one not aligned to the container's page size -EINVAL, one that
  * overlaps a DMA -EEXIST, no DMA entries left -ENOSPC, outside the valid IOVA list -EINVAL; then
  * the memory is mapped into every domain (an iommu_map refusal, such as an MSI page already at that
@@ -271,6 +274,7 @@ export const vfio_iommu_type1_detach_group = (s0: State, token: string, group: n
  */
 export const vfio_dma_do_map = (s0: State, token: string, iova: bigint, size: bigint, phys?: bigint): Res => {
   const c = containerOf(s0, token);
+  if (c.groups.size === 0) return fail(s0, 'EINVAL');
   if (size === 0n) return fail(s0, 'EINVAL');
   const end = iova + size - 1n;
   if (end > ULONG_MAX) return fail(s0, 'EOVERFLOW');
