@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { deviceDomain } from '../../platform/edit.ts';
+import { deviceDomain, groupOf, setGroup } from '../../platform/edit.ts';
 import { imsicPage, SW_MSI_BASE } from '../../platform/layout.ts';
 import { assign, riscv, run, setup, topo } from '../testing.ts';
+import { afterAttach } from './attach.ts';
 
 /**
  * afterAttach: seed 000 ("series1") has the domain owner map every IMSIC S-file page into its MSI
@@ -37,5 +38,13 @@ describe('afterAttach: map-all-at-attach (seed 000 series1)', () => {
     expect(results).toEqual([{ ok: true }]);
     expect(deviceDomain(state, 0).type).toBe('IDENTITY');
     expect(deviceDomain(state, 0).msiPages).toEqual(new Map());
+  });
+
+  it('a group with no device has no device to call iommu_dma_prepare_msi for: nothing changes', () => {
+    const s0 = setup(riscv('map-all-at-attach'), topo([{}], { harts: 2 }), [
+      assign(0, 'type1', { unsafe: true }),
+    ]);
+    const s = setGroup(s0, { ...groupOf(s0, 0), devices: [] });
+    expect(afterAttach(s, 0)).toBe(s);
   });
 });

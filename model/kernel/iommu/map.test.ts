@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { domainOf, groupOf } from '../../platform/edit.ts';
 import { directRegionPage } from '../../platform/layout.ts';
 import { armIts, assign, map, run, setup, topo, x86 } from '../testing.ts';
+import { iommu_map } from './map.ts';
 
 const BACKENDS = ['type1', 'iommufd'] as const;
 /** A group owned by userspace through `backend` on SMMUv3 + ITS (SW_MSI window). */
@@ -80,4 +81,9 @@ describe('iommu_map (VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP) into reserved ranges (
       expect(run(s, [map(0, directRegionPage(1) << 12n)]).results).toEqual([{ ok: true }]);
     },
   );
+
+  it('a host-owned group has no userspace owner to map through: -EPERM, nothing changes', () => {
+    const s = setup(armIts(), topo([{}]));
+    expect(iommu_map(s, 0, 0x1000_0000n)).toEqual({ state: s, result: { ok: false, errno: 'EPERM' } });
+  });
 });
