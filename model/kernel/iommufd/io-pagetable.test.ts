@@ -1,17 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { build } from '../../platform/build.ts';
-import { deviceOf, domainOf, ioasOf, setDevice, setDomain } from '../../platform/edit.ts';
+import { deviceOf, domainOf, ioasOf, setDevice, setDomain, setIoas } from '../../platform/edit.ts';
 import type { ResvRegion, State } from '../../platform/state.ts';
 import { ULONG_MAX } from '../interval.ts';
 import { allocDomain, MOCK_APERTURE } from '../iommu/domain.ts';
+import { iommu_map } from '../iommu/pgtable.ts';
 import { armIts, topo } from '../testing.ts';
 import { iommufd_ioas_alloc } from './ctx.ts';
 import {
   devOwner,
   domainOwner,
+  iopt_alloc_iova,
+  iopt_check_iova,
+  iopt_map_pages,
+  iopt_remove_reserved_iova,
+  iopt_reserve_iova,
   iopt_table_add_domain,
   iopt_table_enforce_dev_resv_regions,
   iopt_table_remove_domain,
+  iopt_unmap_iova_range,
   warnOn,
 } from './io-pagetable.ts';
 import { iommufd_ioas_map } from './ioas.ts';
@@ -184,5 +191,143 @@ describe('iopt_table_add_domain / iopt_table_remove_domain', () => {
     expect(ioasOf(s3, m.ioas).alignment).toBe(0x1000n);
     expect(ioasOf(iopt_table_remove_domain(s3, m.ioas, second), m.ioas).alignment).toBe(0x1000n);
     expect(ioasOf(iopt_table_remove_domain(s3, m.ioas, m.id), m.ioas).alignment).toBe(0x800n);
+  });
+});
+
+describe('iopt_alloc_iova (drivers/iommu/iommufd/io_pagetable.c iopt_alloc_iova, __alloc_iova_check_range)', () => {
+  const TOP = ULONG_MAX + 1n;
+  const errOf = (r: { ok: boolean; errno?: string; value?: unknown }) => (r.ok ? r.value : r.errno);
+
+  it('length 0 is -EOVERFLOW (the roundup_pow_of_two guard)', () => {
+    const [s, ioas] = fresh();
+    expect(errOf(iopt_alloc_iova(s, ioasOf(s, ioas), 0n))).toBe('EOVERFLOW');
+  });
+
+  it('alignment is roundup_pow_of_two(length) below HPAGE_SIZE (2 MiB with 4 KiB pages): 1 MiB lands at 1 MiB, not at PAGE_SIZE', () => {
+    const [s, ioas] = fresh();
+    expect(errOf(iopt_alloc_iova(s, ioasOf(s, ioas), 0x10_0000n))).toBe(0x10_0000n);
+  });
+
+  it('with 16 KiB pages (HPAGE_SIZE 32 MiB) the 2 MiB user-buffer alignment caps a 4 MiB length: it lands at 2 MiB', () => {
+    const [s0, ioas] = fresh();
+    const s = { ...s0, pageSize: 0x4000n };
+    expect(errOf(iopt_alloc_iova(s, ioasOf(s, ioas), 0x40_0000n))).toBe(0x20_0000n);
+  });
+
+  it('an alignment below iova_alignment is -EINVAL', () => {
+    const [s, ioas] = fresh();
+    expect(errOf(iopt_alloc_iova(s, { ...ioasOf(s, ioas), alignment: 0x1000n }, 0x800n))).toBe('EINVAL');
+  });
+
+  it('allowed ranges are walked within [PAGE_SIZE, ULONG_MAX - PAGE_SIZE]: an allowed range only in the top page gives -ENOSPC', () => {
+    const [s, ioas] = fresh();
+    const a = { ...ioasOf(s, ioas), allowed: [{ start: TOP - 0x1000n, last: ULONG_MAX }] };
+    expect(errOf(iopt_alloc_iova(s, a, 0x1000n))).toBe('ENOSPC');
+  });
+
+  it('an allowed range too small for the length is skipped and the next one is used', () => {
+    const [s, ioas] = fresh();
+    const allowed = [
+      { start: 0x1000n, last: 0x1fffn },
+      { start: 0x10_0000n, last: 0x1f_ffffn },
+    ];
+    expect(errOf(iopt_alloc_iova(s, { ...ioasOf(s, ioas), allowed }, 0x2000n))).toBe(0x10_0000n);
+  });
+
+  it('ALIGN_UP overflows only past ULONG_MAX: a hole at 2^64 - 2 MiB (or one byte below) still takes a 2 MiB-aligned IOVA there', () => {
+    for (const holeStart of [TOP - 0x20_0000n, TOP - 0x20_0001n]) {
+      const [s0, ioas] = fresh();
+      const s = iopt_reserve_iova(s0, ioas, 0x1000n, holeStart - 1n, null).state;
+      expect([holeStart, errOf(iopt_alloc_iova(s, ioasOf(s, ioas), 0x10_1000n))]).toEqual([
+        holeStart,
+        TOP - 0x20_0000n,
+      ]);
+    }
+  });
+});
+
+describe('iopt_check_iova / iopt_map_pages / iopt_unmap_iova_range (drivers/iommu/iommufd/io_pagetable.c)', () => {
+  const errOf = (r: { ok: boolean; errno?: string; value?: unknown }) => (r.ok ? r.value : r.errno);
+
+  it('iopt_check_iova: an IOVA not aligned to iova_alignment is -EINVAL', () => {
+    const [s, ioas] = fresh();
+    expect(iopt_check_iova({ ...ioasOf(s, ioas), alignment: 0x1000n }, 0x1800n, 0x1000n)).toBe('EINVAL');
+  });
+
+  it('iopt_alloc_area_pages: a length not aligned to iova_alignment, or 0, is -EINVAL', () => {
+    const [s0, ioas] = fresh();
+    const s = setIoas(s0, { ...ioasOf(s0, ioas), alignment: 0x1000n });
+    expect(errOf(iopt_map_pages(s, ioas, 0x1000n, 0x800n, 0n, 0))).toBe('EINVAL');
+    expect(errOf(iopt_map_pages(s, ioas, 0x1000n, 0n, 0n, 0))).toBe('EINVAL');
+  });
+
+  it('a kernel-chosen IOVA (iova NULL) maps the area at the allocated IOVA', () => {
+    const [s, ioas] = fresh();
+    const r = iopt_map_pages(s, ioas, null, 0x1000n, 5n, 0);
+    expect(errOf(r)).toBe(0x1000n);
+    expect(ioasOf(r.state, ioas).areas).toEqual([{ start: 0x1000n, last: 0x1fffn, ppn: 5n, prot: 0 }]);
+  });
+
+  it('an area touching the range at one byte (its first byte is last, or its last byte is start) sticks out: -ENOENT; one outside is ignored', () => {
+    const [s0, ioas] = fresh();
+    const s = iopt_map_pages(s0, ioas, 0x1000n, 0x1000n, 0n, 0).state;
+    expect(errOf(iopt_unmap_iova_range(s, ioas, 0n, 0x1000n))).toBe('ENOENT');
+    expect(errOf(iopt_unmap_iova_range(s, ioas, 0x1fffn, 0x2fffn))).toBe('ENOENT');
+    expect(errOf(iopt_unmap_iova_range(s, ioas, 0x3000n, 0x3fffn))).toBe(0n);
+  });
+
+  it('areas go in IOVA order: the first is removed before the second, which sticks out, fails -ENOENT', () => {
+    const [s0, ioas] = fresh();
+    const s1 = iopt_map_pages(s0, ioas, 0x1000n, 0x1000n, 0n, 0).state;
+    const s = iopt_map_pages(s1, ioas, 0x4000n, 0x2000n, 0n, 0).state;
+    const r = iopt_unmap_iova_range(s, ioas, 0x1000n, 0x4fffn);
+    expect(errOf(r)).toBe('ENOENT');
+    expect(ioasOf(r.state, ioas).areas.map((x) => x.start)).toEqual([0x4000n]);
+  });
+
+  it("unmapping an area drops only its pages from the IOAS's domains, not the adjacent area's", () => {
+    const [s0, ioas] = fresh();
+    const [s1, id] = allocDomain(s0, 'UNMANAGED', ICTX, undefined, { driver: 'iommu' });
+    const s2 = iopt_table_add_domain(s1, ioas, id).state;
+    const s3 = iopt_map_pages(s2, ioas, 0x1000n, 0x2000n, 0n, 0).state;
+    const s = iopt_map_pages(s3, ioas, 0x3000n, 0x1000n, 0n, 0).state;
+    const r = iopt_unmap_iova_range(s, ioas, 0x1000n, 0x2fffn);
+    expect(errOf(r)).toBe(0x2000n);
+    expect([...domainOf(r.state, id).pages.keys()]).toEqual([3n]);
+  });
+
+  it('iopt_remove_reserved_iova drops only the ranges of the owner named (each device owns its own)', () => {
+    const [s0, ioas] = fresh();
+    const s1 = iopt_reserve_iova(s0, ioas, 0x1000n, 0x1fffn, devOwner(0)).state;
+    const s = iopt_reserve_iova(s1, ioas, 0x3000n, 0x3fffn, devOwner(1)).state;
+    expect(ioasOf(iopt_remove_reserved_iova(s, ioas, devOwner(0)), ioas).reserved).toEqual([
+      { start: 0x3000n, last: 0x3fffn, owner: devOwner(1) },
+    ]);
+  });
+
+  it('iopt_table_remove_domain unmaps only the area pages, and iova_alignment is the largest smallest-page of the rest whatever their order', () => {
+    const [s0, ioas] = fresh();
+    const [s1, big] = allocDomain(s0, 'UNMANAGED', ICTX, undefined, { driver: 'iommu' });
+    const [s2, mock] = allocDomain(s1, 'UNMANAGED', ICTX, undefined, { driver: 'iommu' });
+    const [s3, gone] = allocDomain(s2, 'UNMANAGED', ICTX, undefined, { driver: 'iommu' });
+    let s = setDomain(s3, { ...domainOf(s3, big), pgsize: 0x1000n });
+    s = setDomain(s, { ...domainOf(s, mock), pgsize: 0x800n });
+    for (const d of [big, mock, gone]) s = iopt_table_add_domain(s, ioas, d).state;
+    s = iopt_map_pages(s, ioas, 0x1000n, 0x2000n, 0n, 0).state;
+    s = iommu_map(s, gone, 0x3000n, 0n, 0x1000n, 0, 'user').state;
+    const r = iopt_table_remove_domain(s, ioas, gone);
+    expect(ioasOf(r, ioas).alignment).toBe(0x1000n);
+    expect([...domainOf(r, gone).pages.keys()]).toEqual([3n]);
+  });
+
+  it('iopt_table_add_domain: an area the domain refuses to map (iommu_map -EEXIST over a page already there) fails and nothing changes; the WARN names io_pagetable.c', () => {
+    expect(SANE_WARNING).toBe(
+      'WARNING: at drivers/iommu/iommufd/io_pagetable.c iopt_table_enforce_dev_resv_regions',
+    );
+    const [s0, ioas] = fresh();
+    const [s1, id] = allocDomain(s0, 'UNMANAGED', ICTX, undefined, { driver: 'iommu' });
+    const s2 = iopt_map_pages(s1, ioas, 0x1000n, 0x1000n, 0n, 0).state;
+    const s = iommu_map(s2, id, 0x1000n, 0n, 0x1000n, 0, 'user').state;
+    expect(iopt_table_add_domain(s, ioas, id)).toEqual({ ok: false, state: s, errno: 'EEXIST' });
   });
 });

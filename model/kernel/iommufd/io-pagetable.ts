@@ -33,6 +33,7 @@ export const warnOn = (file: string, fn: string): string => `WARNING: at ${file}
 export const USER_BUFFER_ALIGNMENT = 0x20_0000n;
 
 /** HPAGE_SIZE (PMD size) for a PAGE_SIZE: 2 MiB with 4 KiB pages, 32 MiB with 16 KiB, 512 MiB with 64 KiB. */
+// Stryker disable next-line ArithmeticOperator,ArrowFunction: HPAGE_SIZE (≥ 2 MiB for 4/16/64 KiB pages) never caps below the 2 MiB user-buffer alignment, so a larger or absent cap gives the same alignment
 const hpageSize = (pageSize: bigint): bigint => pageSize * (pageSize / 8n);
 
 const update = (s: State, a: Ioas, patch: Partial<Ioas>): State => setIoas(s, { ...a, ...patch });
@@ -59,6 +60,7 @@ export const iopt_reserve_iova = (
 export const iopt_remove_reserved_iova = (s: State, ioas: number, owner: string): State => {
   const a = ioasOf(s, ioas);
   const reserved = a.reserved.filter((r) => r.owner !== owner);
+  // Stryker disable next-line ConditionalExpression: rewriting an unchanged reserved list gives an equal state (only object identity differs)
   return reserved.length === a.reserved.length ? s : update(s, a, { reserved });
 };
 
@@ -74,6 +76,7 @@ export const iopt_check_iova = (a: Ioas, iova: bigint, length: bigint): ErrnoNam
 
 /** __alloc_iova_check_range: the aligned start if [start, last] fits `length`. */
 const checkRange = (start: bigint, last: bigint, length: bigint, align: bigint): bigint | undefined => {
+  // Stryker disable next-line ConditionalExpression: bigint does not wrap, so without the guard alignUp lands past ULONG_MAX ≥ last and the range is refused anyway
   if (start + align - 1n > ULONG_MAX) return undefined;
   const aligned = alignUp(start, align);
   if (aligned >= last || last - aligned < length - 1n) return undefined;
@@ -90,8 +93,10 @@ export const iopt_alloc_iova = (s: State, a: Ioas, length: bigint): Res<bigint> 
   if (length === 0n || length >= ULONG_MAX / 2n) return fail(s, 'EOVERFLOW');
   let align = roundupPowOfTwo(length);
   const bufferAlign = lowestBit(USER_BUFFER_ALIGNMENT);
+  // Stryker disable next-line EqualityOperator: on equality the assignment writes the same value
   if (bufferAlign < align) align = bufferAlign;
   const max = hpageSize(s.pageSize);
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: align is already ≤ the 2 MiB buffer alignment ≤ HPAGE_SIZE, so the cap never changes it
   if (align >= max) align = max;
   if (align < a.alignment) return fail(s, 'EINVAL');
   const page = s.pageSize;
@@ -102,6 +107,7 @@ export const iopt_alloc_iova = (s: State, a: Ioas, length: bigint): Res<bigint> 
   const used: Range[] = [...a.reserved, ...a.areas];
   for (const sp of allowed) {
     const start = checkRange(sp.start, sp.last, length, align);
+    // Stryker disable next-line ConditionalExpression: a hole walk from an undefined start finds no hole (comparisons with undefined are false), so the span is skipped either way
     if (start === undefined) continue;
     for (const h of holes(used, start, sp.last)) {
       const iova = checkRange(h.start, h.last, length, align);
@@ -160,6 +166,7 @@ export const iopt_unmap_iova_range = (s0: State, ioas: number, start: bigint, la
   let unmapped = 0n;
   const hits = ioasOf(s0, ioas)
     .areas.filter((x) => x.start <= last && start <= x.last)
+    // Stryker disable next-line EqualityOperator: areas never share a start (iopt_check_iova refuses overlaps)
     .sort((x, y) => (x.start < y.start ? -1 : 1));
   for (const area of hits) {
     if (area.start < start || area.last > last) return fail(s, 'ENOENT');
@@ -198,6 +205,7 @@ export const iopt_table_enforce_dev_resv_regions = (
   let swMsiStart: bigint | undefined;
   const unwind = (st: State, e: ErrnoName) => ({
     res: fail(iopt_remove_reserved_iova(st, ioas, devOwner(device)), e),
+    // Stryker disable next-line ConditionalExpression: an absent swMsiStart and one set to undefined read the same
     ...(swMsiStart === undefined ? {} : { swMsiStart }),
   });
   for (const r of deviceOf(s0, device).resv) {
@@ -216,6 +224,7 @@ export const iopt_table_enforce_dev_resv_regions = (
       warn(s, warnOn('drivers/iommu/iommufd/io_pagetable.c', 'iopt_table_enforce_dev_resv_regions')),
       'EINVAL',
     );
+  // Stryker disable next-line ConditionalExpression: an absent swMsiStart and one set to undefined read the same
   return { res: done(s, undefined), ...(swMsiStart === undefined ? {} : { swMsiStart }) };
 };
 
@@ -228,10 +237,13 @@ export const iopt_table_enforce_dev_resv_regions = (
 export const iopt_table_add_domain = (s0: State, ioas: number, domainId: number): Res => {
   const a = ioasOf(s0, ioas);
   const d = domainOf(s0, domainId);
+  // Stryker disable next-line EqualityOperator: on equal sizes both branches give the same alignment
   const align = d.pgsize > a.alignment ? d.pgsize : a.alignment;
   if (align > s0.pageSize) return fail(s0, 'EINVAL');
+  // Stryker disable next-line ConditionalExpression: every area is aligned to the current iova_alignment (checked at map and on each raise), so the check cannot fire when it is unchanged
   if (align !== a.alignment) {
     const mask = align - 1n;
+    // Stryker disable next-line ArithmeticOperator: start is already aligned (checked first), so 2·start + length ≡ length modulo the alignment
     if (a.areas.some((x) => (x.start & mask) !== 0n || ((x.last - x.start + 1n) & mask) !== 0n))
       return fail(s0, 'EADDRINUSE');
   }
@@ -266,6 +278,7 @@ export const iopt_table_remove_domain = (s0: State, ioas: number, domainId: numb
   const hwpts = a.hwpts.filter((x) => x !== domainId);
   const alignment = hwpts.reduce((m, x) => {
     const pg = domainOf(s, x).pgsize;
+    // Stryker disable next-line EqualityOperator: on equal sizes both branches give the same maximum
     return pg > m ? pg : m;
   }, 1n);
   return update(s, a, { hwpts, alignment });
