@@ -16,7 +16,7 @@ import { iommufd_test_mock_domain } from './iommufd/selftest.ts';
 import { iommufd_vfio_iova_ranges } from './iommufd/vfio-compat.ts';
 import { KERNEL_ICTX, KERNEL_TYPE1, kernelStep } from './ops.ts';
 import { armIts, armV2m, setup, topo } from './testing.ts';
-import { vfio_iommu_iova_ranges, vfio_iommu_type1_detach_group } from './vfio/type1.ts';
+import { containerOf, vfio_iommu_type1_detach_group } from './vfio/type1.ts';
 
 // kernelStep is the conformance format's op dispatcher (docs/conformance-format.md section 4.3): each
 // op is one kernel entry point, its errno and write-back values passed through unchanged, and the
@@ -84,12 +84,14 @@ describe('kernelStep (docs/conformance-format.md section 4.3)', () => {
       type1Unsafe: true,
     });
   });
-  it('VFIO_IOMMU_GET_INFO on type1 omits the IOVA-range capability when the container has no ranges (vfio_iommu_type1_get_info, drivers/vfio/vfio_iommu_type1.c)', () => {
+  it('VFIO_IOMMU_GET_INFO on a type1 container no group was set on is -EINVAL with no write-back: it has no IOMMU driver (drivers/vfio/container.c vfio_fops_unl_ioctl)', () => {
     const s = withEvents(setup(armIts(), topo([{}])));
-    const ranges = vfio_iommu_iova_ranges(s, KERNEL_TYPE1);
-    const step = kernelStep(s, { op: 'vfio_get_info_iova_ranges', container: 'type1' });
-    expect(ranges).toEqual([]); // premise: no group is attached to the container
-    expect(step).toEqual({ state: fresh(s), out: {} });
+    expect(containerOf(s, KERNEL_TYPE1).groups.size).toBe(0); // premise: no group is in the container
+    expect(kernelStep(s, { op: 'vfio_get_info_iova_ranges', container: 'type1' })).toEqual({
+      state: fresh(s),
+      errno: 'EINVAL',
+      out: {},
+    });
   });
   it('iommu_paging_domain_alloc writes the new domain id back, owned by the kernel; an unprobed device is -ENODEV with no write-back (drivers/iommu/iommu.c iommu_paging_domain_alloc)', () => {
     const s = withEvents(setup(armIts(), topo([{}])));

@@ -30,8 +30,8 @@ import { iommufd_test_add_reserved, iommufd_test_mock_domain } from './iommufd/s
 import { iommufd_vfio_iova_ranges } from './iommufd/vfio-compat.ts';
 import { vfio_group_set_container } from './vfio/container.ts';
 import {
+  vfio_container_iova_ranges,
   vfio_dma_do_map,
-  vfio_iommu_iova_ranges,
   vfio_iommu_type1_attach_group,
   vfio_iommu_type1_detach_group,
 } from './vfio/type1.ts';
@@ -177,8 +177,7 @@ export const kernelStep = (s0: State, op: KernelOp): KernelStep => {
     case 'vfio_get_info_iova_ranges': {
       if (op.container === 'iommufd-compat')
         return from(iommufd_vfio_iova_ranges(s, KERNEL_ICTX), (vfioRanges) => ({ vfioRanges }));
-      const ranges = vfio_iommu_iova_ranges(s, KERNEL_TYPE1);
-      return { state: s, out: ranges.length === 0 ? {} : { vfioRanges: ranges } };
+      return from(vfio_container_iova_ranges(s, KERNEL_TYPE1), (vfioRanges) => ({ vfioRanges }));
     }
     case 'set_param':
       return okState({

@@ -7,6 +7,7 @@ import { armIts, armV2m, assign, run, setup, topo } from '../testing.ts';
 import {
   containerOf,
   VFIO_MAP_PROT,
+  vfio_container_iova_ranges,
   vfio_dma_do_map,
   vfio_iommu_has_sw_msi,
   vfio_iommu_iova_ranges,
@@ -192,6 +193,8 @@ describe('vfio_iommu_type1_attach_group / detach_group with two groups in one co
   it('after the last group left, the container has no IOMMU driver and a map is -EINVAL (drivers/vfio/container.c __vfio_container_detach_group releases the driver; vfio_fops_unl_ioctl: no driver → -EINVAL)', () => {
     const s = release(release(two(), 1).state, 0).state;
     expect(mapAt(s, 0x800_0000n, 0x1000n)).toBe('EINVAL');
+    expect(errnoOf(vfio_container_iova_ranges(s, TOKEN))).toBe('EINVAL');
+    expect(vfio_container_iova_ranges(two(), TOKEN)).toMatchObject({ ok: true, value: [{ start: 0n }, {}] });
   });
 });
 

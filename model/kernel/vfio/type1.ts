@@ -302,3 +302,10 @@ export const vfio_dma_do_map = (s0: State, token: string, iova: bigint, size: bi
  */
 export const vfio_iommu_iova_ranges = (s: State, token: string): readonly Range[] =>
   containerOf(s, token).iovas;
+
+/**
+ * VFIO_IOMMU_GET_INFO as the container file answers it: -EINVAL for a container with no group,
+ * which has no IOMMU driver to pass the ioctl to (drivers/vfio/container.c vfio_fops_unl_ioctl).
+ */
+export const vfio_container_iova_ranges = (s: State, token: string): Res<readonly Range[]> =>
+  containerOf(s, token).groups.size === 0 ? fail(s, 'EINVAL') : done(s, vfio_iommu_iova_ranges(s, token));
