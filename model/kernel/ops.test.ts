@@ -15,7 +15,7 @@ import { iommufd_ioas_iova_ranges } from './iommufd/ioas.ts';
 import { iommufd_test_mock_domain } from './iommufd/selftest.ts';
 import { iommufd_vfio_iova_ranges } from './iommufd/vfio-compat.ts';
 import { KERNEL_ICTX, KERNEL_TYPE1, kernelStep } from './ops.ts';
-import { armIts, armV2m, setup, topo } from './testing.ts';
+import { armIts, armV2m, mockDev, setup, topo } from './testing.ts';
 import { containerOf, vfio_iommu_type1_detach_group } from './vfio/type1.ts';
 
 // kernelStep is the conformance format's op dispatcher (docs/conformance-format.md section 4.3): each
@@ -146,17 +146,7 @@ describe('kernelStep (docs/conformance-format.md section 4.3)', () => {
   });
 
   it('IOMMU_TEST_OP_MOCK_DOMAIN, then iommufd_device_replace and iommufd_device_attach write the hwpt the device is left on back (drivers/iommu/iommufd/selftest.c iommufd_test_mock_domain: out_stdev / out_hwpt_id; device.c iommufd_device_attach/replace: *pt_id)', () => {
-    const mock = {
-      bdf: '01:00.0',
-      group: 0,
-      vectors: 1,
-      resv: [],
-      msiIsolated: false,
-      cacheCoherent: true,
-      nestingCapable: false,
-      mock: true,
-    };
-    const [s0, ioas] = iommufd_ioas_alloc(boot(armIts(), topo([{}]), [mock], ['blocked']), KERNEL_ICTX);
+    const [s0, ioas] = iommufd_ioas_alloc(boot(armIts(), topo([{}]), [mockDev()], ['blocked']), KERNEL_ICTX);
     const s = withEvents(s0);
     const mocked = iommufd_test_mock_domain(fresh(s), ioas, 0);
     if (!mocked.ok) throw new Error(`premise: mock domain failed with ${mocked.errno}`);

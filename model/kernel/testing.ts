@@ -1,4 +1,4 @@
-import { build } from '../platform/build.ts';
+import { build, type DeviceInit } from '../platform/build.ts';
 import type { DeviceSpec, Op, Topology } from '../platform/scenario.ts';
 import { TopologySchema } from '../platform/scenario.ts';
 import type { State } from '../platform/state.ts';
@@ -121,3 +121,16 @@ export const setup = (design: DesignCore, topology: Topology, ops: readonly Op[]
 
 /** The last op's result of `run`, or the single step's result. */
 export const resultOf = (s: State, op: Op): KResult => step(s, op).result;
+
+/** A selftest mock device (drivers/iommu/iommufd/selftest.c mock_dev_create): no isolated MSI, no nesting. */
+export const mockDev = (d: Partial<DeviceInit> = {}): DeviceInit => ({
+  bdf: '01:00.0',
+  group: 0,
+  vectors: 1,
+  resv: [],
+  msiIsolated: false,
+  cacheCoherent: true,
+  nestingCapable: false,
+  mock: true,
+  ...d,
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { boot, type DeviceInit } from '../../platform/build.ts';
 import { deviceOf, ioasOf } from '../../platform/edit.ts';
 import type { State } from '../../platform/state.ts';
-import { armIts, topo } from '../testing.ts';
+import { armIts, mockDev, topo } from '../testing.ts';
 import { iommufd_ioas_alloc } from './ctx.ts';
 import { iommufd_ioas_map } from './ioas.ts';
 import { iommufd_test_mock_domain } from './selftest.ts';
@@ -13,17 +13,6 @@ import { iommufd_test_mock_domain } from './selftest.ts';
  * unbound and destroyed again, so the system is as before.
  */
 const ICTX = 'selftest';
-const mockDev = (d: Partial<DeviceInit> = {}): DeviceInit => ({
-  bdf: '01:00.0',
-  group: 0,
-  vectors: 1,
-  resv: [],
-  msiIsolated: false,
-  cacheCoherent: true,
-  nestingCapable: false,
-  mock: true,
-  ...d,
-});
 const system = (d: Partial<DeviceInit> = {}): [State, number] =>
   iommufd_ioas_alloc(boot(armIts(), topo([{}]), [mockDev(d)], ['blocked']), ICTX);
 

@@ -147,32 +147,26 @@ describe('allocIrq on a full identity pool is -ENOSPC, and the last free identit
     expect(last).toMatchObject({ ok: true, irq: { hw: { chip: 'its', event: events - 1 } } });
   });
 
-  it('GICv2m: all V2M_NUM_SPIS SPIs of the frame taken is -ENOSPC (drivers/irqchip/irq-gic-v2m.c gicv2m_irq_domain_alloc: bitmap_find_free_region < 0 → -ENOSPC)', () => {
-    const s0 = setup(armV2m(), topo([{}, {}]));
-    const v2m = (spi: number): HwIrq => ({ chip: 'v2m', spi });
-    const top = V2M_FIRST_SPI + V2M_NUM_SPIS;
-    expect(allocIrq(holding(s0, range(V2M_FIRST_SPI, top).map(v2m)), 0, 0, 0)).toEqual({
-      ok: false,
-      errno: 'ENOSPC',
-    });
-    const last = allocIrq(holding(s0, range(V2M_FIRST_SPI, top - 1).map(v2m)), 0, 0, 0);
-    expect(last.ok && last.irq.hw).toEqual(v2m(top - 1));
-  });
-
-  it('GICv3 MBI: all mbi-ranges SPIs taken is -ENOSPC (drivers/irqchip/irq-gic-v3-mbi.c mbi_irq_domain_alloc: no range with a free bit → -ENOSPC)', () => {
+  it('GICv2m and GICv3 MBI: every SPI of the frame or of the mbi-ranges taken is -ENOSPC; the last free SPI is still given (drivers/irqchip/irq-gic-v2m.c gicv2m_irq_domain_alloc: bitmap_find_free_region < 0 → -ENOSPC; irq-gic-v3-mbi.c mbi_irq_domain_alloc: no range with a free bit → -ENOSPC)', () => {
     const mbi = {
       ...armIts({ isolatedMsiClaim: false }),
       hardware: { arch: 'arm', irqchip: 'gicv3-mbi' },
     } as const;
-    const s0 = setup(mbi, topo([{}, {}]));
-    const spi = (n: number): HwIrq => ({ chip: 'mbi', spi: n });
-    const top = MBI_FIRST_SPI + MBI_NUM_SPIS;
-    expect(allocIrq(holding(s0, range(MBI_FIRST_SPI, top).map(spi)), 0, 0, 0)).toEqual({
-      ok: false,
-      errno: 'ENOSPC',
-    });
-    const last = allocIrq(holding(s0, range(MBI_FIRST_SPI, top - 1).map(spi)), 0, 0, 0);
-    expect(last.ok && last.irq.hw).toEqual(spi(top - 1));
+    const frames = [
+      { design: armV2m(), chip: 'v2m', first: V2M_FIRST_SPI, count: V2M_NUM_SPIS },
+      { design: mbi, chip: 'mbi', first: MBI_FIRST_SPI, count: MBI_NUM_SPIS },
+    ] as const;
+    for (const { design, chip, first, count } of frames) {
+      const s0 = setup(design, topo([{}, {}]));
+      const spi = (n: number): HwIrq => ({ chip, spi: n });
+      const top = first + count;
+      expect(allocIrq(holding(s0, range(first, top).map(spi)), 0, 0, 0)).toEqual({
+        ok: false,
+        errno: 'ENOSPC',
+      });
+      const last = allocIrq(holding(s0, range(first, top - 1).map(spi)), 0, 0, 0);
+      expect(last.ok && last.irq.hw).toEqual(spi(top - 1));
+    }
   });
 
   it('x86: every device vector of the target CPU taken is -ENOSPC, with or without IR (arch/x86/kernel/apic/vector.c assign_vector_locked ← kernel/irq/matrix.c irq_matrix_alloc → -ENOSPC)', () => {
