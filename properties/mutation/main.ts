@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { parseArgs, UsageError } from '../../cli/args.ts';
 import { parseWith } from '../../model/types/validate.ts';
-import { writeAtomic } from '../../spec/data-file.ts';
+import { writeAtomic, writeJsonAtomic } from '../../spec/data-file.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { REPO, tsSourcesUnder } from '../../spec/repo.ts';
 import { mergeResults, outOfDate, type Results, ResultsSchema, scoresOf, scoreTable } from './results.ts';
@@ -13,14 +13,15 @@ import { mergeResults, outOfDate, type Results, ResultsSchema, scoresOf, scoreTa
 /**
  * `npm run mutation` / `npm run mutation:incremental`: Stryker over model/ with the results kept.
  *
- *   tsx properties/mutation/main.ts run [--full] [--mutate <glob>[,<glob>…]]
+ *   tsx properties/mutation/main.ts run [--full [--restart]] [--mutate <glob>[,<glob>…]]
  *   tsx properties/mutation/main.ts score [--check]
  *   tsx properties/mutation/main.ts merge <incremental.json>…
  *
  * `run` lays the committed results (properties/mutation/results.json.gz) into Stryker's incremental
  * file, runs Stryker incrementally (`--full`: every mutant again), and lays what it found back over
  * the committed results, so a run over one folder (`--mutate 'model/hw/**\/*.ts'`) keeps every
- * other folder's. `score` prints the score of each folder of model/ from the committed results;
+ * other folder's. `run --full` over all of model/ goes one folder at a time and resumes where a
+ * stopped full run left off. `score` prints the score of each folder of model/ from the committed results;
  * with `--check` it exits 1 when a target of properties/mutation/targets.json is missed, a file of
  * model/ has not been run, or a file changed since its results were taken. `merge`
  * lays the incremental files of runs made elsewhere (other checkouts, other machines, each over
@@ -54,10 +55,85 @@ const committed = (): Results | undefined =>
     ? parseResults(gunzipSync(readFileSync(COMMITTED)).toString('utf8'), COMMITTED)
     : undefined;
 const json = (r: Results): string => `${JSON.stringify(r)}\n`;
+/** A file of the repository as it is now; undefined when it is gone. */
+const current = (f: string): string | undefined =>
+  existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f), 'utf8') : undefined;
+
+/**
+ * One Stryker run, incremental (`force`: every mutant in scope again) over `files` (all of
+ * stryker.config.json's mutate when empty), its results laid over the committed ones and saved.
+ * Returns Stryker's exit status.
+ */
+const stryker = (files: readonly string[], force: boolean): number => {
+  const base = committed();
+  if (base !== undefined) writeAtomic(INCREMENTAL, json(base));
+  const args = ['stryker', 'run', '--incremental'];
+  if (force) args.push('--force');
+  if (files.length > 0) args.push('--mutate', [...files, ...leftOut()].join(','));
+  const r = spawnSync('npx', args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) return r.status ?? 1;
+  const found = parseResults(readFileSync(INCREMENTAL, 'utf8'), INCREMENTAL);
+  save(base === undefined ? found : mergeResults(base, found));
+  return 0;
+};
+
+/**
+ * The full run's progress (`.mutation/full-run.json`, git-ignored): the folders of model/ whose
+ * mutants have all been run again since the full run began. A full run goes folder by folder and
+ * saves the results after each, so a run that is stopped resumes at the folder it was in.
+ */
+const PROGRESS = join(ROOT, '.mutation', 'full-run.json');
+const ProgressSchema = z.strictObject({ done: z.array(z.string()) });
+
+/** model/'s mutated files by the folder that holds them (not its subfolders), folders in path order. */
+const byFolder = (): Map<string, string[]> => {
+  const out = new Map<string, string[]>();
+  for (const f of mutatedFiles()) {
+    const dir = f.slice(0, f.lastIndexOf('/'));
+    out.set(dir, [...(out.get(dir) ?? []), f]);
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+};
+
+/**
+ * `run --full` over all of model/: each folder in turn, every mutant again, the results saved after
+ * each. Resumes a stopped full run (`restart`: starts over), skipping a folder done since it began
+ * unless one of its files changed since its results were taken.
+ */
+const fullRun = (restart: boolean): number => {
+  if (restart) rmSync(PROGRESS, { force: true });
+  const done = new Set(existsSync(PROGRESS) ? readJsonFile(PROGRESS, ProgressSchema).done : []);
+  const folders = byFolder();
+  const base = committed();
+  const changed = new Set(base === undefined ? [] : outOfDate(base, current));
+  const todo = [...folders].filter(
+    ([dir, paths]) => !done.has(dir) || paths.some((f) => changed.has(f) || !(f in (base?.files ?? {}))),
+  );
+  if (done.size > 0)
+    process.stdout.write(
+      `full run resumed: ${folders.size - todo.length} of ${folders.size} folders done since it began (--restart to start over)\n`,
+    );
+  for (const [i, [dir, paths]] of todo.entries()) {
+    process.stdout.write(
+      `full run: ${dir} (${paths.length} files; folder ${i + 1} of ${todo.length} to run)\n`,
+    );
+    const status = stryker(paths, true);
+    if (status !== 0) return status;
+    done.add(dir);
+    writeJsonAtomic(PROGRESS, { done: [...done].sort() });
+  }
+  rmSync(PROGRESS, { force: true });
+  return score([]);
+};
 
 const run = (argv: readonly string[]): number => {
   const p = parseArgs(argv, [
     { name: 'full', kind: 'boolean', help: 'run every mutant, not only those whose code or tests changed' },
+    {
+      name: 'restart',
+      kind: 'boolean',
+      help: 'with --full: start over instead of resuming a stopped full run',
+    },
     { name: 'mutate', kind: 'list', help: 'globs of model/ files to mutate, comma-separated' },
   ]);
   if (p.positional.length > 0)
@@ -66,16 +142,12 @@ const run = (argv: readonly string[]): number => {
   for (const g of globs)
     if (!g.startsWith('model/'))
       throw new UsageError(`--mutate ${g}: a glob under model/ (e.g. 'model/hw/**/*.ts')`);
-  const base = committed();
-  if (base !== undefined) writeAtomic(INCREMENTAL, json(base));
-  const args = ['stryker', 'run', '--incremental'];
-  if (p.flags.get('full') === true) args.push('--force');
-  if (globs.length > 0) args.push('--mutate', [...globs, ...leftOut()].join(','));
-  const r = spawnSync('npx', args, { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) return r.status ?? 1;
-  const found = parseResults(readFileSync(INCREMENTAL, 'utf8'), INCREMENTAL);
-  save(base === undefined ? found : mergeResults(base, found));
-  return score([]);
+  const full = p.flags.get('full') === true;
+  if (p.flags.get('restart') === true && (!full || globs.length > 0))
+    throw new UsageError('--restart goes with --full over all of model/ (no --mutate)');
+  if (full && globs.length === 0) return fullRun(p.flags.get('restart') === true);
+  const status = stryker(globs, full);
+  return status !== 0 ? status : score([]);
 };
 
 /** The `!` globs of stryker.config.json's mutate: tests, test helpers and files without code to mutate. */
@@ -129,9 +201,7 @@ const score = (argv: readonly string[]): number => {
   const s = scoresOf(r, targets);
   process.stdout.write(`${scoreTable(s)}\n`);
   const unrun = mutatedFiles().filter((f) => !(f in r.files));
-  const changed = outOfDate(r, (f) =>
-    existsSync(join(ROOT, f)) ? readFileSync(join(ROOT, f), 'utf8') : undefined,
-  );
+  const changed = outOfDate(r, current);
   const problems = [
     ...s.missed,
     ...(changed.length > 0
