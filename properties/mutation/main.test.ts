@@ -19,7 +19,7 @@ const main = (...argv: string[]) => {
 };
 
 describe('msispec mutation driver', () => {
-  it('an unknown command, flag or a glob outside model/ exits 2 naming what is allowed, before Stryker runs', () => {
+  it('an unknown command, flag, a glob outside model/ or --restart without a full run exits 2 naming what is allowed, before Stryker runs', () => {
     expect(main('rn')).toMatchObject({
       code: 2,
       err: "msispec mutation: unknown command 'rn'. Allowed: run, score, merge\n",
@@ -30,6 +30,11 @@ describe('msispec mutation driver', () => {
     const glob = main('run', '--mutate', 'spec/replay.ts');
     expect(glob.code).toBe(2);
     expect(glob.err).toMatch(/--mutate spec\/replay\.ts: a glob under model\//);
+    const restart = main('run', '--restart');
+    expect(restart.code).toBe(2);
+    expect(restart.err).toBe(
+      'msispec mutation: --restart goes with --full over all of model/ (no --mutate)\n',
+    );
   });
 
   it('a malformed results file to merge exits 2 naming its JSON path, and the committed results stay as they were', () => {

@@ -8,7 +8,16 @@ import { parseWith } from '../../model/types/validate.ts';
 import { writeAtomic, writeJsonAtomic } from '../../spec/data-file.ts';
 import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { REPO, tsSourcesUnder } from '../../spec/repo.ts';
-import { mergeResults, outOfDate, type Results, ResultsSchema, scoresOf, scoreTable } from './results.ts';
+import {
+  byFolder,
+  foldersToRun,
+  mergeResults,
+  outOfDate,
+  type Results,
+  ResultsSchema,
+  scoresOf,
+  scoreTable,
+} from './results.ts';
 
 /**
  * `npm run mutation` / `npm run mutation:incremental`: Stryker over model/ with the results kept.
@@ -85,16 +94,6 @@ const stryker = (files: readonly string[], force: boolean): number => {
 const PROGRESS = join(ROOT, '.mutation', 'full-run.json');
 const ProgressSchema = z.strictObject({ done: z.array(z.string()) });
 
-/** model/'s mutated files by the folder that holds them (not its subfolders), folders in path order. */
-const byFolder = (): Map<string, string[]> => {
-  const out = new Map<string, string[]>();
-  for (const f of mutatedFiles()) {
-    const dir = f.slice(0, f.lastIndexOf('/'));
-    out.set(dir, [...(out.get(dir) ?? []), f]);
-  }
-  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-};
-
 /**
  * `run --full` over all of model/: each folder in turn, every mutant again, the results saved after
  * each. Resumes a stopped full run (`restart`: starts over), skipping a folder done since it began
@@ -103,12 +102,9 @@ const byFolder = (): Map<string, string[]> => {
 const fullRun = (restart: boolean): number => {
   if (restart) rmSync(PROGRESS, { force: true });
   const done = new Set(existsSync(PROGRESS) ? readJsonFile(PROGRESS, ProgressSchema).done : []);
-  const folders = byFolder();
   const base = committed();
-  const changed = new Set(base === undefined ? [] : outOfDate(base, current));
-  const todo = [...folders].filter(
-    ([dir, paths]) => !done.has(dir) || paths.some((f) => changed.has(f) || !(f in (base?.files ?? {}))),
-  );
+  const folders = byFolder(mutatedFiles());
+  const todo = foldersToRun(folders, done, base, current);
   if (done.size > 0)
     process.stdout.write(
       `full run resumed: ${folders.size - todo.length} of ${folders.size} folders done since it began (--restart to start over)\n`,

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { folderOf, mergeResults, outOfDate, type Results, scoresOf, scoreTable } from './results.ts';
+import {
+  byFolder,
+  folderOf,
+  foldersToRun,
+  mergeResults,
+  outOfDate,
+  type Results,
+  scoresOf,
+  scoreTable,
+} from './results.ts';
 
 /**
  * The kept mutation results (properties/mutation/results.ts): Stryker's report JSON
@@ -145,5 +154,44 @@ describe('outOfDate', () => {
       ['model/hw/b.ts', 'b2'],
     ]);
     expect(outOfDate(r, (f) => now.get(f))).toEqual(['model/hw/b.ts', 'model/hw/c.ts']);
+  });
+});
+
+describe('a full run folder by folder (byFolder, foldersToRun)', () => {
+  const files = [
+    'model/kernel/vfio/type1.ts',
+    'model/hw/x86/vtd-ir.ts',
+    'model/hw/msi.ts',
+    'model/kernel/ops.ts',
+  ];
+
+  it('groups files by the folder that holds each, not its parent, folders in path order', () => {
+    expect([...byFolder(files)]).toEqual([
+      ['model/hw', ['model/hw/msi.ts']],
+      ['model/hw/x86', ['model/hw/x86/vtd-ir.ts']],
+      ['model/kernel', ['model/kernel/ops.ts']],
+      ['model/kernel/vfio', ['model/kernel/vfio/type1.ts']],
+    ]);
+  });
+
+  it('resumes at the folders not done; a done folder runs again when a file of it changed or has no results', () => {
+    const folders = byFolder(files);
+    const r: Results = {
+      files: Object.fromEntries(files.map((f) => [f, { source: f, mutants: [] }])),
+    };
+    const same = (f: string) => f;
+    const names = (todo: [string, readonly string[]][]) => todo.map(([dir]) => dir);
+    expect(names(foldersToRun(folders, new Set(), r, same))).toEqual([...folders.keys()]);
+    expect(names(foldersToRun(folders, new Set(['model/hw', 'model/kernel']), r, same))).toEqual([
+      'model/hw/x86',
+      'model/kernel/vfio',
+    ]);
+    const all = new Set(folders.keys());
+    expect(foldersToRun(folders, all, r, same)).toEqual([]);
+    const edited = (f: string) => (f === 'model/hw/msi.ts' ? 'edited' : f);
+    expect(names(foldersToRun(folders, all, r, edited))).toEqual(['model/hw']);
+    const { 'model/kernel/ops.ts': _, ...rest } = r.files;
+    expect(names(foldersToRun(folders, all, { files: rest }, same))).toEqual(['model/kernel']);
+    expect(names(foldersToRun(folders, all, undefined, same))).toEqual([...folders.keys()]);
   });
 });

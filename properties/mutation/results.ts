@@ -123,6 +123,32 @@ export const outOfDate = (r: Results, current: (file: string) => string | undefi
     .map(([file]) => file)
     .sort();
 
+/** `files` by the folder that holds each (not its subfolders), folders in path order. */
+export const byFolder = (files: readonly string[]): Map<string, string[]> => {
+  const out = new Map<string, string[]>();
+  for (const f of files) {
+    const dir = f.slice(0, f.lastIndexOf('/'));
+    out.set(dir, [...(out.get(dir) ?? []), f]);
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+};
+
+/**
+ * The folders a full run still has to run, in order: those not `done` since it began, and a done
+ * one whose files' results are missing from `r` or out of date against `current` (a file edited
+ * after its folder ran).
+ */
+export const foldersToRun = (
+  folders: ReadonlyMap<string, readonly string[]>,
+  done: ReadonlySet<string>,
+  r: Results | undefined,
+  current: (file: string) => string | undefined,
+): [string, readonly string[]][] =>
+  [...folders].filter(
+    ([dir, files]) =>
+      !done.has(dir) || files.some((f) => r?.files[f] === undefined || r.files[f].source !== current(f)),
+  );
+
 /** `model/hw/x86/vtd-ir.ts` → `model/hw`: the folders the score targets are stated for. */
 export const folderOf = (file: string): string => file.split('/').slice(0, 2).join('/');
 
