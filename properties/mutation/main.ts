@@ -110,9 +110,7 @@ const fullRun = (restart: boolean): number => {
       `full run resumed: ${folders.size - todo.length} of ${folders.size} folders done since it began (--restart to start over)\n`,
     );
   for (const [i, [dir, paths]] of todo.entries()) {
-    process.stdout.write(
-      `full run: ${dir} (${paths.length} files; folder ${i + 1} of ${todo.length} to run)\n`,
-    );
+    process.stdout.write(`full run: ${dir} (${files(paths)}; folder ${i + 1} of ${todo.length} to run)\n`);
     const status = stryker(paths, true);
     if (status !== 0) return status;
     done.add(dir);
