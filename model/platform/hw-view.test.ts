@@ -151,6 +151,27 @@ describe('RISC-V: device contexts and MSI page tables', () => {
     expect(p.iommu.specVersion).toBe('20260222');
   });
 
+  it('a NESTED domain over a parent is the first stage (fsc Sv39) whatever the stage field its driver gave it', () => {
+    // RISC-V IOMMU spec, "Two-stage address translation": the guest's table is the first stage
+    // (DC.fsc), the parent's the G-stage (DC.iohgatp); allocDomain stamps a NESTED domain with the
+    // driver's pagingStage, so on an S2 driver a NESTED domain carries stage 's2' and is still S1.
+    const s = withDomains(
+      build(riscvDesign('msi-table-affinity'), t),
+      [
+        { type: 'UNMANAGED', stage: 's2', pages: new Map([[6n, page(8n)]]) },
+        { type: 'NESTED', stage: 's2', parent: 0, pages: new Map([[9n, page(6n)]]) },
+      ],
+      [1, 0, 0, 0],
+    );
+    const p = riscvOf(s);
+    expect(p.iommu.ddt.get(s.devices[0]?.rid ?? -1)).toEqual({
+      tc: { V: true, PDTV: false },
+      fsc: { MODE: 'Sv39', pages: new Map([[9n, rw(6n)]]) },
+      iohgatp: { MODE: 'Sv48x4', GSCID: 0, pages: new Map([[6n, rw(8n)]]) },
+      ...table(1),
+    });
+  });
+
   it('without an MSI table policy msiptp is Off; MSI PTEs sit 16 bytes apart in one page per domain', () => {
     const raw = withDomains(
       build(riscvDesign('raw-physical', { msiFlat: false }), t),

@@ -55,6 +55,27 @@ describe('RID → ITS DeviceID (Arm IORT DEN 0049 ID mappings; pci_msi_domain_ge
     expect([...(dt?.get(0)?.itt.keys() ?? [])].sort()).toEqual([0, 1, 2, 3]);
   });
 
+  it('unique: devices of one IOMMU group still signal with their own RIDs (IORT ID mapping of each RID to itself)', () => {
+    const s = setup(its('unique'), topo([{ group: 0 }, { group: 0 }]));
+    expect(s.devices.map((d) => itsDeviceId(s, d.index))).toEqual([0x100, 0x200]);
+  });
+
+  it('the ITT rounds the vectors of every device on the DeviceID up to a power of two (its_pci_msi_prepare: nvec = max(minnvec, roundup_pow_of_two(nvec)), drivers/irqchip/irq-gic-its-msi-parent.c)', () => {
+    // aliased: alias_count sums the vectors of every device behind the alias, 3 + 3 + 3 = 9 → 16.
+    const nine = setup(
+      its('aliased'),
+      topo([
+        { group: 0, vectors: 3 },
+        { group: 0, vectors: 3 },
+        { group: 0, vectors: 3 },
+      ]),
+    );
+    expect(ittEvents(nine, 0x100)).toBe(16);
+    // 4 × 4 = 16 is already a power of two.
+    const sixteen = setup(its('aliased'), topo(Array.from({ length: 4 }, () => ({ group: 0, vectors: 4 }))));
+    expect(ittEvents(sixteen, 0x100)).toBe(16);
+  });
+
   it('a full ITT refuses the next IRQ with -ENOSPC (its_alloc_device_irq: bitmap_find_free_region fails)', () => {
     const s = setup(
       its('aliased'),

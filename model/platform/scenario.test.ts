@@ -7,6 +7,7 @@ import {
   parseScenario,
   ridOf,
   SCENARIO_VERSION,
+  ScenarioSchema,
   TopologySchema,
 } from './scenario.ts';
 
@@ -95,8 +96,9 @@ describe('TopologySchema bounds', () => {
       topo({ devices: [dev({ group: 0 }), dev({ bdf: '00:02.0', group: 2 })] }),
     );
     expect(gap.success).toBe(false);
-    expect(gap.error?.issues.map((i) => [i.path, i.message])).toEqual([
-      [['devices'], 'groups must be numbered 0..1 without gaps'],
+    // A superRefine issue is zod's `custom` code (zod docs, "Refinements": ctx.addIssue({ code: "custom" })).
+    expect(gap.error?.issues.map((i) => [i.code, i.path, i.message])).toEqual([
+      ['custom', ['devices'], 'groups must be numbered 0..1 without gaps'],
     ]);
     // Group 0 missing: one issue per missing group below the count.
     const noZero = TopologySchema.safeParse(topo({ devices: [dev({ group: 1 })] }));
@@ -110,8 +112,8 @@ describe('TopologySchema bounds', () => {
     const dup = TopologySchema.safeParse(
       topo({ devices: [dev(), dev({ group: 0 }), dev({ bdf: '00:03.0' })] }),
     );
-    expect(dup.error?.issues.map((i) => [i.path, i.message])).toEqual([
-      [['devices', 1, 'bdf'], 'duplicate bdf 00:01.0'],
+    expect(dup.error?.issues.map((i) => [i.code, i.path, i.message])).toEqual([
+      ['custom', ['devices', 1, 'bdf'], 'duplicate bdf 00:01.0'],
     ]);
   });
 });
@@ -137,6 +139,18 @@ describe('OpSchema and the scenario', () => {
       'vfio_set_msi_iova',
       'iommufd_hwpt_set_msi_window',
     ]);
+  });
+
+  it('iommu_group_store_type takes the two default-domain types the scenario format names, "identity" and "dma" (docs/architecture.md#the-scenario; the sysfs "identity" / "DMA" of drivers/iommu/iommu.c iommu_group_store_type)', () => {
+    const store = (domain: string) => OpSchema.safeParse({ op: 'iommu_group_store_type', group: 0, domain });
+    expect(['identity', 'dma', 'DMA', '', 'auto'].map((d) => store(d).success)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(store('').error?.issues[0]?.path).toEqual(['domain']);
   });
 
   it('indices are non-negative integers; a VFIO owner is 0 or 1', () => {
@@ -201,6 +215,10 @@ describe('OpSchema and the scenario', () => {
       ok: false,
       error: { path: '$.ops[0].group', message: 'must be below 2 for this topology' },
     });
+    const bad = ScenarioSchema.safeParse(
+      scenario({ topology: t, ops: [{ op: 'vfio_group_release', group: 2 }] }),
+    );
+    expect(bad.error?.issues.map((i) => [i.code, i.path])).toEqual([['custom', ['ops', 0, 'group']]]);
   });
 });
 

@@ -75,6 +75,31 @@ describe('vfio_dma_do_map (VFIO_IOMMU_MAP_DMA)', () => {
     expect(containerOf(attached(), TOKEN).dmaAvail).toBe(65535);
   });
 
+  it('the checks come in vfio_dma_do_map order: size 0 (-EINVAL) and an overlap (-EEXIST) before dma_avail 0 (-ENOSPC)', () => {
+    // drivers/vfio/vfio_iommu_type1.c vfio_dma_do_map: `if (!size) return -EINVAL` first, then
+    // vfio_find_dma → -EEXIST, then `if (!iommu->dma_avail)` → -ENOSPC.
+    const s0 = attached();
+    const withAvail = (n: number): State => ({
+      ...s0,
+      type1: new Map(s0.type1).set(TOKEN, { ...containerOf(s0, TOKEN), dmaAvail: n }),
+    });
+    expect(mapAt(withAvail(0), 0x1000_0000n, 0n)).toBe('EINVAL');
+    const full = vfio_dma_do_map(withAvail(1), TOKEN, 0x1000_0000n, 0x2000n);
+    expect(full.ok).toBe(true);
+    expect(containerOf(full.state, TOKEN).dmaAvail).toBe(0);
+    expect(mapAt(full.state, 0x1000_1000n, 0x1000n)).toBe('EEXIST');
+    expect(mapAt(full.state, 0x2000_0000n, 0x1000n)).toBe('ENOSPC');
+  });
+
+  it('an empty valid IOVA list accepts any range (vfio_iommu_iova_dma_valid: `return list_empty(iova)`, the single-mdev container)', () => {
+    const s0 = attached();
+    const s: State = {
+      ...s0,
+      type1: new Map(s0.type1).set(TOKEN, { ...containerOf(s0, TOKEN), iovas: [] }),
+    };
+    expect(mapAt(s, 0x1000_0000n, 0x1000n)).toBe('ok');
+  });
+
   it('a range not inside one valid IOVA range is -EINVAL (vfio_iommu_iova_dma_valid): around the SW_MSI window and the aperture top', () => {
     const s = attached();
     expect([
