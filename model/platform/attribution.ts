@@ -74,7 +74,6 @@ export const attribute = (s: State, o: Interrupt): Attribution => {
     // A guest file belongs to the VM whose vCPU holds it on that hart (State.vcpus); a free one to nobody but the host.
     // Stryker disable next-line StringLiteral: guest-file keys all end in "|G<hgei>", so a file-less key matches none whatever the fallback string
     const vm = guestFileOwner(s, o.target, o.file ?? '');
-    // Stryker disable next-line StringLiteral: a VM was found only if o.file matched "G<hgei>", so o.file is defined and the fallback is never taken
     if (vm !== undefined) return { kind: 'guest-file', owner: `vm:${vm}`, file: o.file ?? '' };
     return { kind: 'unallocated', owner: 'host' };
   }

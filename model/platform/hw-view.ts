@@ -51,7 +51,6 @@ const composedMaps = new WeakMap<
  * here): a NESTED domain's S1 composed with its parent's S2 (VT-d / AMD nested translation).
  */
 const composedMap = (s: State, d: Domain): PageMap => {
-  // Stryker disable next-line ConditionalExpression: only iommufd_hwpt_alloc_nested sets a parent, on a NESTED domain, so parent === undefined already decides
   if (d.type !== 'NESTED' || d.parent === undefined) return toPageMap(d.pages);
   const s2 = domainOf(s, d.parent).pages;
   let byS2 = composedMaps.get(d.pages);
@@ -99,7 +98,6 @@ const riscvView = (
     const pages = toPageMap(d.pages);
     const paging = isPaging(d);
     // A NESTED domain is the VM's first stage over its parent's G-stage (IOMMU spec, two-stage).
-    // Stryker disable next-line ConditionalExpression: only iommufd_hwpt_alloc_nested sets a parent, on a NESTED domain, so d.parent !== undefined already decides
     const parent = d.type === 'NESTED' && d.parent !== undefined ? domainOf(s, d.parent) : undefined;
     const s1 = parent !== undefined || (paging && d.stage === 's1');
     const g = parent !== undefined ? toPageMap(parent.pages) : paging && d.stage === 's2' ? pages : undefined;

@@ -16,7 +16,6 @@ import type { State } from './state.ts';
 export const itsDeviceId = (s: State, device: number): number => {
   const dev = deviceOf(s, device);
   const hw = s.hardware;
-  // Stryker disable next-line ConditionalExpression,StringLiteral: only Arm callers ask for a DeviceID (armView, freeItsEvent for ITS IRQs), and no other arch's hardware has deviceIds
   const map = hw.arch === 'arm' ? (hw.deviceIds ?? 'unique') : 'unique';
   switch (map) {
     case 'unique':

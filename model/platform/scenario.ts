@@ -109,7 +109,6 @@ const refineIndices = (s: { topology: Topology; ops: Op[] }, ctx: z.RefinementCt
     if ('hart' in o && o.hart >= s.topology.harts) bad('hart', s.topology.harts);
     if ('vcpu' in o && o.vcpu >= s.topology.harts) bad('vcpu', s.topology.harts);
     if ('vm' in o && o.vm >= s.topology.vms) bad('vm', s.topology.vms);
-    // Stryker disable next-line ConditionalExpression: only a vfio_group_assign op has a `to` field (zod strips unknown keys), so o.to === 'guest' already implies the op
     if (o.op === 'vfio_group_assign' && o.to === 'guest' && o.owner >= s.topology.vms)
       bad('owner', s.topology.vms);
   });
@@ -135,9 +134,7 @@ export const parseScenario = (input: unknown) => parseWith(ScenarioSchema, input
 
 /** The requester id of a device: its BDF as bus << 8 | device << 3 | function. */
 export const ridOf = (bdf: string): number => {
-  // Stryker disable next-line StringLiteral: split always yields a bus; a missing rest gives dev '' and fn '0', and parseInt('') is NaN, which << and | treat as 0 like the default
   const [bus = '0', rest = '0.0'] = bdf.split(':');
-  // Stryker disable next-line StringLiteral: split always yields a device; parseInt('') is NaN, which << and | treat as 0, the default's value
   const [dev = '0', fn = '0'] = rest.split('.');
   return (Number.parseInt(bus, 16) << 8) | (Number.parseInt(dev, 16) << 3) | Number.parseInt(fn, 16);
 };

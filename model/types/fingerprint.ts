@@ -94,7 +94,6 @@ const T_OBJECT = 11;
 const make = (mask: number): Fingerprint => ({ hi: HI, lo: LO, mask });
 const constant = (tag: number, w?: number): Fingerprint => {
   begin(tag);
-  // Stryker disable next-line ConditionalExpression: only UNDEF and NULL pass no word; hashing a 0 word for them gives two other constants, still distinct by their tags
   if (w !== undefined) word(w);
   finish();
   return make(0);
@@ -129,7 +128,6 @@ const f64 = new Float64Array(1);
 const f64w = new Int32Array(f64.buffer);
 const ints = new Map<number, Fingerprint>();
 const numberFp = (x: number): Fingerprint => {
-  // Stryker disable next-line EqualityOperator: -(2^31) or 2^31-1 taking the float path instead is another fingerprint for that number, the same every time and still distinct
   const small = Number.isInteger(x) && x >= -0x80000000 && x <= 0x7fffffff;
   if (small) {
     const known = ints.get(x);
@@ -154,7 +152,7 @@ const TWO_53 = 2n ** 53n;
 const bigints = new Map<bigint, Fingerprint>();
 const bigintFp = (x: bigint): Fingerprint => {
   // Addresses and page numbers: below 2^53 a bigint is hashed from its Number, with no cache.
-  // Stryker disable next-line BlockStatement,ConditionalExpression,EqualityOperator: a speed-up; a bigint that skips it (any in 0n..2^53 inclusive) takes the general path below, which hashes the same words (sign 0, then its 32-bit limbs)
+  // Stryker disable next-line BlockStatement: a speed-up; without it such a bigint takes the general path below, which hashes the same words (sign 0, then its 32-bit limbs)
   if (x >= 0n && x < TWO_53) {
     const n = Number(x);
     begin(T_BIGINT);
@@ -168,7 +166,6 @@ const bigintFp = (x: bigint): Fingerprint => {
   const known = bigints.get(x);
   // Stryker disable next-line ConditionalExpression: a cache of a pure function; a miss recomputes the same fingerprint
   if (known !== undefined) return known;
-  // Stryker disable next-line EqualityOperator: -0n is 0n, so negating 0 changes nothing
   let v = x < 0n ? -x : x;
   // Stryker disable next-line ArrayDeclaration: a leading junk element hashes as a constant 0 word before the limbs, as injective; only negatives (sign word 1) and values of 2^53 and more (a longer word count than the fast path's) come here
   const words: number[] = [];
@@ -177,7 +174,6 @@ const bigintFp = (x: bigint): Fingerprint => {
     v >>= 32n;
   } while (v > 0n);
   begin(T_BIGINT);
-  // Stryker disable next-line EqualityOperator: 0n takes the fast path above and never reaches the sign word here
   word(x < 0n ? 1 : 0);
   for (const w of words) word(w);
   finish();
@@ -298,7 +294,6 @@ export class Fingerprinter {
     }
     const proto = Object.getPrototypeOf(o);
     if (proto !== Object.prototype && proto !== null)
-      // Stryker disable next-line OptionalChaining: the condition above excludes a null prototype, so proto is an object here
       throw new Error(`fingerprint: not plain data (a ${proto?.constructor?.name ?? 'class'} instance)`);
     // Fields combine by addition of a mix of their name and value hashes: order-free, so
     // {a, b} = {b, a}. Each lane of the mix depends on both lanes of the name and of the value.
@@ -407,7 +402,6 @@ export const sameData = (a: unknown, b: unknown): boolean => {
     let i = 0;
     for (const [k, v] of a) {
       const e = bs[i++];
-      // Stryker disable next-line ConditionalExpression: the sizes are equal, so bs has an entry at every index a has
       if (e === undefined || !sameData(k, e[0]) || !sameData(v, e[1])) return false;
     }
     return true;

@@ -10,7 +10,6 @@ export interface InputError {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: InputError };
 
 const renderPath = (path: readonly PropertyKey[]): string =>
-  // Stryker disable next-line ConditionalExpression: an empty path joins to nothing after the '$', so the general branch also renders '$'
   path.length === 0
     ? '$'
     : `$${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;

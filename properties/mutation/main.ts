@@ -10,7 +10,9 @@ import { InputFileError, readJsonFile } from '../../spec/input-error.ts';
 import { REPO, tsSourcesUnder } from '../../spec/repo.ts';
 import {
   byFolder,
+  EquivalentSchema,
   foldersToRun,
+  markEquivalent,
   mergeResults,
   outOfDate,
   type Results,
@@ -40,6 +42,7 @@ const ROOT = REPO.root;
 const COMMITTED = join(ROOT, 'properties', 'mutation', 'results.json.gz');
 const INCREMENTAL = join(ROOT, '.mutation', 'incremental.json');
 const TARGETS = join(ROOT, 'properties', 'mutation', 'targets.json');
+const EQUIVALENT = join(ROOT, 'properties', 'mutation', 'equivalent.json');
 
 const TargetsSchema = z.strictObject({
   overall: z.number().min(0).max(100),
@@ -188,16 +191,19 @@ const score = (argv: readonly string[]): number => {
   const p = parseArgs(argv, [{ name: 'check', kind: 'boolean', help: 'exit 1 when a target is missed' }]);
   if (p.positional.length > 0)
     throw new UsageError(`score takes no positional argument, got '${p.positional[0]}'`);
-  const r = committed();
-  if (r === undefined)
+  const taken = committed();
+  if (taken === undefined)
     throw new UsageError(`no results yet: ${COMMITTED.slice(ROOT.length + 1)}; run npm run mutation`);
   const targets = readJsonFile(TARGETS, TargetsSchema);
+  const marked = markEquivalent(taken, readJsonFile(EQUIVALENT, z.array(EquivalentSchema)));
+  const r = marked.results;
   const s = scoresOf(r, targets);
   process.stdout.write(`${scoreTable(s)}\n`);
   const unrun = mutatedFiles().filter((f) => !(f in r.files));
   const changed = outOfDate(r, current);
   const problems = [
     ...s.missed,
+    ...marked.problems,
     ...(changed.length > 0
       ? [
           `${files(changed)} changed since their results were taken (npm run mutation:incremental reruns them)`,

@@ -3,6 +3,8 @@ import {
   byFolder,
   folderOf,
   foldersToRun,
+  type MutantStatus,
+  markEquivalent,
   mergeResults,
   outOfDate,
   type Results,
@@ -193,5 +195,71 @@ describe('a full run folder by folder (byFolder, foldersToRun)', () => {
     const { 'model/kernel/ops.ts': _, ...rest } = r.files;
     expect(names(foldersToRun(folders, all, { files: rest }, same))).toEqual(['model/kernel']);
     expect(names(foldersToRun(folders, all, undefined, same))).toEqual([...folders.keys()]);
+  });
+});
+
+describe('markEquivalent (properties/mutation/equivalent.json)', () => {
+  const source = 'const a = 1;\nif (x >= 0 && y) f();\n';
+  const at = (line: number, start: number, end: number) => ({
+    start: { line, column: start },
+    end: { line, column: end },
+  });
+  const r = (status: MutantStatus): Results => ({
+    files: {
+      'model/hw/a.ts': {
+        source,
+        mutants: [
+          { id: '0', status, mutatorName: 'EqualityOperator', replacement: 'x > 0', location: at(2, 4, 10) },
+          {
+            id: '1',
+            status: 'Killed',
+            mutatorName: 'EqualityOperator',
+            replacement: 'x < 0',
+            location: at(2, 4, 10),
+          },
+        ],
+      },
+    },
+  });
+  const mark = {
+    file: 'model/hw/a.ts',
+    line: 'if (x >= 0 && y) f();',
+    mutator: 'EqualityOperator',
+    original: 'x >= 0',
+    replacement: 'x > 0',
+    why: 'x is never 0 here',
+  };
+
+  it('sets aside the one mutant it names, not the killed one of the same mutator on the line', () => {
+    const m = markEquivalent(r('Survived'), [mark]);
+    expect(m.problems).toEqual([]);
+    expect(m.results.files['model/hw/a.ts']?.mutants.map((x) => x.status)).toEqual(['Ignored', 'Killed']);
+    expect(m.results.files['model/hw/a.ts']?.mutants[0]).toMatchObject({
+      statusReason: 'equivalent: x is never 0 here',
+    });
+    expect(markEquivalent(r('NoCoverage'), [mark]).results.files['model/hw/a.ts']?.mutants[0]?.status).toBe(
+      'Ignored',
+    );
+  });
+
+  it('names a mark whose mutant a test kills, one whose line or text changed and one on a file not run', () => {
+    expect(markEquivalent(r('Killed'), [mark]).problems).toEqual([
+      `equivalence mark model/hw/a.ts: EqualityOperator "x >= 0" → "x > 0" on 'if (x >= 0 && y) f();': the mutant is killed, so it is not equivalent`,
+    ]);
+    expect(markEquivalent(r('Survived'), [{ ...mark, line: 'if (x >= 0) f();' }]).problems[0]).toMatch(
+      /: no such mutant \(the line changed\?\)$/,
+    );
+    expect(markEquivalent(r('Survived'), [{ ...mark, original: 'x >= 1' }]).problems[0]).toMatch(
+      /no such mutant/,
+    );
+    expect(markEquivalent(r('Survived'), [{ ...mark, file: 'model/hw/b.ts' }]).problems[0]).toMatch(
+      /b\.ts: .*: the file has no results$/,
+    );
+  });
+
+  it('leaves a mutant not yet run for its run', () => {
+    const m = markEquivalent(r('Pending'), [mark]);
+    expect(m.problems).toEqual([]);
+    expect(m.results.files['model/hw/a.ts']?.mutants[0]?.status).toBe('Pending');
   });
 });

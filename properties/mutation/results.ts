@@ -20,6 +20,15 @@ const MutantSchema = z
     ]),
     coveredBy: z.array(z.string()).optional(),
     killedBy: z.array(z.string()).optional(),
+    mutatorName: z.string().optional(),
+    replacement: z.string().optional(),
+    /** 1-based lines, 0-based columns, end exclusive. */
+    location: z
+      .object({
+        start: z.object({ line: z.number().int(), column: z.number().int() }),
+        end: z.object({ line: z.number().int(), column: z.number().int() }),
+      })
+      .optional(),
   })
   .loose();
 const TestSchema = z.object({ id: z.string(), name: z.string() }).loose();
@@ -122,6 +131,80 @@ export const outOfDate = (r: Results, current: (file: string) => string | undefi
     .filter(([file, f]) => current(file) !== f.source)
     .map(([file]) => file)
     .sort();
+
+/**
+ * An equivalent mutant marked by itself (properties/mutation/equivalent.json), for a line whose
+ * other mutants of the same mutator are killed: Stryker's disable comment would set those aside
+ * too. `line` is the mutated line as it reads (trimmed), `original` the text the mutant replaces.
+ */
+export const EquivalentSchema = z.strictObject({
+  file: z.string().startsWith('model/'),
+  line: z.string().min(1),
+  mutator: z.string().min(1),
+  original: z.string().min(1),
+  replacement: z.string(),
+  why: z.string().min(10),
+});
+export type Equivalent = z.infer<typeof EquivalentSchema>;
+
+/** The text of `source` from `start` to `end` (1-based lines, 0-based columns, end exclusive). */
+const slice = (
+  lines: readonly string[],
+  loc: NonNullable<Results['files'][string]['mutants'][number]['location']>,
+) => {
+  const { start, end } = loc;
+  if (start.line === end.line) return (lines[start.line - 1] ?? '').slice(start.column, end.column);
+  return [
+    (lines[start.line - 1] ?? '').slice(start.column),
+    ...lines.slice(start.line, end.line - 1),
+    (lines[end.line - 1] ?? '').slice(0, end.column),
+  ].join('\n');
+};
+
+/**
+ * `r` with each mutant a mark of `marks` names set aside as equivalent (status Ignored), and the
+ * marks that no longer hold: one that names no mutant (its line changed) and one whose mutant a
+ * test kills (it is not equivalent). A mark on a mutant not yet run is left for its run.
+ */
+export const markEquivalent = (
+  r: Results,
+  marks: readonly Equivalent[],
+): { results: Results; problems: string[] } => {
+  const problems: string[] = [];
+  const files: Results['files'] = { ...r.files };
+  for (const m of marks) {
+    const f = files[m.file];
+    const name = `${m.file}: ${m.mutator} ${JSON.stringify(m.original)} → ${JSON.stringify(m.replacement)} on '${m.line}'`;
+    if (f === undefined) {
+      problems.push(`equivalence mark ${name}: the file has no results`);
+      continue;
+    }
+    const lines = f.source.split('\n');
+    const hits = f.mutants.flatMap((x, i) =>
+      x.location !== undefined &&
+      x.mutatorName === m.mutator &&
+      x.replacement === m.replacement &&
+      (lines[x.location.start.line - 1] ?? '').trim() === m.line &&
+      slice(lines, x.location) === m.original
+        ? [i]
+        : [],
+    );
+    if (hits.length === 0) problems.push(`equivalence mark ${name}: no such mutant (the line changed?)`);
+    const mutants = [...f.mutants];
+    for (const i of hits) {
+      const x = mutants[i];
+      if (x === undefined) continue;
+      if (x.status === 'Killed' || x.status === 'Timeout')
+        problems.push(
+          `equivalence mark ${name}: the mutant is ${x.status === 'Killed' ? 'killed' : 'timed out'}, so it is not equivalent`,
+        );
+      else if (x.status === 'Survived' || x.status === 'NoCoverage')
+        mutants[i] = { ...x, status: 'Ignored', statusReason: `equivalent: ${m.why}` };
+    }
+    files[m.file] = { ...f, mutants };
+  }
+  return { results: { ...r, files }, problems };
+};
 
 /** `files` by the folder that holds each (not its subfolders), folders in path order. */
 export const byFolder = (files: readonly string[]): Map<string, string[]> => {

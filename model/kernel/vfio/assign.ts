@@ -117,7 +117,6 @@ export const vfio_group_assign = (s0: State, op: AssignOp): Step => {
       s = r.state;
     }
     const first = g.devices[0];
-    // Stryker disable next-line ConditionalExpression: every group has a device (TopologySchema numbers groups without gaps), so first is always defined
     const nested = op.to === 'guest' && s.policy.nestedGuest !== 'none' && first !== undefined;
     let pt: { ioas: number } | { hwpt: number } = { ioas };
     if (nested) {

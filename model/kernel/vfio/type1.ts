@@ -78,7 +78,7 @@ const aperResize = (iovas: readonly Range[], start: bigint, end: bigint): Range[
   // Stryker disable next-line EqualityOperator: the loop also breaks on n === undefined once the list is empty
   while (list.length > 0) {
     const n = list[0];
-    // Stryker disable next-line EqualityOperator,ConditionalExpression: start == n.start breaks with the node unchanged, as setting its start to start would; n is never undefined while the list is non-empty
+    // Stryker disable next-line EqualityOperator: start == n.start breaks with the node unchanged, as setting its start to start would
     if (n === undefined || start < n.start) break;
     // Stryker disable next-line ConditionalExpression: start >= n.start is already known from the break above
     if (start >= n.start && start < n.last) {
