@@ -275,11 +275,13 @@ describe('iommufd_device_replace (iommufd_device_do_replace, iommufd_device_auto
     const s0 = setup(armIts(), pair(), [assign(0, 'iommufd')]);
     const ioas = ioasOfGroup(s0);
     const [s, user] = ok(iommufd_hwpt_alloc(s0, 0, ioas, new Set()));
-    const before = ioasOf(s, ioas).reserved.filter((r) => r.owner.startsWith('dev:'));
+    const devices = (st: State) =>
+      ioasOf(st, ioas).reserved.filter((r) => r.owner === devOwner(0) || r.owner === devOwner(1));
+    const before = devices(s);
     expect(before).toHaveLength(2);
     const [after, now] = ok(iommufd_device_replace(s, 0, { hwpt: user }));
     expect(now).toBe(user);
-    expect(ioasOf(after, ioas).reserved.filter((r) => r.owner.startsWith('dev:'))).toEqual(before);
+    expect(devices(after)).toEqual(before);
   });
 
   it('the whole group moves: the new hwpt takes one reference per attached device, the old auto hwpt loses them all and is destroyed (iommufd_device_do_replace: refcount_add(num_devices), refcount_sub(num_devices - 1), caller puts old)', () => {
