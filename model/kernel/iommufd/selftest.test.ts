@@ -37,4 +37,18 @@ describe('iommufd_test_mock_domain', () => {
     const r = iommufd_test_mock_domain(s, ioas, 0);
     expect(r).toEqual({ ok: false, state: s, errno: 'EADDRINUSE' });
   });
+
+  it('a bind refused by iommu_device_claim_dma_owner (the group is owned by another context: -EPERM) returns that errno and leaves nothing behind (iommufd_test_mock_domain: iommufd_device_bind error)', () => {
+    const s0 = boot(
+      armIts(),
+      topo([{ group: 0 }, { group: 0 }]),
+      [mockDev(), mockDev({ bdf: '02:00.0' })],
+      ['blocked'],
+    );
+    const [s1, other] = iommufd_ioas_alloc(s0, 'other');
+    const first = iommufd_test_mock_domain(s1, other, 0);
+    if (!first.ok) throw new Error(`premise: ${first.errno}`);
+    const [s, ioas] = iommufd_ioas_alloc(first.state, ICTX);
+    expect(iommufd_test_mock_domain(s, ioas, 1)).toEqual({ ok: false, state: s, errno: 'EPERM' });
+  });
 });

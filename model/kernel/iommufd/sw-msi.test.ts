@@ -4,7 +4,7 @@ import { deviceDomain, domainOf, groupOf, irqOf } from '../../platform/edit.ts';
 import { ITS_DOORBELL, imsicPage } from '../../platform/layout.ts';
 import { IOMMU_MMIO, IOMMU_READ, IOMMU_WRITE, type State, type SwMsiMap } from '../../platform/state.ts';
 import { iommu_map } from '../iommu/pgtable.ts';
-import { affinity, alloc, armIts, assign, map, riscv, run, setup, topo } from '../testing.ts';
+import { affinity, alloc, armIts, assign, map, riscv, run, setup, topo, x86 } from '../testing.ts';
 import { ctxOf, setCtx } from './ctx.ts';
 import { iommufd_device_detach } from './device.ts';
 import {
@@ -175,6 +175,15 @@ describe('iommufd_sw_msi and iommufd_group_setup_msi guards (drivers/iommu/iommu
     expect(ctxOf(detached, 'userspace:0').igroups.get(0)?.hwpt).toBeUndefined();
     const d = iommufd_sw_msi(detached, 0, hwpt, ITS_DOORBELL);
     expect(d).toEqual({ ok: true, state: detached, value: physical(ITS_DOORBELL) });
+  });
+
+  it('a group attached with no IOMMU_RESV_SW_MSI region keeps the physical doorbell and no map is made (sw_msi_start == PHYS_ADDR_MAX → return 0)', () => {
+    const s = setup(x86('vtd'), topo([{}]), [assign(0, 'iommufd')]);
+    const hwpt = groupOf(s, 0).domain;
+    expect(ctxOf(s, 'userspace:0').igroups.get(0)?.hwpt).toBe(hwpt);
+    expect(ctxOf(s, 'userspace:0').igroups.get(0)?.swMsiStart).toBeUndefined();
+    const doorbell = 0xfee0_0000n;
+    expect(iommufd_sw_msi(s, 0, hwpt, doorbell)).toEqual({ ok: true, state: s, value: physical(doorbell) });
   });
 
   it('an iommu_map error of iommufd_sw_msi_install is returned (an IOVA already mapped is -EEXIST)', () => {
