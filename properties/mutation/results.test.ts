@@ -198,7 +198,7 @@ describe('a full run folder by folder (byFolder, foldersToRun)', () => {
   });
 });
 
-describe('markEquivalent (properties/mutation/equivalent.json)', () => {
+describe('markEquivalent (properties/mutation/equivalent.json; locations as mutation-testing-report-schema: 1-based columns)', () => {
   const source = 'const a = 1;\nif (x >= 0 && y) f();\n';
   const at = (line: number, start: number, end: number) => ({
     start: { line, column: start },
@@ -209,7 +209,7 @@ describe('markEquivalent (properties/mutation/equivalent.json)', () => {
       'model/hw/a.ts': {
         source,
         mutants: [
-          { id: '0', status, mutatorName: 'EqualityOperator', replacement: 'x > 0', location: at(2, 4, 10) },
+          { id: '0', status, mutatorName: 'EqualityOperator', replacement: 'x > 0', location: at(2, 5, 11) },
           {
             id: '1',
             status: 'Killed',
@@ -255,6 +255,37 @@ describe('markEquivalent (properties/mutation/equivalent.json)', () => {
     expect(markEquivalent(r('Survived'), [{ ...mark, file: 'model/hw/b.ts' }]).problems[0]).toMatch(
       /b\.ts: .*: the file has no results$/,
     );
+  });
+
+  it('needs nth when more than one mutant matches (a line twice in the file), and takes the one it names', () => {
+    const twice: Results = {
+      files: {
+        'model/hw/a.ts': {
+          source: 'if (x >= 0 && y) f();\nif (x >= 0 && y) f();\n',
+          mutants: [
+            {
+              id: '0',
+              status: 'Killed',
+              mutatorName: 'EqualityOperator',
+              replacement: 'x > 0',
+              location: at(1, 5, 11),
+            },
+            {
+              id: '1',
+              status: 'Survived',
+              mutatorName: 'EqualityOperator',
+              replacement: 'x > 0',
+              location: at(2, 5, 11),
+            },
+          ],
+        },
+      },
+    };
+    expect(markEquivalent(twice, [mark]).problems[0]).toMatch(/: 2 mutants match; give nth \(1 to 2\)$/);
+    const m = markEquivalent(twice, [{ ...mark, nth: 2 }]);
+    expect(m.problems).toEqual([]);
+    expect(m.results.files['model/hw/a.ts']?.mutants.map((x) => x.status)).toEqual(['Killed', 'Ignored']);
+    expect(markEquivalent(twice, [{ ...mark, nth: 3 }]).problems[0]).toMatch(/no such mutant/);
   });
 
   it('leaves a mutant not yet run for its run', () => {

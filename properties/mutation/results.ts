@@ -22,7 +22,7 @@ const MutantSchema = z
     killedBy: z.array(z.string()).optional(),
     mutatorName: z.string().optional(),
     replacement: z.string().optional(),
-    /** 1-based lines, 0-based columns, end exclusive. */
+    /** 1-based lines and columns, end exclusive (mutation-testing-report-schema). */
     location: z
       .object({
         start: z.object({ line: z.number().int(), column: z.number().int() }),
@@ -143,21 +143,30 @@ export const EquivalentSchema = z.strictObject({
   mutator: z.string().min(1),
   original: z.string().min(1),
   replacement: z.string(),
+  /**
+   * Which of the mutants matching the other fields it is (1 the first, in source order), required
+   * when more than one does (a line that occurs twice, a literal twice on the line).
+   */
+  nth: z.number().int().min(1).optional(),
   why: z.string().min(10),
 });
 export type Equivalent = z.infer<typeof EquivalentSchema>;
 
-/** The text of `source` from `start` to `end` (1-based lines, 0-based columns, end exclusive). */
+/**
+ * The text a mutant replaces: `lines` from `start` to `end` (mutation-testing-report-schema
+ * locations: 1-based lines and columns, end exclusive).
+ */
 const slice = (
   lines: readonly string[],
   loc: NonNullable<Results['files'][string]['mutants'][number]['location']>,
 ) => {
   const { start, end } = loc;
-  if (start.line === end.line) return (lines[start.line - 1] ?? '').slice(start.column, end.column);
+  const at = (n: number) => lines[n - 1] ?? '';
+  if (start.line === end.line) return at(start.line).slice(start.column - 1, end.column - 1);
   return [
-    (lines[start.line - 1] ?? '').slice(start.column),
+    at(start.line).slice(start.column - 1),
     ...lines.slice(start.line, end.line - 1),
-    (lines[end.line - 1] ?? '').slice(0, end.column),
+    at(end.line).slice(0, end.column - 1),
   ].join('\n');
 };
 
@@ -180,15 +189,25 @@ export const markEquivalent = (
       continue;
     }
     const lines = f.source.split('\n');
-    const hits = f.mutants.flatMap((x, i) =>
-      x.location !== undefined &&
-      x.mutatorName === m.mutator &&
-      x.replacement === m.replacement &&
-      (lines[x.location.start.line - 1] ?? '').trim() === m.line &&
-      slice(lines, x.location) === m.original
-        ? [i]
-        : [],
-    );
+    const matching = f.mutants
+      .flatMap((x, i) =>
+        x.location !== undefined &&
+        x.mutatorName === m.mutator &&
+        x.replacement === m.replacement &&
+        (lines[x.location.start.line - 1] ?? '').trim() === m.line &&
+        slice(lines, x.location) === m.original
+          ? [{ i, at: x.location.start }]
+          : [],
+      )
+      .sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column);
+    if (matching.length > 1 && m.nth === undefined) {
+      problems.push(
+        `equivalence mark ${name}: ${matching.length} mutants match; give nth (1 to ${matching.length})`,
+      );
+      continue;
+    }
+    const one = matching[(m.nth ?? 1) - 1];
+    const hits = one === undefined ? [] : [one.i];
     if (hits.length === 0) problems.push(`equivalence mark ${name}: no such mutant (the line changed?)`);
     const mutants = [...f.mutants];
     for (const i of hits) {

@@ -110,7 +110,6 @@ export const iommufd_hw_pagetable_attach = (s0: State, hwpt: number, device: num
     if (!msi.ok) return fail(unresv(msi.state), msi.errno);
     s = msi.state;
     const g = groupOf(s, dev.group);
-    // Stryker disable next-line ConditionalExpression: a group has an attach handle only while on an hwpt's domain, neither default nor blocking, so iommu_attach_group answers the same -EBUSY
     if (g.handle) return fail(unresv(s), 'EBUSY');
     const attached = iommu_attach_group(s, hwpt, dev.group);
     if (!attached.ok) return fail(unresv(attached.state), attached.errno);
@@ -129,11 +128,9 @@ export const iommufd_hw_pagetable_attach = (s0: State, hwpt: number, device: num
 export const iommufd_device_detach = (s0: State, device: number): State => {
   const dev = deviceOf(s0, device);
   const ictx = dev.iommufd;
-  // Stryker disable next-line ConditionalExpression: igroupOf of no context is the empty igroup, which has no hwpt, so the next test returns s0 as well
   if (ictx === undefined) return s0;
   const ig = igroupOf(s0, ictx, dev.group);
   const hwpt = ig.hwpt;
-  // Stryker disable next-line ConditionalExpression: the igroup's hwpt is unset exactly when no device is attached (iommufd_hw_pagetable_attach/detach), so the includes test decides alone
   if (hwpt === undefined || !ig.attached.includes(device)) return s0;
   const attached = ig.attached.filter((d) => d !== device);
   let s = s0;
@@ -158,9 +155,7 @@ const doReplace = (s0: State, hwpt: number, device: number): Res<number | undefi
   const ictx = hwptOf(s0, hwpt).ictx;
   const ig = igroupOf(s0, ictx, dev.group);
   const old = ig.hwpt;
-  // Stryker disable next-line ConditionalExpression: the igroup's hwpt is unset exactly when no device is attached (iommufd_hw_pagetable_attach/detach), so the includes test decides alone
   if (old === undefined || !ig.attached.includes(device)) return fail(s0, 'EINVAL');
-  // Stryker disable next-line ConditionalExpression: onto the current hwpt nothing is installed, groupSetDomain keeps the domain, and users +n, -(n-1) and the caller's put cancel out
   if (old === hwpt) return done(s0, undefined);
   const paging = findHwptPaging(s0, hwpt);
   const oldPaging = findHwptPaging(s0, old);
@@ -183,7 +178,6 @@ const doReplace = (s0: State, hwpt: number, device: number): Res<number | undefi
   if (domainOf(msi.state, hwpt).driver !== driverOf(msi.state, device))
     return fail(unresv(msi.state, ioas), 'EINVAL');
   const switched = groupSetDomain(msi.state, dev.group, hwpt);
-  // Stryker disable next-line ConditionalExpression: groupSetDomain fails only on a blocking domain, and an hwpt's domain is UNMANAGED or NESTED (iommufd_hwpt_paging_alloc, iommufd_hwpt_alloc_nested)
   if (!switched.ok) return fail(unresv(switched.state, ioas), switched.errno);
   s = switched.state;
   if (ioas !== oldIoas) s = unresv(s, oldIoas);
@@ -282,6 +276,5 @@ export const iommufd_device_replace = (s: State, device: number, pt: Pt): Res<nu
 /** The hwpt the device's group is attached to in its context, if any. */
 export const attachedHwpt = (s: State, device: number): number | undefined => {
   const ictx = deviceOf(s, device).iommufd;
-  // Stryker disable next-line ConditionalExpression: igroupOf of no context is the empty igroup, whose hwpt is undefined as well
   return ictx === undefined ? undefined : igroupOf(s, ictx, deviceOf(s, device).group).hwpt;
 };

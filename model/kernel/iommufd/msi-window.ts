@@ -56,13 +56,11 @@ export const iommufd_hwpt_set_msi_window = (s0: State, group: number, iova: bigi
   if (s0.policy.doorbells !== 'msi-table-userspace-window') return { state: s0, result: err('EOPNOTSUPP') };
   const g = groupOf(s0, group);
   const first = g.devices[0];
-  // Stryker disable next-line ConditionalExpression: every group has a device (TopologySchema), and a type1 group's devices are bound to no iommufd context, so attachedHwpt is undefined and the same -EINVAL follows
   if (g.owner.kind !== 'vm' || g.owner.backend !== 'iommufd' || first === undefined)
     return { state: s0, result: err('EINVAL') };
   const hwpt = attachedHwpt(s0, first);
   if (hwpt === undefined) return { state: s0, result: err('EINVAL') };
   const d = domainOf(s0, hwpt);
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: a paging hwpt's domain is UNMANAGED and a nested one's NESTED (iommufd_hwpt_paging_alloc, iommufd_hwpt_alloc_nested), so either test decides alone
   if (hwptOf(s0, hwpt).kind !== 'paging' || d.type !== 'UNMANAGED' || d.stage !== 's2')
     return { state: s0, result: err('EINVAL') };
   if (d.msiWindow !== undefined) return { state: s0, result: err('EBUSY') };

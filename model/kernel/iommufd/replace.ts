@@ -20,7 +20,6 @@ export const iommu_replace_domain = (s0: State, group: number): Step => {
   const first = g.devices[0];
   // Stryker disable next-line ConditionalExpression: every group has a device (TopologySchema numbers groups without gaps)
   const current = first === undefined ? undefined : attachedHwpt(s0, first);
-  // Stryker disable next-line ConditionalExpression: current is undefined whenever first is (the line above)
   if (first === undefined || current === undefined) return { state: s0, result: err('EINVAL') };
   const [s1, ioas] = ownerIoas(s0, key);
   let target: Res<number>;

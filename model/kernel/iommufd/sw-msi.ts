@@ -72,7 +72,6 @@ export const iommufd_sw_msi = (s0: State, device: number, domainId: number, door
   // Stryker disable next-line ConditionalExpression: ctxOf of no context is the empty one, so ig is undefined either way
   const ig = ictx === undefined ? undefined : ctxOf(s0, ictx).igroups.get(dev.group);
   const physical = done(s0, { iova: 0n, shift: 0, addr: doorbell });
-  // Stryker disable next-line ConditionalExpression: ig is undefined whenever ictx is (the line above), so the next test returns physical
   if (ictx === undefined || ig === undefined || ig.hwpt === undefined) return physical;
   if (ig.swMsiStart === undefined) return physical;
   const got = getMap(s0, ictx, doorbell & ~(s0.pageSize - 1n), ig.swMsiStart);

@@ -10,7 +10,6 @@ import { ctxOf } from './ctx.ts';
  */
 export const iommufd_vfio_iova_ranges = (s: State, ictx: string): Res<readonly Range[]> => {
   const ioas = ctxOf(s, ictx).vfioIoas;
-  // Stryker disable next-line ConditionalExpression: s.ioases[undefined] is undefined as well
   const a = ioas === undefined ? undefined : s.ioases[ioas];
   if (a === undefined) return fail(s, 'ENODEV');
   return done(s, holes(a.reserved, 0n, ULONG_MAX));
