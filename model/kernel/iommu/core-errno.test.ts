@@ -3,6 +3,7 @@ import { deviceOf, domainOf, groupOf, setDevice, setGroup } from '../../platform
 import { NO_DOMAIN, type State } from '../../platform/state.ts';
 import { armIts, setup, topo } from '../testing.ts';
 import {
+  FW_DIRECT_WARNING,
   groupSetDomain,
   iommu_attach_group,
   iommu_detach_group,
@@ -233,6 +234,28 @@ describe('iommu_setup_default_domain (drivers/iommu/iommu.c)', () => {
       defaultType: g.defaultType,
       domain: g.domain,
     });
+  });
+});
+
+describe('__iommu_probe_device, the first device of a group (drivers/iommu/iommu.c)', () => {
+  it('iommu_setup_default_domain refused (require_direct, blocked default type): -EINVAL, the device out of the group and not probed, no domain left, the warning printed (err_remove_gdev)', () => {
+    const s1 = base();
+    const s = requireDirect(
+      setDevice(
+        setGroup(s1, { ...groupOf(s1, 0), devices: [], defaultDomain: NO_DOMAIN, defaultType: 'blocked' }),
+        {
+          ...deviceOf(s1, 0),
+          probed: false,
+        },
+      ),
+      0,
+    );
+    const r = iommu_probe_device(s, 0);
+    expect(r.ok ? 'ok' : r.errno).toBe('EINVAL');
+    expect(deviceOf(r.state, 0).probed).toBe(false);
+    expect(groupOf(r.state, 0)).toEqual(groupOf(s, 0));
+    expect(r.state.domains).toEqual(s.domains);
+    expect(r.state.events.slice(s.events.length)).toEqual([{ kind: 'warn', text: FW_DIRECT_WARNING }]);
   });
 });
 

@@ -171,7 +171,8 @@ export const iommu_group_store_type = (s: State, group: number, type: 'identity'
  * joins the group. A group with a default domain gets the device's direct mappings there and the
  * device is attached to the group's current domain (refused for require_direct on a blocking
  * domain: the probe fails and the device leaves the group again); the group's first device sets
- * up the default domain (iommu_setup_default_domain).
+ * up the default domain (iommu_setup_default_domain), and when that fails the device leaves the
+ * group again too.
  */
 export const iommu_probe_device = (s0: State, device: number): Res => {
   const dev = deviceOf(s0, device);
@@ -187,7 +188,11 @@ export const iommu_probe_device = (s0: State, device: number): Res => {
     return done(emit(s, { kind: 'attach', group: g.id, domain: g.domain }), undefined);
   }
   const r = iommu_setup_default_domain(s, dev.group, g.defaultType);
-  return r.ok ? r : fail(r.state, r.errno);
+  if (r.ok) return r;
+  // err_remove_gdev: the device leaves the group and is not probed; the domain set up for it is
+  // freed with it; what was printed stays.
+  const printed = r.state.events.slice(s0.events.length).filter((e) => e.kind === 'warn');
+  return fail({ ...s0, events: [...s0.events, ...printed] }, r.errno);
 };
 
 /**
