@@ -104,6 +104,24 @@ describe('iommufd_device_bind: mock devices and unprobed devices', () => {
 });
 
 describe('iommufd_hw_pagetable_attach (drivers/iommu/iommufd/device.c)', () => {
+  /** Two platform devices of one group, the first with an SW_MSI region, both bound to 'default' with one IOAS. */
+  const twoBound = (): { s: State; ioas: number } => {
+    let s = boot(
+      armIts(),
+      topo([{ group: 0 }, { group: 0 }]),
+      [
+        mockDev({ mock: false, msiIsolated: true, resv: [SW_MSI] }),
+        mockDev({ bdf: '02:00.0', group: 0, mock: false, msiIsolated: true }),
+      ],
+      ['blocked'],
+    );
+    for (const d of [0, 1]) [s] = ok(iommu_probe_device(s, d));
+    const [s1, ioas] = iommufd_ioas_alloc(s, 'default');
+    s = s1;
+    for (const d of [0, 1]) [s] = ok(iommufd_device_bind(s, d, 'default'));
+    return { s, ioas };
+  };
+
   it('on a paging hwpt the group records the SW_MSI start of the device regions even when the VMM names a doorbell IPA for nested hwpts (iommufd_device_attach_reserved_iova → iopt_table_enforce_dev_resv_regions(&igroup->sw_msi_start))', () => {
     const s = setup(armIts({ nestedGuest: 'vmm-ipa' }), topo([{}]), [assign(0, 'iommufd')]);
     expect(hwptOf(s, groupOf(s, 0).domain).kind).toBe('paging');
@@ -111,19 +129,7 @@ describe('iommufd_hw_pagetable_attach (drivers/iommu/iommufd/device.c)', () => {
   });
 
   it('a second device of the group without an SW_MSI region leaves the group sw_msi_start as the first device set it (iopt_table_enforce_dev_resv_regions writes *sw_msi_start only for an IOMMU_RESV_SW_MSI region)', () => {
-    let s = boot(
-      armIts(),
-      topo([{ group: 0 }, { group: 0 }]),
-      [
-        mockDev({ mock: false, msiIsolated: true, resv: [SW_MSI] }),
-        mockDev({ bdf: '02:00.0', group: 0, mock: false, msiIsolated: true }),
-      ],
-      ['blocked'],
-    );
-    for (const d of [0, 1]) [s] = ok(iommu_probe_device(s, d));
-    const [s1, ioas] = iommufd_ioas_alloc(s, 'default');
-    s = s1;
-    for (const d of [0, 1]) [s] = ok(iommufd_device_bind(s, d, 'default'));
+    let { s, ioas } = twoBound();
     [s] = ok(iommufd_device_attach(s, 0, { ioas }));
     expect(igroupOf(s, 'default', 0).swMsiStart).toBe(SW_MSI.start);
     [s] = ok(iommufd_device_attach(s, 1, { ioas }));
@@ -131,19 +137,7 @@ describe('iommufd_hw_pagetable_attach (drivers/iommu/iommufd/device.c)', () => {
   });
 
   it('a failing install of the group MSI pages (iommufd_group_setup_msi → iommufd_sw_msi_install → iommu_map over an IOVA the new domain already maps) fails the attach with its errno and the group stays unattached', () => {
-    let s = boot(
-      armIts(),
-      topo([{ group: 0 }, { group: 0 }]),
-      [
-        mockDev({ mock: false, msiIsolated: true, resv: [SW_MSI] }),
-        mockDev({ bdf: '02:00.0', group: 0, mock: false, msiIsolated: true }),
-      ],
-      ['blocked'],
-    );
-    for (const d of [0, 1]) [s] = ok(iommu_probe_device(s, d));
-    const [s1, ioas] = iommufd_ioas_alloc(s, 'default');
-    s = s1;
-    for (const d of [0, 1]) [s] = ok(iommufd_device_bind(s, d, 'default'));
+    let { s, ioas } = twoBound();
     const [s2, first] = ok(iommufd_device_attach(s, 0, { ioas }));
     [s] = ok(iommufd_device_attach(s2, 1, { ioas }));
     // the group's MSI page goes into the context's sw_msi list and the group's required_sw_msi
