@@ -32,11 +32,12 @@ import {
  * file, runs Stryker incrementally (`--full`: every mutant again), and lays what it found back over
  * the committed results, so a run over one folder (`--mutate 'model/hw/**\/*.ts'`) keeps every
  * other folder's. `run --full` over all of model/ goes one folder at a time and resumes where a
- * stopped full run left off. `score` prints the score of each folder of model/ from the committed results;
- * with `--check` it exits 1 when a target of properties/mutation/targets.json is missed, a file of
- * model/ has not been run, or a file changed since its results were taken. `merge`
- * lays the incremental files of runs made elsewhere (other checkouts, other machines, each over
- * its own folders) over the committed results, in the order given.
+ * stopped full run left off. `score` prints the score of each folder of model/ from the committed
+ * results, with the equivalence marks of properties/mutation/equivalent.json applied; with
+ * `--check` it exits 1 when a target of properties/mutation/targets.json is missed, a mark no
+ * longer holds, a file of model/ has not been run, or a file changed since its results were taken.
+ * `merge` lays the incremental files of runs made elsewhere (other checkouts, other machines, each
+ * over its own folders) over the committed results, in the order given.
  */
 const ROOT = REPO.root;
 const COMMITTED = join(ROOT, 'properties', 'mutation', 'results.json.gz');
