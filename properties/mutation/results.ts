@@ -207,20 +207,20 @@ export const markEquivalent = (
       continue;
     }
     const one = matching[(m.nth ?? 1) - 1];
-    const hits = one === undefined ? [] : [one.i];
-    if (hits.length === 0) problems.push(`equivalence mark ${name}: no such mutant (the line changed?)`);
-    const mutants = [...f.mutants];
-    for (const i of hits) {
-      const x = mutants[i];
-      if (x === undefined) continue;
-      if (x.status === 'Killed' || x.status === 'Timeout')
-        problems.push(
-          `equivalence mark ${name}: the mutant is ${x.status === 'Killed' ? 'killed' : 'timed out'}, so it is not equivalent`,
-        );
-      else if (x.status === 'Survived' || x.status === 'NoCoverage')
-        mutants[i] = { ...x, status: 'Ignored', statusReason: `equivalent: ${m.why}` };
+    const x = one === undefined ? undefined : f.mutants[one.i];
+    if (one === undefined || x === undefined) {
+      problems.push(`equivalence mark ${name}: no such mutant (the line changed?)`);
+      continue;
     }
-    files[m.file] = { ...f, mutants };
+    if (x.status === 'Killed' || x.status === 'Timeout')
+      problems.push(
+        `equivalence mark ${name}: the mutant is ${x.status === 'Killed' ? 'killed' : 'timed out'}, so it is not equivalent`,
+      );
+    else if (x.status === 'Survived' || x.status === 'NoCoverage') {
+      const mutants = [...f.mutants];
+      mutants[one.i] = { ...x, status: 'Ignored', statusReason: `equivalent: ${m.why}` };
+      files[m.file] = { ...f, mutants };
+    }
   }
   return { results: { ...r, files }, problems };
 };
