@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import LoadFailureAsTest from './properties/mutation/load-failure.ts';
 
 /**
  * Test files nearest the mutated file first: its own tests (`x.ts` → `x*.test.ts`), then its
@@ -48,6 +49,8 @@ class NearestFirst extends BaseSequencer {
  * - the CLI tests (cli/), which spawn `msispec` as a child process that per-test coverage cannot
  *   attribute to a mutant;
  * - the citation check, which reads the repository's text, not the model.
+ * A test file that fails to load (a mutant of module-level code can make its import throw) counts
+ * as a failed test, as it does in `npm test` (properties/mutation/load-failure.ts).
  */
 export default defineConfig({
   test: {
@@ -55,6 +58,7 @@ export default defineConfig({
     exclude: ['node_modules/**', '.mutation/**', 'spec/citations.test.ts'],
     pool: 'threads',
     sequence: { sequencer: NearestFirst },
+    reporters: ['default', new LoadFailureAsTest()],
     expect: { requireAssertions: true },
     // As in vitest.config.ts: a hang guard only; Stryker's timeoutMS times each mutant's run.
     testTimeout: 600_000,
