@@ -3,7 +3,6 @@ import { hex } from '../types/addr.ts';
 import type { Trace } from '../types/hop.ts';
 import type { Outcome } from '../types/outcome.ts';
 import type { Access } from '../types/page-map.ts';
-import { parseWith } from '../types/validate.ts';
 import { accessOf, type Write } from '../types/write.ts';
 import { type ImsicConfig, ImsicConfigSchema, imsicWrite } from './riscv-aia/imsic.ts';
 import { type RiscvIommuConfig, RiscvIommuConfigSchema } from './riscv-iommu/config.ts';
@@ -16,7 +15,6 @@ export const RiscvPlatformSchema = z.object({
   imsic: ImsicConfigSchema,
 });
 export type RiscvPlatform = z.infer<typeof RiscvPlatformSchema>;
-export const parseRiscvPlatform = (input: unknown) => parseWith(RiscvPlatformSchema, input);
 
 /** Where a physical access lands: an IMSIC file (which never checks the writer) or memory. */
 const toPhysical = (

@@ -124,7 +124,7 @@ describe('basic translate mode (IOMMU spec, msipte.M == 3)', () => {
   });
   it('the trace starts with the match hop naming the GPA and file', () => {
     const trace: Hop[] = [];
-    msiTranslate(iommu([[PTE3, basicPte(0x28001n)]]), dc(), GPA, 'write', 5, 4, trace);
+    msiTranslate(iommu([[PTE3, basicPte(0x28001n)]]), dc(), GPA, 'write', 5, 4, trace, false);
     expect(trace[0]).toEqual(matchHop(GPA, 3));
   });
   it('C = 1 is misconfigured (263, reference model), checked before M', () => {
@@ -168,6 +168,10 @@ describe('HYPOTHETICAL validated mode M = 2 (capabilities.MSI_DATA_VALID; riscv-
     const no = run(c(), { data: 4 });
     expect(no.result).toEqual(fault('MSI_DATA_NOT_ALLOWED', 0x300));
     expect(no.last?.facts).toEqual({ file: 3, pte: '0x90000030', data: 4, fault: 'MSI_DATA_NOT_ALLOWED' });
+  });
+  it('a basic PTE (M = 3) under the capability passes any data through, unchecked', () => {
+    const r = run(c(basicPte(0x28001n)), { data: 4 });
+    expect(r.result).toEqual({ kind: 'pa', pa: 0x2800_1000n, file: 3n });
   });
   it('a read carries no data and is not checked against the bitmap', () => {
     expect(run(c(), { access: 'read', data: 4 }).result).toEqual({ kind: 'pa', pa: 0x2800_1000n, file: 3n });

@@ -77,7 +77,9 @@ describe('MSI address translation fault sequence (ref model test 25; docs/hardwa
   it('raises cause 1 for a read-for-execute that hits an interrupt file (iommu issue #206)', () => {
     const p = platform([[pteAt(3n), basicPte(S_FILE(1n))]]);
     const dc = p.iommu.ddt.get(rid) ?? dcFlat();
-    expect(msiTranslate(p.iommu, dc, gpa, 'exec', 0, 4, undefined)).toMatchObject({ outcome: { code: 1 } });
+    expect(msiTranslate(p.iommu, dc, gpa, 'exec', 0, 4, undefined, false)).toMatchObject({
+      outcome: { code: 1 },
+    });
   });
 });
 
@@ -229,7 +231,7 @@ describe('MRIF mode (AIA src/IOMMU.adoc [[IOMMU-MSIPTE-MRIF]] "MSI PTE, MRIF mod
   it("reads an aligned 32-bit word as zero (the AIA's preferred choice over an abort) and never records it", () => {
     const p = platform([[pteAt(3n), mrif]]);
     const dc = p.iommu.ddt.get(rid) ?? dcFlat();
-    expect(msiTranslate(p.iommu, dc, 0x2800_3000n, 'read', 5, 4, undefined)).toEqual({
+    expect(msiTranslate(p.iommu, dc, 0x2800_3000n, 'read', 5, 4, undefined, false)).toEqual({
       kind: 'outcome',
       outcome: { kind: 'dropped', reason: 'mrif-read-zero' },
     });

@@ -84,7 +84,7 @@ export const msiTranslate = (
   data: number,
   size: number,
   trace: Trace,
-  bigEndianMsi = false,
+  bigEndianMsi: boolean,
 ): MsiResult => {
   const faultAt = (cause: FaultCause, step: string, ref: string, facts: Hop['facts']): MsiResult => ({
     kind: 'outcome',

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Hop } from '../../types/hop.ts';
+import { rw } from '../../types/page-map.ts';
 import { type Write, write32 } from '../../types/write.ts';
 import { bareDc, testIommu } from '../riscv-fixture.ts';
 import { type DeviceContext, mgpaw, parseRiscvIommuConfig, type RiscvIommuConfig } from './config.ts';
+import { basicPte } from './msi-pte.ts';
 import { dcMisconfigured, deviceIdBits, riscvIommuTranslate } from './translate.ts';
 
 /**
@@ -103,12 +105,12 @@ describe('device_id width of the directory (steps 3-5)', () => {
   });
   it('device_id 2^bits − 1 is located, 2^bits is disallowed (260) and recorded', () => {
     const c = testIommu({ ddtp: { iommu_mode: 'DDT', levels: 1 }, ddt: new Map([[63, bareDc()]]) });
-    expect(riscvIommuTranslate(c, write32(63, 0x1000n, 1), 'write', undefined)).toEqual({
+    expect(riscvIommuTranslate(c, write32(63, 0x1000n, 1), 'write', undefined, false)).toEqual({
       kind: 'pa',
       pa: 0x1000n,
     });
     const trace: Hop[] = [];
-    expect(riscvIommuTranslate(c, write32(64, 0x1000n, 1), 'write', trace)).toEqual({
+    expect(riscvIommuTranslate(c, write32(64, 0x1000n, 1), 'write', trace, false)).toEqual({
       kind: 'outcome',
       outcome: { kind: 'fault', arch: 'riscv-iommu', cause: 'TRANSACTION_TYPE_DISALLOWED', code: 260 },
     });
@@ -130,7 +132,7 @@ describe('ddtp modes and the steps before the first stage', () => {
   });
   const tr = (c: RiscvIommuConfig, w: Write) => {
     const trace: Hop[] = [];
-    return { r: riscvIommuTranslate(c, w, 'write', trace), trace };
+    return { r: riscvIommuTranslate(c, w, 'write', trace, false), trace };
   };
   it('Off: 256 recorded with the requester', () => {
     expect(tr(testIommu({ ddtp: { iommu_mode: 'Off' } }), write32(5, 0x1000n, 1))).toEqual({
@@ -241,6 +243,7 @@ describe('DC.tc.DTF: translation faults unrecorded, the DC and ddtp causes still
         write32(5, 0x1000n, 1),
         'write',
         undefined,
+        false,
       );
     expect(at(true)).toEqual({
       kind: 'outcome',
@@ -257,9 +260,22 @@ describe('DC.tc.DTF: translation faults unrecorded, the DC and ddtp causes still
       outcome: { kind: 'fault', arch: 'riscv-iommu', cause: 'WRITE_AMO_GUEST_PAGE_FAULT', code: 23 },
     });
   });
+  it('a translation that succeeds is the same with DTF (DTF only disables fault reporting)', () => {
+    const dc = (DTF: boolean) => bareDc({ tc: { V: true, PDTV: false, DTF } });
+    const at = (DTF: boolean) =>
+      riscvIommuTranslate(
+        testIommu({ ddt: new Map([[5, dc(DTF)]]) }),
+        write32(5, 0x1000n, 1),
+        'write',
+        undefined,
+        false,
+      );
+    expect(at(true)).toEqual({ kind: 'pa', pa: 0x1000n });
+    expect(at(true)).toEqual(at(false));
+  });
   it('260 for a process id is not reported with DTF (fault record CAUSE table: 260 "Reported if DTF is 1" No)', () => {
     const c = testIommu({ ddt: new Map([[5, bareDc({ tc: { V: true, PDTV: false, DTF: true } })]]) });
-    expect(riscvIommuTranslate(c, { ...write32(5, 0x1000n, 1), pid: 1 }, 'write', undefined)).toEqual({
+    expect(riscvIommuTranslate(c, { ...write32(5, 0x1000n, 1), pid: 1 }, 'write', undefined, false)).toEqual({
       kind: 'outcome',
       outcome: {
         kind: 'fault',
@@ -269,6 +285,51 @@ describe('DC.tc.DTF: translation faults unrecorded, the DC and ddtp causes still
         unrecorded: true,
       },
     });
+  });
+});
+
+describe('RiscvIommuConfigSchema keeps every field it is given (IOMMU spec, "Device-context fields", ddtp, fctl)', () => {
+  it('a configuration with every field set away from its default parses to itself', () => {
+    const full: RiscvIommuConfig = testIommu({
+      capabilities: { ...testIommu().capabilities, MSI_DATA_VALID: true, ATS: true, T2GPA: true },
+      fctl: { BE: true, GXL: false },
+      ddtp: { iommu_mode: 'DDT', levels: 2 },
+      ddt: new Map([
+        [
+          7,
+          bareDc({
+            tc: { V: true, PDTV: true, EN_ATS: true, DTF: true, SXL: false },
+            iohgatp: { MODE: 'Sv39x4', GSCID: 3, pages: new Map([[0x80n, rw(0x9n)]]) },
+            fsc: { MODE: 'Sv39', pages: new Map([[0x5n, rw(0x80n)]]) },
+            msiptp: { MODE: 1, PPN: 0x9_0000n },
+            msi_addr_mask: 0xffn,
+            msi_addr_pattern: 0x28000n,
+          }),
+        ],
+      ]),
+      msiPtes: new Map([[0x9000_0030n, basicPte(0x28001n)]]),
+      accessFault: new Set([0x9000_0040n]),
+      poisoned: new Set([0x9000_0050n]),
+    });
+    const r = parseRiscvIommuConfig(full);
+    expect(r.ok ? r.value : r.error).toEqual(full);
+  });
+  it('an absent tc.PDTV reads as 0 and an absent iohgatp.GSCID as 0', () => {
+    const dc = { ...bareDc(), tc: { V: true }, iohgatp: { MODE: 'Bare', pages: new Map() } };
+    const r = parseRiscvIommuConfig({ ...testIommu(), ddt: new Map([[0, dc]]) });
+    const got = r.ok ? r.value.ddt.get(0) : undefined;
+    expect([got?.tc.PDTV, got?.iohgatp.GSCID]).toEqual([false, 0]);
+  });
+  it('ddtp.levels is 1, 2 or 3; GSCID, msiptp.PPN, msi_addr_pattern and MSI PTE addresses are non-negative', () => {
+    const ok = (over: Partial<RiscvIommuConfig>) => parseRiscvIommuConfig(testIommu(over)).ok;
+    const levels = (n: number) =>
+      parseRiscvIommuConfig({ ...testIommu(), ddtp: { iommu_mode: 'DDT', levels: n } }).ok;
+    expect([0, 1, 2, 3, 4].map(levels)).toEqual([false, true, true, true, false]);
+    const dc = (over: Partial<DeviceContext>) => ok({ ddt: new Map([[0, bareDc(over)]]) });
+    expect(dc({ iohgatp: { MODE: 'Bare', GSCID: -1, pages: new Map() } })).toBe(false);
+    expect(dc({ msiptp: { MODE: 0, PPN: -1n } })).toBe(false);
+    expect(dc({ msi_addr_pattern: -1n })).toBe(false);
+    expect(ok({ msiPtes: new Map([[-16n, basicPte(0n)]]) })).toBe(false);
   });
 });
 

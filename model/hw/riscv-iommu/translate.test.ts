@@ -58,14 +58,20 @@ describe('device-context MSI checks ([[DC_MISCONFIG]]; ref model do_device_conte
     const p = testRiscv({ ddt: new Map([[rid, flat({ msiptp: { MODE: 2, PPN: 0n } })]]) });
     expect(deliverRiscv(p, write32(rid, S0, 1))).toMatchObject({ code: 259 });
   });
-  it('ignores msiptp entirely on a base-format IOMMU (MSI_FLAT = 0)', () => {
-    const p = testRiscv({
-      capabilities: { MSI_FLAT: false, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' },
-      ddt: new Map([
-        [rid, flat({ msiptp: { MODE: 2, PPN: 0n }, iohgatp: { MODE: 'Bare', GSCID: 0, pages: new Map() } })],
-      ]),
-    });
-    expect(deliverRiscv(p, write32(rid, S0, 1))).toMatchObject({ kind: 'interrupt' });
+  it('ignores msiptp entirely on a base-format IOMMU (MSI_FLAT = 0): a reserved MODE is no fault, Flat translates nothing', () => {
+    // MODE 1 with S0 matching the pattern: an MSI translation would read the absent PTE (262).
+    for (const MODE of [1, 2]) {
+      const p = testRiscv({
+        capabilities: { MSI_FLAT: false, MSI_MRIF: false, PAS: 56, gStage: 'Sv48x4' },
+        ddt: new Map([
+          [
+            rid,
+            flat({ msiptp: { MODE, PPN: 0x90000n }, iohgatp: { MODE: 'Bare', GSCID: 0, pages: new Map() } }),
+          ],
+        ]),
+      });
+      expect(deliverRiscv(p, write32(rid, S0, 1)), `MODE ${MODE}`).toMatchObject({ kind: 'interrupt' });
+    }
   });
   it('spec 20260222: 259 for mask or pattern bits 51:MGPAW−12 (Sv39x4: bits ≥ 29); v1.0 does not reserve them', () => {
     const at = (specVersion: 'v1.0' | '20260222', over: Partial<DeviceContext>) =>
@@ -126,7 +132,13 @@ describe('reserved leaf encodings, W without R (Privileged spec [[pteperm]], [[s
   const leaf = (r: boolean, w: boolean, x: boolean): PageEntry => ({ ppn: 0x80000n, r, w, x });
   const reserved = [leaf(false, true, false), leaf(false, true, true)]; // XWR = 010, 110
   const at = (dc: DeviceContext, addr: bigint, access: Access, trace?: Hop[]) =>
-    riscvIommuTranslate(testRiscv({ ddt: new Map([[rid, dc]]) }).iommu, write32(rid, addr, 1), access, trace);
+    riscvIommuTranslate(
+      testRiscv({ ddt: new Map([[rid, dc]]) }).iommu,
+      write32(rid, addr, 1),
+      access,
+      trace,
+      false,
+    );
   const gStage = (e: PageEntry) =>
     bareDc({ iohgatp: { MODE: 'Sv39x4', GSCID: 0, pages: new Map([[0x28c65n, e]]) } });
   const firstStage = (e: PageEntry) =>
@@ -185,6 +197,46 @@ describe('reserved leaf encodings, W without R (Privileged spec [[pteperm]], [[s
     expect(at(firstStage(leaf(true, true, true)), 0x5004n, 'write')).toEqual({
       kind: 'pa',
       pa: 0x9000_0004n,
+    });
+  });
+});
+
+describe('a leaf with U = 0 faults like a missing permission (IOMMU spec, Process to translate an IOVA: a transaction is treated as not requesting supervisor privilege; Privileged spec, G-stage accesses are user-level)', () => {
+  const at = (dc: DeviceContext, addr: bigint) => {
+    const trace: Hop[] = [];
+    const r = riscvIommuTranslate(
+      testRiscv({ ddt: new Map([[rid, dc]]) }).iommu,
+      write32(rid, addr, 1),
+      'write',
+      trace,
+      false,
+    );
+    return { r, why: trace.at(-1)?.facts?.why };
+  };
+  const gStage = (e: PageEntry) =>
+    bareDc({ iohgatp: { MODE: 'Sv39x4', GSCID: 0, pages: new Map([[0x80n, e]]) } });
+  const firstStage = (e: PageEntry) => bareDc({ fsc: { MODE: 'Sv39', pages: new Map([[0x5n, e]]) } });
+  const fault = (cause: string, code: number) => ({
+    kind: 'outcome',
+    outcome: { kind: 'fault', arch: 'riscv-iommu', cause, code },
+  });
+  it('a first-stage leaf with U = 0 is write page fault 15, named no-permission; with U = 1 it translates', () => {
+    expect(at(firstStage({ ...rw(0x9n), u: false }), 0x5010n)).toEqual({
+      r: fault('WRITE_AMO_PAGE_FAULT', 15),
+      why: 'no-permission',
+    });
+    expect(at(firstStage({ ...rw(0x9n), u: true }), 0x5010n).r).toEqual({ kind: 'pa', pa: 0x9010n });
+  });
+  it('a G-stage leaf with U = 0 is write guest-page fault 23, named no-permission', () => {
+    expect(at(gStage({ ...rw(0x9n), u: false }), 0x8_0010n)).toEqual({
+      r: fault('WRITE_AMO_GUEST_PAGE_FAULT', 23),
+      why: 'no-permission',
+    });
+  });
+  it('a reserved encoding (W without R) with U = 0 is still named reserved-encoding', () => {
+    expect(at(gStage({ ppn: 0x9n, r: false, w: true, x: false, u: false }), 0x8_0010n)).toEqual({
+      r: fault('WRITE_AMO_GUEST_PAGE_FAULT', 23),
+      why: 'reserved-encoding',
     });
   });
 });

@@ -321,3 +321,21 @@ describe('AmdIrConfigSchema bounds', () => {
     expect(parseAmdIrConfig(valid).ok).toBe(true);
   });
 });
+
+describe('AmdIrConfigSchema keeps what it is given and fills the documented defaults (AMD IOMMU spec, DTE and IRTE fields)', () => {
+  it('a DTE with every pass bit set and a guest-mode IRTE parses to itself', () => {
+    const c = cfg(
+      dte({
+        irt: new Map([[3, irte({ guestMode: true, supIOPF: true })]]),
+        pass: { nmi: true, init: true, extint: true },
+      }),
+    );
+    const r = parseAmdIrConfig(c);
+    expect(r.ok ? r.value : r.error).toEqual(c);
+  });
+  it('an absent guestMode reads as 0 (no guest-virtual-APIC posting)', () => {
+    const { guestMode: _, ...rest } = irte();
+    const r = parseAmdIrConfig({ devices: new Map([[RID, dte({ irt: new Map([[0, rest as AmdIrte]]) })]]) });
+    expect(r.ok ? r.value.devices.get(RID)?.irt.get(0)?.guestMode : r.error).toBe(false);
+  });
+});

@@ -246,3 +246,31 @@ describe('VtdIrConfigSchema bounds', () => {
     ]).toEqual([true, false, false]);
   });
 });
+
+describe('VtdIrConfigSchema keeps what it is given and fills the documented defaults (VT-d spec 9.10 IRTE; QEMU VTD_IR_TableEntry)', () => {
+  const posted = (over: Partial<Extract<Irte, { im: 1 }>> = {}): Irte => ({
+    ...irte(),
+    im: 1,
+    pda: (1n << 64n) - 64n,
+    vvector: 0x30,
+    ...over,
+  });
+  it('a remapped and a posted IRTE with fpd and reservedSet set parse to themselves', () => {
+    const c = cfg([
+      [1, irte({ fpd: true, reservedSet: true, dlm: 1 })],
+      [2, posted({ fpd: true })],
+    ]);
+    const r = parseVtdIrConfig(c);
+    expect(r.ok ? r.value : r.error).toEqual(c);
+  });
+  it('an absent fpd or reservedSet reads as 0', () => {
+    const { fpd: _f, reservedSet: _r, ...rest } = irte();
+    const r = parseVtdIrConfig(cfg([[0, rest as Irte]]));
+    const e = r.ok ? r.value.irt.get(0) : undefined;
+    expect([e?.fpd, e?.reservedSet]).toEqual([false, false]);
+  });
+  it('the posted-descriptor address is 0..2^64 − 1', () => {
+    const at = (pda: bigint) => parseVtdIrConfig(cfg([[0, posted({ pda })]])).ok;
+    expect([at(-1n), at(0n), at((1n << 64n) - 1n), at(1n << 64n)]).toEqual([false, true, true, false]);
+  });
+});
