@@ -234,17 +234,17 @@ describe('ddtp modes and the steps before the first stage', () => {
 });
 
 describe('DC.tc.DTF: translation faults unrecorded, the DC and ddtp causes still reported', () => {
+  /** Device 5 writing 0x1000 through a DC with DTF and `over`. */
+  const through = (DTF: boolean, over: Partial<DeviceContext> = {}) =>
+    riscvIommuTranslate(
+      testIommu({ ddt: new Map([[5, bareDc({ tc: { V: true, PDTV: false, DTF }, ...over })]]) }),
+      write32(5, 0x1000n, 1),
+      'write',
+      undefined,
+      false,
+    );
   it('a G-stage fault (23) is unrecorded with DTF; without DTF it is recorded', () => {
-    const dc = (DTF: boolean) =>
-      bareDc({ tc: { V: true, PDTV: false, DTF }, iohgatp: { MODE: 'Sv39x4', GSCID: 0, pages: new Map() } });
-    const at = (DTF: boolean) =>
-      riscvIommuTranslate(
-        testIommu({ ddt: new Map([[5, dc(DTF)]]) }),
-        write32(5, 0x1000n, 1),
-        'write',
-        undefined,
-        false,
-      );
+    const at = (DTF: boolean) => through(DTF, { iohgatp: { MODE: 'Sv39x4', GSCID: 0, pages: new Map() } });
     expect(at(true)).toEqual({
       kind: 'outcome',
       outcome: {
@@ -261,17 +261,8 @@ describe('DC.tc.DTF: translation faults unrecorded, the DC and ddtp causes still
     });
   });
   it('a translation that succeeds is the same with DTF (DTF only disables fault reporting)', () => {
-    const dc = (DTF: boolean) => bareDc({ tc: { V: true, PDTV: false, DTF } });
-    const at = (DTF: boolean) =>
-      riscvIommuTranslate(
-        testIommu({ ddt: new Map([[5, dc(DTF)]]) }),
-        write32(5, 0x1000n, 1),
-        'write',
-        undefined,
-        false,
-      );
-    expect(at(true)).toEqual({ kind: 'pa', pa: 0x1000n });
-    expect(at(true)).toEqual(at(false));
+    expect(through(true)).toEqual({ kind: 'pa', pa: 0x1000n });
+    expect(through(true)).toEqual(through(false));
   });
   it('260 for a process id is not reported with DTF (fault record CAUSE table: 260 "Reported if DTF is 1" No)', () => {
     const c = testIommu({ ddt: new Map([[5, bareDc({ tc: { V: true, PDTV: false, DTF: true } })]]) });
